@@ -1,0 +1,1 @@
+"""Domain core of Maeul Atlas: settings, database, models, reference geography and queries."""

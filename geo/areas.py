@@ -1,0 +1,56 @@
+"""Assign district and dong to records by spatial join in PostGIS (never trusted from input)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from geo.models import AREA_ASSIGNED_TABLES
+
+
+def assign_areas(conn: sa.Connection, table: str, *, only_missing: bool = False) -> int:
+    """Set ``dong_code`` and ``district_code`` of rows in ``table`` from their geometry.
+
+    A point on a shared boundary goes to the lowest dong code, so the result is
+    deterministic. A point outside every dong but inside a district (slivers between the
+    two boundary sets) gets the district only; a point outside Seoul gets neither.
+
+    Parameters
+    ----------
+    conn
+        Connection inside the caller's transaction.
+    table
+        One of :data:`geo.models.AREA_ASSIGNED_TABLES`.
+    only_missing
+        Only rows whose ``district_code`` is still empty (e.g. just inserted).
+
+    Returns
+    -------
+    int
+        Number of rows updated.
+    """
+    if table not in AREA_ASSIGNED_TABLES:
+        raise ValueError(f"not an area-assigned table: {table}")
+    where = "WHERE t.district_code IS NULL" if only_missing else ""
+    n = conn.execute(
+        sa.text(
+            f"""
+            UPDATE {table} t SET (dong_code, district_code) = (
+                SELECT d.code, d.district_code FROM dongs d
+                WHERE ST_Intersects(d.geom, ST_PointOnSurface(t.geom))
+                ORDER BY d.code LIMIT 1)
+            {where}
+            """
+        )
+    ).rowcount
+    conn.execute(
+        sa.text(
+            f"""
+            UPDATE {table} t SET district_code = (
+                SELECT g.code FROM districts g
+                WHERE ST_Intersects(g.geom, ST_PointOnSurface(t.geom))
+                ORDER BY g.code LIMIT 1)
+            WHERE t.dong_code IS NULL
+            """
+        )
+    )
+    return n

@@ -1,0 +1,51 @@
+"""The one error hierarchy of Maeul Atlas: each error carries a message safe to show users.
+
+``user_msg`` is what a page or the CLI prints; ``detail`` is for logs only (it may hold
+SQL, paths or driver messages, but never a password).
+"""
+
+from __future__ import annotations
+
+
+class AtlasError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    user_msg = "Something went wrong. / 처리 중 문제가 발생했습니다."
+
+    def __init__(self, user_msg: str | None = None, *, detail: str | None = None) -> None:
+        if user_msg is not None:
+            self.user_msg = user_msg
+        self.detail = detail
+        super().__init__(self.user_msg if detail is None else f"{self.user_msg} ({detail})")
+
+
+class DatabaseUnavailable(AtlasError, ConnectionError):
+    """The database cannot be reached or is not set up."""
+
+    user_msg = (
+        "데이터베이스에 연결할 수 없습니다. 프로젝트 폴더에서 `make run`을 실행하거나 "
+        "DATABASE_URL을 확인하세요. / The database is not reachable: run `make run` in the "
+        "project folder, or check DATABASE_URL."
+    )
+
+
+class SchemaMissing(AtlasError, LookupError):
+    """The database is reachable but not migrated or not loaded."""
+
+    user_msg = (
+        "데이터베이스가 준비되지 않았습니다. `make run` (또는 `python -m loaders setup`)을 "
+        "실행하세요. / The database is not set up yet: run `make run` "
+        "(or `python -m loaders setup`)."
+    )
+
+
+class InvalidInput(AtlasError, ValueError):
+    """A value given by a user (filter, file, argument) cannot be used."""
+
+    user_msg = "입력값을 확인하세요. / Please check the input."
+
+
+class NotFound(AtlasError, LookupError):
+    """A requested record does not exist or is not visible to the viewer."""
+
+    user_msg = "요청한 항목을 찾을 수 없습니다. / The requested item was not found."

@@ -1,0 +1,40 @@
+"""Schema migrations: upgrade or downgrade the database with the Alembic chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from geo.db import connect, get_engine
+
+_SCRIPTS = Path(__file__).with_name("migrations")
+
+
+def _config(url: str | None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_SCRIPTS))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None, *, revision: str = "head") -> None:
+    """Bring the schema at ``url`` (default ``DATABASE_URL``) up to ``revision``."""
+    with connect(get_engine(url)):  # fail early with a clear message if unreachable
+        pass
+    command.upgrade(_config(url), revision)
+
+
+def downgrade(url: str | None = None, *, revision: str = "base") -> None:
+    """Take the schema at ``url`` down to ``revision`` (``base`` drops everything)."""
+    command.downgrade(_config(url), revision)
+
+
+def current(url: str | None = None) -> str | None:
+    """The revision the database is at, or ``None`` when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with connect(get_engine(url)) as conn:
+        return MigrationContext.configure(conn).get_current_revision()

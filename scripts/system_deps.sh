@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only those missing (idempotent).
+#   python3-venv  the virtualenv the Makefile builds
+#   nodejs, npm   to install the vendored Leaflet assets from the npm registry
+#   chromium      the real browser the map tests drive (never a downloaded browser)
+# PostgreSQL + PostGIS are handled by scripts/pg.sh.
+set -euo pipefail
+missing=()
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+command -v npm >/dev/null || missing+=(nodejs npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[deps] installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

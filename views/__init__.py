@@ -1,0 +1,1 @@
+"""Streamlit pages: thin views that read widgets, call one domain function, render."""

@@ -1,0 +1,87 @@
+"""Interface text in Korean (default) and English, chosen by the sidebar toggle."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+LANGS = {"ko": "한국어", "en": "English"}
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app_title": ("마을 아틀라스", "Maeul Atlas"),
+    "app_subtitle": ("서울 마을공동체 자원 지도", "Seoul village-community resource atlas"),
+    "language": ("언어 / Language", "언어 / Language"),
+    "page_explorer": ("자원 지도", "Map explorer"),
+    "page_programs": ("지원사업", "Programs"),
+    "demo_banner": (
+        "데모 데이터 포함: 자원 {resources:,}건, 사업지 {program_sites:,}건, 갈등 {conflict_cases:,}건은 "
+        "시연용으로 생성된 가상의 기록입니다. 실제 현황이 아닙니다.",
+        "Demo data present: {resources:,} resources, {program_sites:,} program sites and "
+        "{conflict_cases:,} conflicts are generated for demonstration. They are not real.",
+    ),
+    "attribution": ("출처", "Sources"),
+    "district": ("자치구", "District"),
+    "all_seoul": ("서울 전체", "All of Seoul"),
+    "kinds": ("자원 유형", "Resource kinds"),
+    "categories": ("세부 분류", "Categories"),
+    "search_text": ("이름·설명 검색", "Search name or description"),
+    "online_basemap": ("온라인 배경지도 (인터넷 필요)", "Online basemap (needs internet)"),
+    "shown_of": (
+        "지도에 {shown:,}건 표시 (조건에 맞는 자원 {total:,}건)",
+        "{shown:,} shown on the map ({total:,} resources match)",
+    ),
+    "too_many": (
+        "조건에 맞는 자원이 많아 처음 {shown:,}건만 지도에 표시합니다. 자치구나 유형으로 좁혀 보세요.",
+        "Too many matches: the map shows the first {shown:,}. Narrow by district or kind.",
+    ),
+    "privacy_note": (
+        "인적자원(사람)은 개인정보 보호를 위해 법정동 대표 위치에 표시되며 연락처는 공개되지 않습니다.",
+        "People (human resources) are shown at their dong's representative point, "
+        "without contact details, to protect personal data.",
+    ),
+    "summary_title": ("{name} 요약", "Summary of {name}"),
+    "seoul_summary": ("서울 전체 요약", "Summary of Seoul"),
+    "program_sites": ("지원사업 대상지", "Program sites"),
+    "grant_total": ("지원금 합계 (백만원)", "Grants (million KRW)"),
+    "open_conflicts": ("진행 중 갈등", "Open conflicts"),
+    "count": ("건수", "Count"),
+    "download_csv": ("CSV 내려받기", "Download CSV"),
+    "kind": ("유형", "Kind"),
+    "programs_title": ("마을공동체 35개 지원사업", "The 35 village-community support programs"),
+    "programs_caption": (
+        "출처: 서울혁신기획관 주요업무 (2012. 7.) 「마을공동체 35개 지원 사업 현황」",
+        "Source: Seoul Innovation Bureau work plan (July 2012), table of the 35 programs",
+    ),
+    "programs_total": (
+        "35개 사업 예산 합계 {items:,}백만원 (원문 합계 표기 {published:,}백만원: 항목별 반올림 차이)",
+        "Sum of the 35 budgets: {items:,} million KRW (the source prints {published:,}: "
+        "rounding of the line items)",
+    ),
+    "offices": ("추진 실·국·본부", "Offices"),
+    "divisions": ("추진 부서", "Divisions"),
+    "budget": ("예산 (백만원)", "Budget (million KRW)"),
+    "col_no": ("연번", "No."),
+    "col_name": ("사업명", "Program"),
+    "col_office": ("실·국·본부", "Office"),
+    "col_division": ("부서", "Division"),
+    "col_summary": ("사업개요", "Summary"),
+    "col_budget": ("사업비 (백만원)", "Budget (million KRW)"),
+    "col_sites": ("대상지 수", "Sites"),
+    "col_granted": ("지원금 (백만원)", "Granted (million KRW)"),
+    "layer_districts": ("자치구 경계", "District boundaries"),
+    "layer_dongs": ("법정동 경계", "Legal dong boundaries"),
+    "layer_sites": ("지원사업 대상지", "Program sites"),
+    "layer_conflicts": ("진행 중 갈등", "Open conflicts"),
+    "generalised": ("대표 위치 (일반화)", "generalised location"),
+}
+
+
+def lang() -> str:
+    """The current interface language code."""
+    return st.session_state.get("lang", "ko")
+
+
+def t(key: str, **fmt) -> str:
+    """Text for ``key`` in the current language, formatted with ``fmt``."""
+    ko, en = STRINGS[key]
+    text = ko if lang() == "ko" else en
+    return text.format(**fmt) if fmt else text
