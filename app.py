@@ -8,7 +8,6 @@ from geo.db import check_ready
 from geo.errors import AtlasError
 from geo.queries import demo_counts
 from geo.reference import attribution
-from views import explorer, programs
 from views.i18n import LANGS, t
 
 st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", page_icon="🗺️", layout="wide")
@@ -36,9 +35,13 @@ if any(demo.values()):
 page = st.navigation(
     [
         st.Page(
-            explorer.render, title=t("page_explorer"), icon="🗺️", url_path="explorer", default=True
+            "views/explorer.py",
+            title=t("page_explorer"),
+            icon="🗺️",
+            url_path="explorer",
+            default=True,
         ),
-        st.Page(programs.render, title=t("page_programs"), icon="📋", url_path="programs"),
+        st.Page("views/programs.py", title=t("page_programs"), icon="📋", url_path="programs"),
     ]
 )
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
 from geo.models import AREA_ASSIGNED_TABLES
 
 
-def assign_areas(conn: sa.Connection, table: str, *, only_missing: bool = False) -> int:
+def assign_areas(
+    conn: sa.Connection,
+    table: str,
+    *,
+    only_missing: bool = False,
+    ids: Sequence[int] | None = None,
+) -> int:
     """Set ``dong_code`` and ``district_code`` of rows in ``table`` from their geometry.
 
     A point on a shared boundary goes to the lowest dong code, so the result is
@@ -22,6 +30,8 @@ def assign_areas(conn: sa.Connection, table: str, *, only_missing: bool = False)
         One of :data:`geo.models.AREA_ASSIGNED_TABLES`.
     only_missing
         Only rows whose ``district_code`` is still empty (e.g. just inserted).
+    ids
+        Only these rows.
 
     Returns
     -------
@@ -30,7 +40,13 @@ def assign_areas(conn: sa.Connection, table: str, *, only_missing: bool = False)
     """
     if table not in AREA_ASSIGNED_TABLES:
         raise ValueError(f"not an area-assigned table: {table}")
-    where = "WHERE t.district_code IS NULL" if only_missing else ""
+    conds = ["true"]
+    if only_missing:
+        conds.append("t.district_code IS NULL")
+    if ids is not None:
+        conds.append("t.id = ANY(:ids)")
+    where = "WHERE " + " AND ".join(conds)
+    params = {"ids": list(ids)} if ids is not None else {}
     n = conn.execute(
         sa.text(
             f"""
@@ -40,7 +56,8 @@ def assign_areas(conn: sa.Connection, table: str, *, only_missing: bool = False)
                 ORDER BY d.code LIMIT 1)
             {where}
             """
-        )
+        ),
+        params,
     ).rowcount
     conn.execute(
         sa.text(
@@ -49,8 +66,9 @@ def assign_areas(conn: sa.Connection, table: str, *, only_missing: bool = False)
                 SELECT g.code FROM districts g
                 WHERE ST_Intersects(g.geom, ST_PointOnSurface(t.geom))
                 ORDER BY g.code LIMIT 1)
-            WHERE t.dong_code IS NULL
+            {where} AND t.dong_code IS NULL
             """
-        )
+        ),
+        params,
     )
     return n

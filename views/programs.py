@@ -1,4 +1,7 @@
-"""Page "Programs": the 35 support programs with budgets, sites and grants so far."""
+"""Page "Programs": the 35 support programs with budgets, sites and grants so far.
+
+A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+"""
 
 from __future__ import annotations
 
@@ -38,3 +41,6 @@ def render() -> None:
     shown = df.rename(columns={k: t(v) for k, v in _COLUMNS.items()})
     st.dataframe(shown, hide_index=True, width="stretch")
     csv_download(shown, label=t("download_csv"), file_name="maeul_programs.csv", key="programs_csv")
+
+
+render()
