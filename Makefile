@@ -25,7 +25,7 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
-static/vendor/.done: package.json package-lock.json scripts/vendor_assets.py
+static/vendor/.done: package.json package-lock.json scripts/vendor_assets.py $(BIN)/.installed
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(BIN)/python scripts/vendor_assets.py
 	touch $@
@@ -39,7 +39,7 @@ setup:
 	$(BIN)/python -m loaders setup
 
 lint:
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/python scripts/vendor_assets.py --check
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor tests/artifacts

@@ -10,7 +10,7 @@ from geo.queries import demo_counts
 from geo.reference import attribution
 from views.i18n import LANGS, t
 
-st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", layout="wide")
 
 with st.sidebar:
     st.session_state["lang"] = st.radio(
@@ -30,18 +30,17 @@ except AtlasError as exc:
     st.stop()
 
 if any(demo.values()):
-    st.warning(t("demo_banner", **demo), icon="⚠️")
+    st.warning(t("demo_banner", **demo), icon=":material/warning:")
 
 page = st.navigation(
     [
         st.Page(
             "views/explorer.py",
             title=t("page_explorer"),
-            icon="🗺️",
             url_path="explorer",
             default=True,
         ),
-        st.Page("views/programs.py", title=t("page_programs"), icon="📋", url_path="programs"),
+        st.Page("views/programs.py", title=t("page_programs"), url_path="programs"),
     ]
 )
 

@@ -80,17 +80,18 @@ def resources(
     """Resources matching ``flt`` as ``viewer`` may see them, ordered by kind and name.
 
     Public viewers get people at a generalised location (``location_generalised``) with
-    no address or contact.
+    no address or contact. With ``limit``, the rows kept are an even, repeatable sample
+    (by a hash of the id), not the first ones in some order that favours one area or kind.
     """
     where, params = flt.where()
     params |= source_params(viewer)
     sql = f"""SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
                      r.location_generalised, r.district_code, r.dong_code, r.is_demo, r.geom
-              FROM {resource_source(viewer)} r WHERE {where}
-              ORDER BY r.kind, r.name, r.id"""
+              FROM {resource_source(viewer)} r WHERE {where}"""
     if limit is not None:
-        sql += " LIMIT :limit"
+        sql = f"SELECT * FROM ({sql} ORDER BY md5(r.id::text) LIMIT :limit) s"
         params["limit"] = int(limit)
+    sql += " ORDER BY kind, name, id"
     return _read_gdf(sql, params)
 
 

@@ -17,8 +17,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "MAEUL_DEMO_SEED": ("20120701", "Seed of the deterministic demo data generator."),
     "MAEUL_MAX_MAP_MARKERS": (
-        "3000",
-        "Most individual markers one map sends to the browser; beyond, the page says so.",
+        "5000",
+        "Most individual markers one map sends to the browser; beyond, an even sample.",
     ),
     "MAEUL_STATIC_URL": (
         "app/static",

@@ -40,7 +40,10 @@ def base_map(
     focus
         Fit the view to these geometries instead of all of Seoul.
     """
-    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
+    # With no tile layer Leaflet knows no zoom range: set it, or clustering plugins fail.
+    m = folium.Map(
+        tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25, minZoom=9, maxZoom=19
+    )
     m.get_root().header.add_child(
         folium.Element(f"<style>.leaflet-container{{background:{styles.BACKGROUND}}}</style>")
     )
@@ -112,7 +115,10 @@ def add_points(
     ).add_to(m)
 
 
-def finish(m: folium.Map) -> folium.Map:
-    """Add the layer switcher and point every asset at the copies the app serves (no CDN)."""
+def finish(m: folium.Map, *, online_tiles: bool = False) -> folium.Map:
+    """Add the layer switcher and point every asset at the copies the app serves (no CDN).
+
+    ``online_tiles`` must match :func:`base_map`'s: only then may a remote tile layer stay.
+    """
     folium.LayerControl(collapsed=True).add_to(m)
-    return localize(m)
+    return localize(m, allow_remote_tiles=online_tiles)

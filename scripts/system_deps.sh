@@ -3,12 +3,15 @@
 #   python3-venv  the virtualenv the Makefile builds
 #   nodejs, npm   to install the vendored Leaflet assets from the npm registry
 #   chromium      the real browser the map tests drive (never a downloaded browser)
+#   fonts-nanum   Hangul glyphs for that browser
 # PostgreSQL + PostGIS are handled by scripts/pg.sh.
 set -euo pipefail
 missing=()
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# A Korean font, so Hangul renders in the browser tests' screenshots.
+[ -d /usr/share/fonts/truetype/nanum ] || missing+=(fonts-nanum)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[deps] installing: ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -95,7 +95,7 @@ def render() -> None:
     map_col, side = st.columns([3, 1])
     with map_col:
         st_folium(
-            maps.finish(m),
+            maps.finish(m, online_tiles=online),
             height=560,
             use_container_width=True,
             returned_objects=[],

@@ -23,6 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "all_seoul": ("서울 전체", "All of Seoul"),
     "kinds": ("자원 유형", "Resource kinds"),
     "categories": ("세부 분류", "Categories"),
+    "all_categories": ("모든 분류", "All categories"),
     "search_text": ("이름·설명 검색", "Search name or description"),
     "online_basemap": ("온라인 배경지도 (인터넷 필요)", "Online basemap (needs internet)"),
     "shown_of": (
@@ -30,8 +31,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{shown:,} shown on the map ({total:,} resources match)",
     ),
     "too_many": (
-        "조건에 맞는 자원이 많아 처음 {shown:,}건만 지도에 표시합니다. 자치구나 유형으로 좁혀 보세요.",
-        "Too many matches: the map shows the first {shown:,}. Narrow by district or kind.",
+        "조건에 맞는 자원이 많아 고르게 추린 {shown:,}건만 지도에 표시합니다. 자치구나 유형으로 좁혀 보세요.",
+        "Too many matches: the map shows an even sample of {shown:,}. Narrow by district or kind.",
     ),
     "privacy_note": (
         "인적자원(사람)은 개인정보 보호를 위해 법정동 대표 위치에 표시되며 연락처는 공개되지 않습니다.",

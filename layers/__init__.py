@@ -1,0 +1,1 @@
+"""Map layers and their front-end assets."""

@@ -1,0 +1,364 @@
+"""Run a Streamlit page on loopback and look at its folium maps in a network-less Chromium.
+
+Helpers for the browser tests (not a test module itself):
+
+- :func:`streamlit_server` starts ``streamlit run`` on a free 127.0.0.1 port and yields its
+  base URL; :func:`stage_page` puts a test page next to the repository's ``static/`` so
+  ``/app/static/vendor/...`` resolves as it does for ``app.py``.
+- :func:`inspect_map_page` opens a URL in Debian's Chromium through Playwright, aborts and
+  records every request to a host other than 127.0.0.1/localhost, waits for the
+  streamlit-folium iframe(s) to draw Leaflet features, saves a screenshot to
+  ``tests/artifacts/<name>.png`` and returns a :class:`MapPageResult`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+FOLIUM_FRAME = "streamlit_folium"  # part of the component iframe's URL
+
+# Counts inside one streamlit-folium iframe. Vector layers drawn on a canvas (preferCanvas)
+# leave no <path> in the DOM, so Leaflet's own registry (window.map, set by streamlit-folium)
+# is asked too.
+_COUNT_JS = """() => {
+  const q = (s) => document.querySelectorAll('.leaflet-container ' + s).length;
+  let paths = 0;
+  if (window.L && window.map && typeof window.map.eachLayer === 'function') {
+    window.map.eachLayer((layer) => { if (layer instanceof L.Path) paths += 1; });
+  }
+  return {
+    containers: document.querySelectorAll('.leaflet-container').length,
+    features: Math.max(q('path.leaflet-interactive'), paths),
+    markers: q('.leaflet-marker-pane > *'),
+    clusters: q('.marker-cluster'),
+    canvases: q('canvas'),
+  };
+}"""
+
+
+@dataclass
+class MapPageResult:
+    """What :func:`inspect_map_page` saw.
+
+    Attributes
+    ----------
+    url : str
+        The page opened.
+    screenshot : Path
+        The full-page PNG written.
+    blocked : list of str
+        Requests (and WebSockets) to a non-loopback host; must be empty offline.
+    features : int
+        Vector layers drawn (SVG ``path.leaflet-interactive`` or, with ``preferCanvas``,
+        Leaflet ``L.Path`` layers on the map) in all map iframes.
+    markers : int
+        Elements in the marker panes (plain, awesome and div icons, cluster bubbles).
+    clusters : int
+        MarkerCluster bubbles among ``markers``.
+    canvases : int
+        Canvas layers (a HeatMap draws on one) in all map iframes.
+    maps : int
+        streamlit-folium iframes holding a ``.leaflet-container``.
+    console_errors : list of str
+        ``console.error`` messages and uncaught exceptions from any frame.
+    http_errors : list of str
+        Loopback responses with status >= 400 or failed loopback requests, e.g. a vendored
+        file that is missing.
+    """
+
+    url: str
+    screenshot: Path
+    blocked: list[str] = field(default_factory=list)
+    features: int = 0
+    markers: int = 0
+    clusters: int = 0
+    canvases: int = 0
+    maps: int = 0
+    console_errors: list[str] = field(default_factory=list)
+    http_errors: list[str] = field(default_factory=list)
+
+
+class MapNotDrawn(TimeoutError):
+    """The page's map(s) drew no feature in time; ``result`` holds what was seen."""
+
+    def __init__(self, message: str, result: MapPageResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def is_local(url: str) -> bool:
+    """Tell whether ``url`` stays on this machine (loopback host, ``data:``, ``blob:``...)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https", "ws", "wss"}:
+        return True
+    return (parts.hostname or "") in LOCAL_HOSTS
+
+
+def stage_page(page: Path, directory: Path) -> Path:
+    """Copy a test page into ``directory`` beside a ``static`` link to the repo's ``static/``.
+
+    Streamlit serves the ``static`` folder next to the main script, so a page kept under
+    ``tests/data`` must run from a folder whose ``static`` is the repository's.
+
+    Parameters
+    ----------
+    page : Path
+        The Streamlit script.
+    directory : Path
+        An empty scratch folder (e.g. pytest's ``tmp_path``).
+
+    Returns
+    -------
+    Path
+        The script to pass to :func:`streamlit_server`.
+    """
+    target = directory / page.name
+    shutil.copyfile(page, target)
+    (directory / "static").symlink_to(REPO_ROOT / "static", target_is_directory=True)
+    return target
+
+
+def _get(url: str, timeout: float) -> tuple[int, str]:
+    """GET ``url`` directly (no proxy); return status and body."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=timeout) as response:
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    script: Path | str,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path = REPO_ROOT,
+    timeout: float = 90.0,
+) -> Iterator[str]:
+    """Run ``streamlit run script`` on a free loopback port for the ``with`` block.
+
+    Parameters
+    ----------
+    script : Path or str
+        Main script of the app.
+    env : Mapping, optional
+        Variables added to (and overriding) this process's environment. The repository root
+        is prepended to ``PYTHONPATH`` so the page can import the project's packages.
+    cwd : Path, default the repository root
+        Working directory; Streamlit reads ``.streamlit/config.toml`` from it.
+    timeout : float, default 90
+        Seconds to wait for ``/_stcore/health`` to answer ``ok``.
+
+    Yields
+    ------
+    str
+        Base URL, e.g. ``http://127.0.0.1:8765``.
+
+    Raises
+    ------
+    RuntimeError
+        If the server exits or does not answer in time (its log is in the message).
+    """
+    port = free_port()
+    full_env = {**os.environ, **(env or {})}
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), full_env.get("PYTHONPATH", "")) if p
+    )
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            command, cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+        def log_text() -> str:
+            log.seek(0)
+            return log.read().decode("utf-8", "replace")[-4000:]
+
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log_text()}")
+                with contextlib.suppress(OSError):
+                    if _get(f"{base}/_stcore/health", timeout=2) == (200, "ok"):
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not answer in {timeout}s:\n{log_text()}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate ``proc`` and its process group, killing it if it lingers."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def inspect_map_page(
+    url: str,
+    name: str,
+    *,
+    maps: int = 1,
+    timeout: float = 60.0,
+    viewport: tuple[int, int] = (1280, 900),
+    wait_text: str | None = None,
+) -> MapPageResult:
+    """Open ``url`` in offline Chromium and wait for its folium map(s) to draw.
+
+    Parameters
+    ----------
+    url : str
+        Page to open (served on 127.0.0.1).
+    name : str
+        Screenshot name: ``tests/artifacts/<name>.png``.
+    maps : int, default 1
+        How many streamlit-folium iframes must show Leaflet features before counting.
+    timeout : float, default 60
+        Seconds allowed for the maps to appear.
+    viewport : tuple of int, default (1280, 900)
+        Browser window size.
+    wait_text : str, optional
+        Also wait until this text is visible on the page (for pages without a map).
+
+    Returns
+    -------
+    MapPageResult
+        Counts and logs. A screenshot is written even when the maps never appear.
+
+    Raises
+    ------
+    RuntimeError
+        If Chromium is not installed at ``$CHROMIUM_PATH`` (default ``/usr/bin/chromium``).
+    MapNotDrawn
+        A ``TimeoutError``: fewer than ``maps`` map iframes drew a feature in time. Its
+        ``result`` attribute holds the blocked requests and errors seen.
+    """
+    from playwright.sync_api import Error, sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} not found: install Debian's package `chromium`")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    result = MapPageResult(url=url, screenshot=ARTIFACTS / f"{name}.png")
+
+    def route(route, request) -> None:
+        if is_local(request.url):
+            route.continue_()
+        else:
+            result.blocked.append(request.url)
+            route.abort("blockedbyclient")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and is_local(response.url):
+            result.http_errors.append(f"{response.status} {response.url}")
+
+    def on_failed(request) -> None:
+        if is_local(request.url):
+            result.http_errors.append(f"failed {request.url}: {request.failure}")
+
+    def on_websocket(ws) -> None:
+        if not is_local(ws.url):  # not routable: recorded only
+            result.blocked.append(ws.url)
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            result.console_errors.append(msg.text)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
+            )
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("response", on_response)
+            page.on("requestfailed", on_failed)
+            page.on("websocket", on_websocket)
+            page.on("console", on_console)
+            page.on("pageerror", lambda exc: result.console_errors.append(f"pageerror: {exc}"))
+            page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+            if wait_text:
+                page.get_by_text(wait_text).first.wait_for(timeout=timeout * 1000)
+            deadline = time.monotonic() + timeout
+            while True:
+                frames = [f for f in page.frames if FOLIUM_FRAME in f.url]
+                ready = []
+                for frame in frames:
+                    with contextlib.suppress(Error):
+                        counts = frame.evaluate(_COUNT_JS)
+                        if counts["containers"] and counts["features"] + counts["markers"]:
+                            ready.append(frame)
+                if len(ready) >= maps:
+                    break
+                if time.monotonic() > deadline:
+                    page.screenshot(path=result.screenshot, full_page=True)
+                    result.maps = len(ready)
+                    raise MapNotDrawn(
+                        f"{len(ready)} of {maps} map(s) drew features within {timeout}s on "
+                        f"{url}; blocked={result.blocked} console_errors="
+                        f"{result.console_errors} http_errors={result.http_errors}",
+                        result,
+                    )
+                page.wait_for_timeout(250)
+            with contextlib.suppress(Error):  # let icons, fonts and tiles settle
+                page.wait_for_load_state("networkidle", timeout=10_000)
+            page.wait_for_timeout(500)
+            result.maps = len(ready)
+            for frame in ready:
+                counts = frame.evaluate(_COUNT_JS)
+                result.features += counts["features"]
+                result.markers += counts["markers"]
+                result.clusters += counts["clusters"]
+                result.canvases += counts["canvases"]
+            page.screenshot(path=result.screenshot, full_page=True)
+        finally:
+            browser.close()
+    return result
