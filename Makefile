@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
-LOCAL_DB := postgresql+psycopg://maeul@127.0.0.1:54329
-export DATABASE_URL ?= $(LOCAL_DB)/maeul
+# DATABASE_URL (from the environment) switches to an existing PostGIS; unset, the app and
+# the tests use the local cluster that scripts/pg.sh runs (see geo/settings.py).
 
 .PHONY: run test install deps db setup lint bench clean
 
@@ -30,10 +30,9 @@ static/vendor/.done: package.json package-lock.json scripts/vendor_assets.py $(B
 	$(BIN)/python scripts/vendor_assets.py
 	touch $@
 
-# Local PostGIS cluster (skipped when DATABASE_URL points elsewhere: see scripts/pg.sh).
+# Local PostGIS cluster with the app's and the tests' databases (skipped with DATABASE_URL).
 db:
-	@if [ "$(DATABASE_URL)" = "$(LOCAL_DB)/maeul" ]; then bash scripts/pg.sh maeul maeul_test; \
-	else bash scripts/pg.sh; fi
+	bash scripts/pg.sh maeul maeul_test
 
 setup:
 	$(BIN)/python -m loaders setup
