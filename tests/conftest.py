@@ -46,6 +46,7 @@ def db_url() -> str:
     """URL of the test database, migrated from empty and loaded with reference + demo data."""
     from geo import migrate
     from geo.db import safe_url
+    from geo.progress import no_progress
     from loaders.setup import setup_database
 
     try:
@@ -57,7 +58,7 @@ def db_url() -> str:
             "Run `make test`, which starts the local cluster, or set TEST_DATABASE_URL.",
             pytrace=False,
         )
-    setup_database(TEST_URL, progress=lambda _msg: None)
+    setup_database(TEST_URL, progress=no_progress)
     return TEST_URL
 
 

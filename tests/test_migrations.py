@@ -9,6 +9,7 @@ from geoalchemy2 import alembic_helpers
 
 from geo import migrate
 from geo.models import Base
+from geo.progress import no_progress
 from loaders.setup import setup_database
 
 APP_TABLES = {
@@ -46,7 +47,7 @@ def test_migrations_from_empty_build_the_whole_schema(db_url, engine):
     views = set(sa.inspect(engine).get_view_names())
     assert "resources_public" in views
     # Put the session's data back for the other tests.
-    setup_database(db_url, progress=lambda _m: None)
+    setup_database(db_url, progress=no_progress)
     assert _counts(engine) == before
 
 
@@ -84,6 +85,6 @@ def test_spatial_columns_have_srid_4326_and_gist_indexes(engine):
 
 def test_running_setup_again_loses_and_duplicates_nothing(db_url, engine):
     before = _counts(engine)
-    report = setup_database(db_url, progress=lambda _m: None)
+    report = setup_database(db_url, progress=no_progress)
     assert report["demo"] is None  # demo data goes only into an empty database
     assert _counts(engine) == before

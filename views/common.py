@@ -34,6 +34,16 @@ def show_error(exc: AtlasError) -> None:
     st.stop()
 
 
+def page_progress(label: str):
+    """A :data:`geo.progress.Progress` callable drawing a progress bar on the page."""
+    bar = st.progress(0.0, text=label)
+
+    def update(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {message}")
+
+    return update
+
+
 def csv_download(df: pd.DataFrame, *, label: str, file_name: str, key: str) -> None:
     """A download button with exactly ``df`` as UTF-8 CSV with BOM (opens in Korean Excel)."""
     data = df.to_csv(index=False).encode("utf-8-sig")

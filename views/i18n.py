@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 LANGS = {"ko": "한국어", "en": "English"}
@@ -83,6 +85,23 @@ def lang() -> str:
 
 def t(key: str, **fmt) -> str:
     """Text for ``key`` in the current language, formatted with ``fmt``."""
-    ko, en = STRINGS[key]
-    text = ko if lang() == "ko" else en
+    return _pick(STRINGS[key], fmt)
+
+
+def translator(table: dict[str, tuple[str, str]]) -> Callable[..., str]:
+    """A ``t`` for a page's own string table (falling back to the shared one).
+
+    Pages with many strings keep them in their own module::
+
+        t = translator({"title": ("근처 찾기", "Nearby")})
+    """
+
+    def page_t(key: str, **fmt) -> str:
+        return _pick(table[key] if key in table else STRINGS[key], fmt)
+
+    return page_t
+
+
+def _pick(pair: tuple[str, str], fmt: dict) -> str:
+    text = pair[0] if lang() == "ko" else pair[1]
     return text.format(**fmt) if fmt else text
