@@ -1,4 +1,8 @@
-"""Schema migrations: upgrade or downgrade the database with the Alembic chain."""
+"""Schema migrations: upgrade or downgrade the database with the Alembic chain.
+
+The chain may have several heads (one per feature branch of the schema); ``upgrade``
+applies them all.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 
 from geo.db import connect, get_engine
 
@@ -20,7 +25,7 @@ def _config(url: str | None) -> Config:
     return cfg
 
 
-def upgrade(url: str | None = None, *, revision: str = "head") -> None:
+def upgrade(url: str | None = None, *, revision: str = "heads") -> None:
     """Bring the schema at ``url`` (default ``DATABASE_URL``) up to ``revision``."""
     with connect(get_engine(url)):  # fail early with a clear message if unreachable
         pass
@@ -32,9 +37,7 @@ def downgrade(url: str | None = None, *, revision: str = "base") -> None:
     command.downgrade(_config(url), revision)
 
 
-def current(url: str | None = None) -> str | None:
-    """The revision the database is at, or ``None`` when it was never migrated."""
-    from alembic.runtime.migration import MigrationContext
-
+def current(url: str | None = None) -> tuple[str, ...]:
+    """The revision(s) the database is at; empty when it was never migrated."""
     with connect(get_engine(url)) as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return MigrationContext.configure(conn).get_current_heads()

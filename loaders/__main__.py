@@ -25,7 +25,7 @@ def _migrate(args: argparse.Namespace) -> None:
     from geo import migrate
 
     migrate.upgrade(args.database_url)
-    print(f"schema at revision {migrate.current(args.database_url)}")
+    print(f"schema at revision {', '.join(migrate.current(args.database_url))}")
 
 
 COMMANDS = {

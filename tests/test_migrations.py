@@ -41,7 +41,7 @@ def test_migrations_from_empty_build_the_whole_schema(db_url, engine):
     before = _counts(engine)
     migrate.downgrade(db_url)
     assert _tables(engine) & APP_TABLES == set()
-    assert migrate.current(db_url) is None
+    assert migrate.current(db_url) == ()
     migrate.upgrade(db_url)
     assert _tables(engine) >= APP_TABLES
     views = set(sa.inspect(engine).get_view_names())
