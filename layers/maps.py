@@ -26,6 +26,7 @@ def base_map(
     lang: str = "ko",
     online_tiles: bool = False,
     focus: gpd.GeoDataFrame | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> folium.Map:
     """A map of Seoul with district (and dong) outlines and no tile server.
 
@@ -39,6 +40,8 @@ def base_map(
         Add OpenStreetMap tiles underneath (needs internet; off by default).
     focus
         Fit the view to these geometries instead of all of Seoul.
+    bounds
+        Or fit it to this box (lon_min, lat_min, lon_max, lat_max).
     """
     # With no tile layer Leaflet knows no zoom range: set it, or clustering plugins fail.
     m = folium.Map(
@@ -66,15 +69,19 @@ def base_map(
             style_function=lambda _f: styles.DONG_STYLE,
             tooltip=folium.GeoJsonTooltip(["name_ko"], labels=False),
         ).add_to(m)
-    bounds = focus.total_bounds if focus is not None and len(focus) else SEOUL_BOUNDS
+    if bounds is None:
+        bounds = focus.total_bounds if focus is not None and len(focus) else SEOUL_BOUNDS
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m
 
 
-def add_resources(m: folium.Map, resources: gpd.GeoDataFrame, *, lang: str = "ko") -> None:
-    """One toggleable layer per resource kind, as small circle markers with popups."""
+def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[folium.FeatureGroup]:
+    """One layer per resource kind, as small circle markers with popups.
+
+    Returned as feature groups so streamlit-folium can swap them without reloading the map.
+    """
     if resources.empty:
-        return
+        return []
     df = resources.copy()
     cats = vocab.all_categories()
     df["kind_label"] = [vocab.label(vocab.KINDS, k, lang) for k in df["kind"]]
@@ -84,17 +91,50 @@ def add_resources(m: folium.Map, resources: gpd.GeoDataFrame, *, lang: str = "ko
         for g, a in zip(df["location_generalised"], df["address"], strict=True)
     ]
     fields = ["name", "kind_label", "category_label", "where"]
+    groups = []
     for kind, group in df.groupby("kind", sort=False):
-        color = styles.KIND_COLORS[kind]
+        fg = folium.FeatureGroup(name=f"{vocab.label(vocab.KINDS, kind, lang)} ({len(group):,})")
         folium.GeoJson(
             group[[*fields, "geom"]],
-            name=f"{vocab.label(vocab.KINDS, kind, lang)} ({len(group):,})",
             marker=folium.CircleMarker(
-                radius=5, weight=1, color="#ffffff", fill=True, fill_color=color, fill_opacity=0.9
+                radius=5,
+                weight=1,
+                color="#ffffff",
+                fill=True,
+                fill_color=styles.KIND_COLORS[kind],
+                fill_opacity=0.9,
             ),
             tooltip=folium.GeoJsonTooltip(["name"], labels=False),
             popup=folium.GeoJsonPopup(fields, labels=False),
-        ).add_to(m)
+        ).add_to(fg)
+        groups.append(fg)
+    return groups
+
+
+def grid_group(grid, *, lang: str = "ko") -> folium.FeatureGroup:
+    """Counts per grid cell (from :func:`geo.queries.resource_grid`) as sized circles."""
+    fg = folium.FeatureGroup(name="자원 (집계)" if lang == "ko" else "Resources (grouped)")
+    if len(grid) == 0:
+        return fg
+    biggest = float(grid["n"].max())
+    kinds = list(vocab.KINDS)
+    for row in grid.itertuples(index=False):
+        parts = ", ".join(
+            f"{vocab.label(vocab.KINDS, k, lang)} {getattr(row, k):,}"
+            for k in kinds
+            if getattr(row, k)
+        )
+        folium.CircleMarker(
+            [row.lat, row.lon],
+            radius=4 + 14 * (row.n / biggest) ** 0.5,
+            weight=1,
+            color="#333333",
+            fill=True,
+            fill_color=styles.GRID_COLOR,
+            fill_opacity=0.7,
+            tooltip=f"{row.n:,} ({parts})",
+        ).add_to(fg)
+    return fg
 
 
 def add_points(
@@ -115,10 +155,13 @@ def add_points(
     ).add_to(m)
 
 
-def finish(m: folium.Map, *, online_tiles: bool = False) -> folium.Map:
+def finish(m: folium.Map, *, online_tiles: bool = False, layer_control: bool = True) -> folium.Map:
     """Add the layer switcher and point every asset at the copies the app serves (no CDN).
 
     ``online_tiles`` must match :func:`base_map`'s: only then may a remote tile layer stay.
+    Pass ``layer_control=False`` when the page gives streamlit-folium its own control (for
+    layers it adds dynamically).
     """
-    folium.LayerControl(collapsed=True).add_to(m)
+    if layer_control:
+        folium.LayerControl(collapsed=True).add_to(m)
     return localize(m, allow_remote_tiles=online_tiles)

@@ -10,6 +10,7 @@ KIND_COLORS: dict[str, str] = {
     "other": "#CC79A7",
 }
 SITE_COLOR = "#E69F00"
+GRID_COLOR = "#56B4E9"
 CONFLICT_COLOR = "#B2182B"
 
 DISTRICT_STYLE = {

@@ -19,6 +19,11 @@ def _asset_errors(page: MapPageResult) -> list[str]:
     return [e for e in page.http_errors if "/_stcore/" not in e]
 
 
+def _js_errors(page: MapPageResult) -> list[str]:
+    """Script errors; failed loads are judged by URL in :func:`_asset_errors` instead."""
+    return [e for e in page.console_errors if not e.startswith("Failed to load resource")]
+
+
 @pytest.fixture(scope="module")
 def app_url(db_url):
     with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
@@ -32,7 +37,7 @@ def explorer(app_url) -> MapPageResult:
 
 def test_explorer_map_draws_outlines_and_resources_offline(explorer):
     assert explorer.blocked == []
-    assert _asset_errors(explorer) == [] and explorer.console_errors == []
+    assert _asset_errors(explorer) == [] and _js_errors(explorer) == []
     assert explorer.maps == 1
     shown = min(sum(queries.count_resources(PUBLIC).values()), 5000)
     # 25 district + 467 dong outlines + one marker per shown resource.
@@ -51,3 +56,31 @@ def test_programs_page_loads_offline(app_url):
     )
     assert page.blocked == []
     assert _asset_errors(page) == []
+
+
+def test_many_points_are_grouped_not_sent_one_by_one(db_url):
+    """With a marker budget below what is in view, the map shows grid cells instead."""
+    env = {"DATABASE_URL": db_url, "MAEUL_MAX_MAP_MARKERS": "1000"}
+    with streamlit_server(REPO_ROOT / "app.py", env=env) as base:
+        page = inspect_map_page(f"{base}/", "explorer_grouped")
+    in_view = sum(queries.count_resources(PUBLIC).values())
+    assert in_view > 1000
+    assert page.blocked == []
+    # Outlines (25 + 467) plus at most a few hundred cells: far fewer than the points.
+    assert 25 + 467 < page.features < 25 + 467 + 1000
+
+
+def test_nearby_page_on_a_phone_lists_results_on_the_map(app_url):
+    page = inspect_map_page(f"{app_url}/nearby", "nearby_phone", viewport=(390, 844))
+    assert page.blocked == []
+    assert _asset_errors(page) == [] and _js_errors(page) == []
+    # Outlines, the search circle and centre, and the 20 nearest results.
+    assert page.features >= 25 + 467 + 2 + 20
+
+
+@pytest.mark.parametrize("path", ["coverage", "conflicts", "hotspots"])
+def test_every_map_page_draws_offline(app_url, path):
+    page = inspect_map_page(f"{app_url}/{path}", path)
+    assert page.blocked == []
+    assert _asset_errors(page) == [] and _js_errors(page) == []
+    assert page.maps >= 1 and page.features >= 25  # at least the district outlines

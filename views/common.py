@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -9,23 +11,38 @@ import streamlit as st
 from geo import queries
 from geo.access import PUBLIC, Viewer
 from geo.errors import AtlasError
+from geo.settings import load_settings
+
+SESSION_KEY = "signed_in"
 
 
 def viewer() -> Viewer:
-    """The signed-in user; the public until accounts exist."""
-    return st.session_state.get("viewer", PUBLIC)
+    """The signed-in staff member, or the public; a sign-in expires after a while."""
+    signed = st.session_state.get(SESSION_KEY)
+    if signed is None:
+        return PUBLIC
+    who, since = signed
+    limit = dt.timedelta(minutes=load_settings().session_minutes)
+    if dt.datetime.now(dt.UTC) - since > limit:
+        st.session_state.pop(SESSION_KEY, None)
+        return PUBLIC
+    return who
+
+
+#: Outlines drawn on maps are thinned to about this many metres (invisible on screen).
+DISPLAY_SIMPLIFY_M = 5
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def districts() -> gpd.GeoDataFrame:
-    """Districts, cached: they change only when reference data is reloaded."""
-    return queries.districts()
+    """District outlines for maps, cached: they change only when reference data reloads."""
+    return queries.districts(simplify_m=DISPLAY_SIMPLIFY_M)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def dongs(district_code: str | None = None) -> gpd.GeoDataFrame:
-    """Dongs (of a district), cached."""
-    return queries.dongs(district_code)
+    """Dong outlines (of a district) for maps, cached."""
+    return queries.dongs(district_code, simplify_m=DISPLAY_SIMPLIFY_M)
 
 
 def show_error(exc: AtlasError) -> None:

@@ -5,13 +5,16 @@ A Streamlit page script (run by ``st.navigation`` in app.py): it defines and cal
 
 from __future__ import annotations
 
+import dataclasses
+
+import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import queries, vocab
 from geo.errors import AtlasError
-from geo.reference import attribution
+from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
 from layers import maps, styles
 from views.common import csv_download, districts, dongs, show_error, viewer
@@ -51,6 +54,53 @@ def _summary_table(counts: dict[str, int], summary: dict | None) -> pd.DataFrame
     return pd.DataFrame(rows, columns=[t("kind"), t("count")])
 
 
+def _view_bbox(out: dict | None) -> tuple[tuple[float, float, float, float], int] | None:
+    """The map view streamlit-folium reported: ((w, s, e, n), zoom), rounded to ~1 m."""
+    bounds = (out or {}).get("bounds") or {}
+    sw, ne = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+    if sw.get("lat") is None or ne.get("lat") is None:
+        return None
+    box = (sw["lng"], sw["lat"], ne["lng"], ne["lat"])
+    return tuple(round(v, 5) for v in box), int(out.get("zoom") or 11)
+
+
+@st.fragment
+def _map(who, flt: queries.ResourceFilter, base, online: bool, start_bbox) -> None:
+    """The map: a fixed base, and resources for the current view swapped in on pan/zoom.
+
+    Only this fragment reruns when the view changes (panning never reruns the page). Up
+    to ``MAEUL_MAX_MAP_MARKERS`` resources in view are drawn one by one; beyond, they are
+    counted per grid cell in PostGIS, the cell size following the zoom.
+    """
+    map_key = f"explorer_map::{flt.district_code}::{online}"
+    # streamlit-folium keeps the last reported view under the key (its on_change runs
+    # before this fragment reruns), so the data can follow the view in the same run.
+    bbox, zoom = _view_bbox(st.session_state.get(map_key)) or (start_bbox, 11)
+    limit = load_settings().max_map_markers
+    in_view = dataclasses.replace(flt, bbox=bbox)
+    try:
+        n = sum(queries.count_resources(who, in_view).values())
+        if n <= limit:
+            groups = maps.resource_groups(queries.resources(who, in_view), lang=lang())
+        else:
+            cell = 3_000_000 / 2**zoom  # about 24 px at Seoul's latitude
+            grid = queries.resource_grid(who, in_view, cell_m=cell)
+            groups = [maps.grid_group(grid, lang=lang())]
+    except AtlasError as exc:
+        show_error(exc)
+    mode = t("shown_of", shown=n, total=n) if n <= limit else t("grouped", n=n)
+    st.caption(mode + " · " + t("privacy_note"))
+    st_folium(
+        base,
+        height=560,
+        use_container_width=True,
+        key=map_key,
+        feature_group_to_add=groups,
+        layer_control=folium.LayerControl(collapsed=True),
+        returned_objects=["bounds", "zoom"],
+    )
+
+
 def render() -> None:
     """Draw the page."""
     st.title(t("page_explorer"))
@@ -59,8 +109,6 @@ def render() -> None:
         d = districts()
         flt = _filters(d)
         online = st.toggle(t("online_basemap"), value=False)
-        limit = load_settings().max_map_markers
-        found = queries.resources(who, flt, limit=limit + 1)
         counts = queries.count_resources(who, flt)
         summary = queries.district_summary(who, flt.district_code) if flt.district_code else None
         area_dongs = dongs(flt.district_code)
@@ -68,13 +116,9 @@ def render() -> None:
         open_conflicts = queries.conflicts(flt.district_code, open_only=True)
     except AtlasError as exc:
         show_error(exc)
-    total = sum(counts.values())
-    shown = found.iloc[:limit]
-    if len(found) > limit:
-        st.warning(t("too_many", shown=limit))
-    st.caption(t("shown_of", shown=len(shown), total=total) + " · " + t("privacy_note"))
 
     focus = d[d["code"] == flt.district_code] if flt.district_code else None
+    start_bbox = tuple(focus.total_bounds) if focus is not None else SEOUL_BOUNDS
     m = maps.base_map(
         d,
         area_dongs,
@@ -83,7 +127,6 @@ def render() -> None:
         online_tiles=online,
         focus=focus,
     )
-    maps.add_resources(m, shown, lang=lang())
     maps.add_points(m, sites, name=t("layer_sites"), color=styles.SITE_COLOR, label_field="name")
     maps.add_points(
         m,
@@ -94,13 +137,7 @@ def render() -> None:
     )
     map_col, side = st.columns([3, 1])
     with map_col:
-        st_folium(
-            maps.finish(m, online_tiles=online),
-            height=560,
-            use_container_width=True,
-            returned_objects=[],
-            key="explorer_map",
-        )
+        _map(who, flt, maps.finish(m, online_tiles=online, layer_control=False), online, start_bbox)
     with side:
         title = (
             t("summary_title", name=summary["name_ko" if lang() == "ko" else "name_en"])

@@ -1,0 +1,1 @@
+"""Maeul Atlas test suite (a package, so `tests.*` never resolves to a third-party `tests`)."""
