@@ -1,0 +1,659 @@
+"""Page "Coverage" (사업 현황): where the 35 programs reach, where they don't, how they do.
+
+A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+Filter-independent results (outlines, options, resource counts, population) are cached.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import coverage, vocab
+from geo.classify import SCHEMES, classify
+from geo.db import transaction
+from geo.errors import AtlasError
+from geo.reference import attribution
+from layers import choropleth, maps
+from loaders import population
+from views.common import csv_download, show_error, viewer
+from views.i18n import lang, translator
+
+t = translator(
+    {
+        "title": ("사업 현황", "Coverage"),
+        "caption": (
+            "지원사업 대상지와 지원금이 어디에 닿고 어디에 닿지 않는지. "
+            "모든 수치는 아래 필터를 따릅니다.",
+            "Where program sites and grants reach, and where they don't. Every figure follows "
+            "the filters below.",
+        ),
+        "office": ("실·국·본부", "Office"),
+        "division": ("부서", "Division"),
+        "program": ("사업", "Program"),
+        "year": ("연도", "Year"),
+        "stage": ("단계", "Stage"),
+        "source": ("데이터 출처", "Data source"),
+        "all": ("전체", "All"),
+        "tab_maps": ("지도", "Maps"),
+        "tab_matrix": ("사업 × 자치구", "Program × district"),
+        "tab_gaps": ("공백 분석", "Gap analysis"),
+        "tab_eval": ("분기 평가", "Quarterly evaluation"),
+        "tab_pop": ("인구", "Population"),
+        "level": ("단위", "Level"),
+        "level_district": ("자치구", "District"),
+        "level_dong": ("법정동", "Legal dong"),
+        "metric": ("지표", "Measure"),
+        "scheme": ("분류 방법", "Classification"),
+        "classes": ("계급 수", "Classes"),
+        "m_sites": ("대상지 수", "Program sites"),
+        "m_grant": ("지원금 (백만원)", "Grants (million KRW)"),
+        "m_grant_km2": ("㎢당 지원금 (백만원)", "Grants per km² (million KRW)"),
+        "m_grant_res": ("주민 1인당 지원금 (원)", "Grants per resident (KRW)"),
+        "m_share_seed": ("씨앗마을 비율 (%)", "Share of seed sites (%)"),
+        "m_share_sprout": ("새싹마을 비율 (%)", "Share of sprout sites (%)"),
+        "m_share_hope": ("희망마을 비율 (%)", "Share of hope sites (%)"),
+        "no_data": ("자료 없음", "No data"),
+        "no_population": (
+            "인구 자료가 없어 1인당 지원금은 표시하지 않습니다. "
+            "'인구' 탭에서 서울시 주민등록인구 표를 올리세요.",
+            "No population imported: per-resident figures appear once Seoul's registered "
+            "population table is uploaded in the 'Population' tab.",
+        ),
+        "per_resident_dong": (
+            "인구는 자치구 단위로만 있어 1인당 지원금은 자치구 지도에서만 볼 수 있습니다.",
+            "Population is by district only: per-resident grants are on the district map.",
+        ),
+        "legend_note": (
+            "계급: {scheme} · 오른쪽 숫자: 지역 수",
+            "Classes: {scheme} · right: number of areas",
+        ),
+        "stage_mix": ("단계별 대상지 (씨앗·새싹·희망)", "Sites by stage (seed, sprout, hope)"),
+        "c_code": ("코드", "Code"),
+        "c_name": ("이름", "Name"),
+        "c_district": ("자치구", "District"),
+        "c_area": ("면적 (㎢)", "Area (km²)"),
+        "c_population": ("인구", "Population"),
+        "c_period": ("인구 기준", "Population period"),
+        "matrix_value": ("칸 값", "Cells show"),
+        "v_grant": ("지원금 (백만원)", "Grants (million KRW)"),
+        "v_sites": ("대상지 수", "Site count"),
+        "c_no": ("연번", "No."),
+        "c_program": ("사업명", "Program"),
+        "c_unassigned": ("구 밖", "Outside districts"),
+        "c_total": ("행 합계", "Row total"),
+        "c_granted": ("지원금 합계 (백만원)", "Granted (million KRW)"),
+        "c_budget": ("예산 (백만원)", "Budget (million KRW)"),
+        "c_remaining": ("잔액 (백만원)", "Remaining (million KRW)"),
+        "c_used": ("집행률 (%)", "Used (%)"),
+        "total_row": ("합계", "Total"),
+        "matrix_check": (
+            "합계 검증: 표의 지원금 {cells:,.1f}백만원 = 사업별 지원금 합계 {granted:,.1f}백만원, "
+            "예산 합계 "
+            "{budget:,}백만원 중 {used:.1f}% 집행. 열 제목을 누르면 정렬됩니다.",
+            "Check: grants in the cells {cells:,.1f} = programs' grants {granted:,.1f} million "
+            "KRW, {used:.1f}% of their budgets ({budget:,}). Click a column header to sort.",
+        ),
+        "budget_m": ("예산 합계 (백만원)", "Budgets (million KRW)"),
+        "granted_m": ("지원금 합계 (백만원)", "Granted (million KRW)"),
+        "sites_m": ("대상지 수", "Program sites"),
+        "kinds": ("자원 유형", "Resource kinds"),
+        "distance": ("도보 거리 (m)", "Walking distance (m)"),
+        "rich_min": ("'자원 많음' 기준 (개 이상)", "'Rich' = at least (resources)"),
+        "thin_max": ("'자원 적음' 기준 (개 이하)", "'Few' = at most (resources)"),
+        "thresholds_help": (
+            "기본값은 법정동별 자원 수의 상위·하위 25% 경계입니다.",
+            "Defaults: the upper and lower quartiles of resources per dong.",
+        ),
+        "gap_map": ("법정동 공백 유형", "Gap class per dong"),
+        "reach_layer": ("대상지 {d:,.0f} m 이내", "Within {d:,.0f} m of a site"),
+        "c_gap": ("유형", "Class"),
+        "c_rank": ("순위", "Rank"),
+        "c_resources": ("자원 (선택 유형)", "Resources (chosen kinds)"),
+        "gap_ranked": ("공백 순위 (법정동)", "Gaps ranked (dongs)"),
+        "reach_title": (
+            "도보 {d:,.0f} m 이내 비율 (자치구)",
+            "Share within {d:,.0f} m (districts)",
+        ),
+        "c_near": ("거리 내 자원", "Resources within reach"),
+        "c_res_share": ("자원 비율 (%)", "Resources within (%)"),
+        "c_cov_km2": ("거리 내 면적 (㎢)", "Area within (km²)"),
+        "c_area_share": ("면적 비율 (%)", "Area within (%)"),
+        "seoul_reach": (
+            "서울 전체: 자원 {near:,}/{total:,} ({rs:.1f}%), "
+            "면적 {ca:,.1f}/{ta:,.1f}㎢ ({cs:.1f}%)가 대상지 "
+            "{d:,.0f} m 이내",
+            "All Seoul: {near:,} of {total:,} resources ({rs:.1f}%) and {ca:,.1f} of {ta:,.1f} "
+            "km² ({cs:.1f}%) lie within {d:,.0f} m of a site",
+        ),
+        "privacy_gap": (
+            "자원은 법정동별 건수로만 집계합니다. "
+            "공개 화면에서 인적자원은 법정동 대표 위치로 계산합니다.",
+            "Resources are counted per dong only; for the public, people count at their dong's "
+            "representative point.",
+        ),
+        "eval_by": ("묶음", "Group by"),
+        "by_program": ("사업별", "By program"),
+        "by_district": ("자치구별", "By district"),
+        "criterion": ("평가 항목", "Criterion"),
+        "overall": ("세 항목 평균", "Mean of the three"),
+        "c_period_q": ("분기", "Quarter"),
+        "c_sites_eval": ("평가 대상지", "Sites evaluated"),
+        "latest": ("최근 분기 순위: {period}", "Latest quarter ranked: {period}"),
+        "no_eval": ("조건에 맞는 평가 기록이 없습니다.", "No evaluations match the filters."),
+        "pop_current": ("가져온 인구 (자치구별 최신)", "Imported population (latest per district)"),
+        "pop_none": ("아직 가져온 인구 자료가 없습니다.", "No population has been imported yet."),
+        "pop_upload": (
+            "서울시 주민등록인구 (자치구별) 표 올리기 (XLSX, XLS, CSV)",
+            "Upload Seoul's registered population by district (XLSX, XLS, CSV)",
+        ),
+        "pop_period": (
+            "기간 (파일에 없을 때, 예: 2023Q4)",
+            "Period (if the file lacks it, e.g. 2023Q4)",
+        ),
+        "pop_import": ("가져오기", "Import"),
+        "pop_done": ("가져왔습니다.", "Imported."),
+        "pop_staff_only": (
+            "인구 표 가져오기는 로그인한 계획 담당자·관리자만 할 수 있습니다.",
+            "Importing a population table needs a planner or administrator sign-in.",
+        ),
+        "c_households": ("세대", "Households"),
+        "c_source": ("출처 파일", "Source file"),
+    }
+)
+
+_METRICS = {
+    "sites": "m_sites",
+    "grant_mkrw": "m_grant",
+    "grant_per_km2": "m_grant_km2",
+    "grant_per_resident_krw": "m_grant_res",
+    "share_seed": "m_share_seed",
+    "share_sprout": "m_share_sprout",
+    "share_hope": "m_share_hope",
+}
+#: Roles that may import a population table (it changes every per-resident figure).
+_IMPORTERS = ("planner", "admin")
+
+
+# --- cached, filter-independent ---------------------------------------------------------
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _options() -> coverage.FilterOptions:
+    return coverage.filter_options()
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _shapes(level: str):
+    return coverage.area_shapes(level)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _counts(_who, who_key: tuple, sources: tuple[str, ...]) -> pd.DataFrame:
+    return coverage.dong_resource_counts(_who, coverage.CoverageFilter(sources=sources))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _populations() -> pd.DataFrame:
+    return coverage.populations()
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _reach(_who, who_key: tuple, flt, _counts, distance: float, kinds: tuple[str, ...]):
+    """Walking-distance coverage, kept per filter setting (the page's slowest query)."""
+    return coverage.distance_coverage(_who, flt, _counts, distance_m=distance, kinds=kinds)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _classify(values: tuple[float, ...], scheme: str, k: int):
+    """Classes of a map's values (natural breaks take ~0.4 s for the dongs: kept)."""
+    return classify(list(values), scheme=scheme, k=k)
+
+
+def _name_col() -> str:
+    return "name_ko" if lang() == "ko" else "name_en"
+
+
+def _label(table: dict, code) -> str:
+    return vocab.label(table, code, lang())
+
+
+# --- widgets ----------------------------------------------------------------------------
+
+
+def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
+    progs = opts.programs
+    cols = st.columns([1.2, 1.2, 2, 0.8, 1, 1])
+    offices = cols[0].multiselect(t("office"), sorted(progs["office"].unique()))
+    pool = progs[progs["office"].isin(offices)] if offices else progs
+    divisions = cols[1].multiselect(t("division"), sorted(pool["division"].unique()))
+    pool = pool[pool["division"].isin(divisions)] if divisions else pool
+    names = dict(zip(progs["no"], progs["name"], strict=True))
+    programs = cols[2].multiselect(
+        t("program"), list(pool["no"]), format_func=lambda n: f"{n}. {names[n]}"
+    )
+    years = cols[3].multiselect(t("year"), list(opts.years))
+    stages = cols[4].multiselect(
+        t("stage"), list(vocab.SITE_STAGES), format_func=lambda s: _label(vocab.SITE_STAGES, s)
+    )
+    sources = cols[5].multiselect(t("source"), list(opts.sources))
+    return coverage.CoverageFilter(
+        tuple(offices),
+        tuple(divisions),
+        tuple(int(p) for p in programs),
+        tuple(int(y) for y in years),
+        tuple(stages),
+        tuple(sources),
+    )
+
+
+def _table_with_csv(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None):
+    kwargs = {"height": height} if height else {}
+    st.dataframe(df, hide_index=True, width="stretch", **kwargs)
+    csv_download(df, label=t("download_csv"), file_name=file_name, key=key)
+
+
+# --- sections ---------------------------------------------------------------------------
+
+
+def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
+    c = st.columns(4)
+    level = c[0].radio(
+        t("level"), ["district", "dong"], format_func=lambda v: t(f"level_{v}"), horizontal=True
+    )
+    choices = [m for m in _METRICS if m != "grant_per_resident_krw" or level == "district"]
+    metric = c[1].selectbox(t("metric"), choices, format_func=lambda m: t(_METRICS[m]))
+    scheme = c[2].selectbox(
+        t("scheme"), list(SCHEMES), format_func=lambda s: SCHEMES[s][0 if lang() == "ko" else 1]
+    )
+    k = c[3].slider(t("classes"), 3, 7, 5)
+    if level == "dong":
+        st.caption(t("per_resident_dong"))
+    elif not has_population:
+        st.caption(t("no_population"))
+    gdf = _shapes(level)[["code", "geom"]].merge(metrics[level], on="code")
+    df = pd.DataFrame(gdf.drop(columns="geom"))
+    values = df[metric].astype(float)
+    if metric == "grant_per_resident_krw" and values.isna().all():
+        st.info(t("no_population"))
+    klass = _classify(tuple(values.to_numpy().tolist()), scheme, k)
+    gdf["value"] = values.round(2)
+    m = maps.base_map(_shapes("district"), None, attribution=attribution(lang()), lang=lang())
+    choropleth.add_areas(
+        m,
+        gdf,
+        choropleth.fill_colors(klass),
+        name=t(_METRICS[metric]),
+        tooltip={
+            _name_col(): t("c_name"),
+            "district_name": t("c_district"),
+            "value": t(_METRICS[metric]),
+        },
+    )
+    scheme_label = SCHEMES[scheme][0 if lang() == "ko" else 1]
+    map_col, side = st.columns([3, 1.3])
+    with map_col:
+        st_folium(
+            maps.finish(m),
+            height=520,
+            use_container_width=True,
+            returned_objects=[],
+            key=f"cov_map_{level}",
+        )
+    with side:
+        st.markdown(
+            choropleth.classification_legend(
+                t(_METRICS[metric]),
+                klass,
+                no_data_label=t("no_data"),
+                note=t("legend_note", scheme=scheme_label),
+            ),
+            unsafe_allow_html=True,
+        )
+    shown = df[
+        [
+            "code",
+            _name_col(),
+            "district_name",
+            "area_km2",
+            *_METRICS,
+            "seed",
+            "sprout",
+            "hope",
+            "population",
+            "population_period",
+        ]
+    ].copy()
+    if level == "dong":
+        shown = shown.drop(columns=["grant_per_resident_krw", "population", "population_period"])
+    shown["class"] = [klass.labels[i] if i >= 0 else t("no_data") for i in klass.classes]
+    shown = shown.rename(columns=_columns())
+    _table_with_csv(
+        shown, key=f"cov_metrics_{level}", file_name=f"maeul_coverage_{level}.csv", height=300
+    )
+    st.subheader(t("stage_mix"))
+    stage_df = metrics["district"][[_name_col(), *vocab.SITE_STAGES]].rename(
+        columns={s: _label(vocab.SITE_STAGES, s) for s in vocab.SITE_STAGES}
+        | {_name_col(): t("c_district")}
+    )
+    chart_col, table_col = st.columns([1.4, 1])
+    with chart_col:
+        st.bar_chart(stage_df.set_index(t("c_district")), stack=True, height=320)
+    with table_col:
+        _table_with_csv(stage_df, key="cov_stage_csv", file_name="maeul_stage_mix.csv", height=320)
+
+
+def _columns() -> dict[str, str]:
+    out = {
+        "code": t("c_code"),
+        "name_ko": t("c_name"),
+        "name_en": t("c_name"),
+        "district_name": t("c_district"),
+        "area_km2": t("c_area"),
+        "population": t("c_population"),
+        "population_period": t("c_period"),
+        "class": t("scheme"),
+    }
+    out |= {m: t(label) for m, label in _METRICS.items()}
+    out |= {s: _label(vocab.SITE_STAGES, s) for s in vocab.SITE_STAGES}
+    return out
+
+
+def _matrix_tab(flt: coverage.CoverageFilter) -> None:
+    value = st.radio(
+        t("matrix_value"), ["grant", "sites"], horizontal=True, format_func=lambda v: t(f"v_{v}")
+    )
+    mx = coverage.program_district_matrix(flt, value=value)
+    names = dict(zip(_shapes("district")["code"], _shapes("district")[_name_col()], strict=True))
+    cols = {code: names.get(code, t("c_unassigned")) for code in mx.district_columns}
+    rename = {
+        "no": t("c_no"),
+        "name": t("c_program"),
+        "total": t("c_total"),
+        "sites": t("m_sites"),
+        "granted_mkrw": t("c_granted"),
+        "budget_mkrw": t("c_budget"),
+        "remaining_mkrw": t("c_remaining"),
+        "used_pct": t("c_used"),
+    } | cols
+    body = mx.cells.drop(columns=["office", "division"])
+    total = pd.DataFrame([{"no": None, "name": t("total_row"), **mx.totals.to_dict()}])
+    shown = pd.concat([body, total], ignore_index=True).rename(columns=rename)
+    shown[t("c_no")] = shown[t("c_no")].astype("Int64")
+    c = st.columns(3)
+    c[0].metric(t("budget_m"), f"{int(mx.totals['budget_mkrw']):,}")
+    c[1].metric(t("granted_m"), f"{mx.totals['granted_mkrw']:,.1f}")
+    c[2].metric(t("sites_m"), f"{int(mx.totals['sites']):,}")
+    district_cols = list(cols.values())
+    cells = shown[district_cols].iloc[:-1]
+    top = float(cells.to_numpy().max()) if cells.size else 0.0
+
+    def heat(col: pd.Series) -> list[str]:
+        share = (col.astype(float) / top).fillna(0) if top else col * 0
+        share.iloc[-1] = 0  # the totals row is not part of the heat scale
+        return [
+            f"background-color: rgba(8, 104, 172, {0.85 * s:.2f}); color: "
+            f"{'white' if s > 0.55 else 'inherit'}"
+            for s in share
+        ]
+
+    fmt = "{:,.1f}" if value == "grant" else "{:,.0f}"
+    styled = shown.style.apply(heat, subset=district_cols).format(
+        {c: fmt for c in [*district_cols, t("c_total")]}
+        | {t("c_granted"): "{:,.1f}", t("c_remaining"): "{:,.1f}", t("c_used"): "{:.1f}"},
+        na_rep="",
+    )
+    st.dataframe(styled, hide_index=True, width="stretch", height=560)
+    csv_download(
+        shown,
+        label=t("download_csv"),
+        file_name=f"maeul_program_district_{value}.csv",
+        key="cov_matrix_csv",
+    )
+    cell_grants = float(mx.cells["granted_mkrw"].sum())
+    st.caption(
+        t(
+            "matrix_check",
+            cells=float(mx.totals["total"]) if value == "grant" else cell_grants,
+            granted=float(mx.totals["granted_mkrw"]),
+            budget=int(mx.totals["budget_mkrw"]),
+            used=float(mx.totals["used_pct"]) if pd.notna(mx.totals["used_pct"]) else 0.0,
+        )
+    )
+
+
+def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
+    who = viewer()
+    c = st.columns([2, 1.2, 1, 1])
+    kinds = c[0].multiselect(
+        t("kinds"),
+        list(vocab.KINDS),
+        default=list(vocab.KINDS),
+        format_func=lambda k: _label(vocab.KINDS, k),
+    ) or list(vocab.KINDS)
+    distance = c[1].slider(t("distance"), 100, 2000, 500, step=50)
+    rich, thin = coverage.gap_thresholds(counts, kinds=kinds)
+    rich_min = c[2].number_input(t("rich_min"), 1, 10_000, rich, help=t("thresholds_help"))
+    thin_max = c[3].number_input(t("thin_max"), 0, 10_000, thin, help=t("thresholds_help"))
+    gaps = coverage.gap_table(
+        counts, dong_metrics, kinds=kinds, rich_min=int(rich_min), thin_max=int(thin_max)
+    )
+    reach = _reach(who, (who.role, who.district_code), flt, counts, float(distance), tuple(kinds))
+    st.caption(t("privacy_gap"))
+    s = reach.seoul
+    st.info(
+        t(
+            "seoul_reach",
+            near=int(s["near"]),
+            total=int(s["resources"]),
+            rs=float(s["resource_share"]) if pd.notna(s["resource_share"]) else 0.0,
+            ca=float(s["covered_km2"]),
+            ta=float(s["area_km2"]),
+            cs=float(s["area_share"]),
+            d=distance,
+        )
+    )
+    shapes = _shapes("dong")[["code", "geom"]].merge(gaps, on="code")
+    shapes["gap_label"] = [
+        coverage.GAP_CLASSES[g][0 if lang() == "ko" else 1] for g in shapes["gap"]
+    ]
+    m = maps.base_map(_shapes("district"), None, attribution=attribution(lang()), lang=lang())
+    choropleth.add_areas(
+        m,
+        shapes,
+        [coverage.GAP_CLASSES[g][2] for g in shapes["gap"]],
+        name=t("gap_map"),
+        tooltip={
+            "name_ko": t("c_name"),
+            "gap_label": t("c_gap"),
+            "resources": t("c_resources"),
+            "sites": t("m_sites"),
+        },
+    )
+    choropleth.add_outline(m, reach.area, name=t("reach_layer", d=distance))
+    map_col, side = st.columns([3, 1.3])
+    with map_col:
+        st_folium(
+            maps.finish(m),
+            height=520,
+            use_container_width=True,
+            returned_objects=[],
+            key="cov_gap_map",
+        )
+    with side:
+        present = gaps["gap"].value_counts()
+        codes = list(coverage.GAP_CLASSES)
+        st.markdown(
+            choropleth.legend_html(
+                t("gap_map"),
+                [coverage.GAP_CLASSES[g][0 if lang() == "ko" else 1] for g in codes],
+                [coverage.GAP_CLASSES[g][2] for g in codes],
+                counts=[int(present.get(g, 0)) for g in codes],
+                note=t("reach_layer", d=distance),
+            ),
+            unsafe_allow_html=True,
+        )
+    st.subheader(t("gap_ranked"))
+    gap_shown = gaps[
+        [
+            "rank",
+            "gap",
+            "code",
+            "name_ko",
+            "district_name",
+            *vocab.KINDS,
+            "resources",
+            "sites",
+            "grant_mkrw",
+        ]
+    ].copy()
+    gap_shown["gap"] = [
+        coverage.GAP_CLASSES[g][0 if lang() == "ko" else 1] for g in gap_shown["gap"]
+    ]
+    gap_shown = gap_shown.rename(
+        columns={
+            "rank": t("c_rank"),
+            "gap": t("c_gap"),
+            "resources": t("c_resources"),
+            "sites": t("m_sites"),
+            "grant_mkrw": t("m_grant"),
+        }
+        | {k: _label(vocab.KINDS, k) for k in vocab.KINDS}
+        | _columns()
+    )
+    _table_with_csv(gap_shown, key="cov_gap_csv", file_name="maeul_gaps.csv", height=320)
+    st.subheader(t("reach_title", d=distance))
+    reach_shown = reach.districts[
+        [
+            "code",
+            _name_col(),
+            "resources",
+            "near",
+            "resource_share",
+            "area_km2",
+            "covered_km2",
+            "area_share",
+        ]
+    ].copy()
+    reach_shown.insert(0, "rank", range(1, len(reach_shown) + 1))
+    reach_shown = reach_shown.rename(
+        columns={
+            "rank": t("c_rank"),
+            "resources": t("c_resources"),
+            "near": t("c_near"),
+            "resource_share": t("c_res_share"),
+            "covered_km2": t("c_cov_km2"),
+            "area_share": t("c_area_share"),
+        }
+        | _columns()
+    )
+    _table_with_csv(reach_shown, key="cov_reach_csv", file_name=f"maeul_reach_{distance}m.csv")
+
+
+def _eval_tab(flt: coverage.CoverageFilter) -> None:
+    c = st.columns(2)
+    by = c[0].radio(
+        t("eval_by"), ["program", "district"], horizontal=True, format_func=lambda b: t(f"by_{b}")
+    )
+    criteria = [*vocab.EVALUATION_CRITERIA, "overall"]
+    crit = c[1].selectbox(
+        t("criterion"),
+        criteria,
+        format_func=lambda k: (
+            t("overall") if k == "overall" else _label(vocab.EVALUATION_CRITERIA, k)
+        ),
+    )
+    trends = coverage.evaluation_trends(flt, by=by)
+    if trends.empty:
+        st.info(t("no_eval"))
+        return
+    name = "name_ko" if lang() == "ko" else "name_en"
+    wide = trends.pivot_table(index="period", columns=name, values=crit).round(1)
+    crit_label = t("overall") if crit == "overall" else _label(vocab.EVALUATION_CRITERIA, crit)
+    chart_col, table_col = st.columns([1.4, 1])
+    with chart_col:
+        st.line_chart(wide, height=360, y_label=crit_label)
+    with table_col:
+        shown = wide.reset_index().rename(columns={"period": t("c_period_q")})
+        _table_with_csv(
+            shown, key="cov_eval_csv", file_name=f"maeul_evaluation_{by}_{crit}.csv", height=360
+        )
+    ranked = coverage.latest_ranking(trends)
+    st.subheader(t("latest", period=ranked["period"].iloc[0]))
+    labels = {k: _label(vocab.EVALUATION_CRITERIA, k) for k in vocab.EVALUATION_CRITERIA}
+    rank_shown = ranked[["rank", "code", name, "sites", *vocab.EVALUATION_CRITERIA, "overall"]]
+    rank_shown = rank_shown.round(1).rename(
+        columns={
+            "rank": t("c_rank"),
+            "code": t("c_code"),
+            name: t("c_name"),
+            "sites": t("c_sites_eval"),
+            "overall": t("overall"),
+        }
+        | labels
+    )
+    _table_with_csv(rank_shown, key="cov_rank_csv", file_name=f"maeul_latest_ranking_{by}.csv")
+
+
+def _population_tab(pop: pd.DataFrame) -> None:
+    st.subheader(t("pop_current"))
+    if pop.empty:
+        st.caption(t("pop_none"))
+    else:
+        shown = pop[["code", _name_col(), "period", "population", "households", "source"]].rename(
+            columns={
+                "period": t("c_period"),
+                "households": t("c_households"),
+                "source": t("c_source"),
+            }
+            | _columns()
+        )
+        _table_with_csv(shown, key="cov_pop_csv", file_name="maeul_population.csv")
+    if viewer().role not in _IMPORTERS:
+        st.caption(t("pop_staff_only"))
+        return
+    with st.form("population_upload"):
+        upload = st.file_uploader(t("pop_upload"), type=["xlsx", "xls", "csv", "txt"])
+        period = st.text_input(t("pop_period"), max_chars=20)
+        submitted = st.form_submit_button(t("pop_import"))
+    if submitted and upload is not None:
+        try:
+            with transaction() as conn:
+                report = population.import_file(
+                    conn, upload.getvalue(), source=upload.name, period=period.strip() or None
+                )
+        except AtlasError as exc:
+            show_error(exc)
+        _populations.clear()
+        st.success(t("pop_done") + "\n\n" + "\n\n".join(report.summary()))
+        st.dataframe(report.matched, hide_index=True, width="stretch")
+
+
+def render() -> None:
+    """Draw the page."""
+    st.title(t("title"))
+    st.caption(t("caption"))
+    who = viewer()
+    try:
+        opts = _options()
+        flt = _filters(opts)
+        counts = _counts(who, (who.role, who.district_code), flt.sources)
+        pop = _populations()
+        metrics = {lv: coverage.area_metrics(lv, flt) for lv in coverage.LEVELS}
+        tabs = st.tabs([t("tab_maps"), t("tab_matrix"), t("tab_gaps"), t("tab_eval"), t("tab_pop")])
+        with tabs[0]:
+            _maps_tab(metrics, has_population=not pop.empty)
+        with tabs[1]:
+            _matrix_tab(flt)
+        with tabs[2]:
+            _gap_tab(flt, counts, metrics["dong"])
+        with tabs[3]:
+            _eval_tab(flt)
+        with tabs[4]:
+            _population_tab(pop)
+    except AtlasError as exc:
+        show_error(exc)
+
+
+render()
