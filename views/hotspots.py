@@ -1,0 +1,255 @@
+"""Page "Hotspots": conflict density heatmap and Getis-Ord Gi* hotspots with significance.
+
+A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import hotspots, vocab
+from geo.conflicts import ConflictFilter
+from geo.errors import AtlasError
+from geo.reference import attribution
+from layers import hotspots as hotspot_layers
+from layers import maps
+from views.common import csv_download, districts, page_progress, show_error
+from views.i18n import lang, translator
+
+t = translator(
+    {
+        "title": ("갈등 집중지", "Hotspots"),
+        "caption": (
+            "갈등 사례가 어디에 모여 있는지: 밀도 지도로 먼저 훑어보고, Getis-Ord Gi* 검정으로 "
+            "통계적으로 유의한 집중지(핫스팟)와 희소지(콜드스팟)를 확인합니다.",
+            "Where conflict cases gather: a density map for a first look, then Getis-Ord Gi* "
+            "to find statistically significant hot spots and cold spots.",
+        ),
+        "settings": ("분석 설정", "Analysis settings"),
+        "grid": ("격자", "Grid"),
+        "resolution": ("H3 해상도 (셀 한 변 길이)", "H3 resolution (cell edge length)"),
+        "weighting": ("값", "Value"),
+        "window": ("기간 (그 기간에 진행 중이던 사례)", "Period (cases active in it)"),
+        "permutations": ("순열 횟수", "Permutations"),
+        "seed": ("난수 시드 (같은 시드 = 같은 결과)", "Random seed (same seed, same result)"),
+        "fdr": ("거짓 발견율(FDR) 보정", "Control the false discovery rate (FDR)"),
+        "only_significant": ("유의한 셀만 표시", "Show significant cells only"),
+        "run": ("분석", "Analyse"),
+        "progress": ("집중지 분석", "Hotspot analysis"),
+        "tab_heat": ("밀도 지도", "Density heatmap"),
+        "tab_gi": ("Gi* 핫스팟", "Gi* hotspots"),
+        "heat_layer": ("갈등 밀도", "Conflict density"),
+        "cells_layer": ("Gi* 결과", "Gi* result"),
+        "heat_note": (
+            "밀도 지도는 훑어보기용입니다: 색이 진하다고 통계적으로 유의한 것은 아닙니다.",
+            "The heatmap is for a first look only: a dark spot is not a tested result.",
+        ),
+        "n_cases": ("분석한 사례", "Cases analysed"),
+        "n_cells": ("셀 수", "Cells"),
+        "n_hot": ("핫스팟 셀", "Hot cells"),
+        "n_cold": ("콜드스팟 셀", "Cold cells"),
+        "legend": ("범례 (셀 수)", "Legend (cells)"),
+        "outside": (
+            "법정동 밖 사례 {n}건은 제외했습니다.",
+            "{n} cases outside every dong were left out.",
+        ),
+        "significance_title": ("'유의하다'는 것은", "What 'significant' means here"),
+        "significance": (
+            "각 셀에 대해 그 셀과 바로 이웃한 셀들의 값의 합(Gi*)을 구하고, 같은 값들을 다른 셀에 "
+            "무작위로 다시 배치한 {perms:,}번의 모의실험과 비교합니다. "
+            "실제 합이 모의실험 대부분보다 크면 핫스팟, 작으면 콜드스팟입니다. "
+            "'99% 신뢰'는 이런 쏠림이 순전히 우연으로 나올 확률이 "
+            "1% 이하(양측 p ≤ 0.01)라는 뜻입니다. 셀이 많으면 우연만으로도 일부 셀이 유의하게 "
+            "나옵니다(90% 수준이면 대략 10개 중 1개). FDR 보정을 켜면 유의하다고 표시된 셀 가운데 "
+            "잘못 잡힌 셀의 비율이 그 수준(예: 5%) 이하가 되도록 기준을 높입니다. 이 결과는 갈등이 "
+            "모여 있다는 뜻일 뿐 원인을 말해 주지 않으며, 서울 경계에 걸친 셀은 일부가 시 밖이라 "
+            "사례가 적게 잡히고, 법정동 격자에서는 면적이 큰 동일수록 사례가 많아지기 쉽습니다.",
+            "For each cell, Gi* sums the values of the cell and its immediate neighbours and "
+            "compares that sum with {perms:,} simulations in which the same values are "
+            "shuffled at random over the other cells. A sum larger than almost all simulations "
+            "makes a hot spot, smaller a cold spot (the cell's own value stays fixed and its "
+            "neighbours are shuffled, so one busy cell among quiet ones is not a hot spot). "
+            "'99% confidence' means such a concentration "
+            "would arise by chance alone at most 1% of the time (two-sided p ≤ 0.01). With many "
+            "cells some come out significant by chance (about 1 in 10 at 90%). With FDR on, "
+            "the bar is raised so that among the cells called significant the share of false "
+            "ones stays below the level (e.g. 5%). A hotspot says that conflicts gather, not "
+            "why; cells on the city edge lie partly outside Seoul and so hold fewer cases, and "
+            "on dongs a large dong tends to hold more cases just by its size.",
+        ),
+        "sig_table": ("유의한 셀과 그 안의 사례", "Significant cells and the cases inside"),
+        "none_significant": (
+            "이 설정에서는 유의한 셀이 없습니다.",
+            "No cell is significant with these settings.",
+        ),
+        "col_cell": ("셀", "Cell"),
+        "col_class": ("분류", "Class"),
+        "col_confidence": ("신뢰수준 (%)", "Confidence (%)"),
+        "col_z": ("Gi* z", "Gi* z"),
+        "col_p": ("p (양측)", "p (two-sided)"),
+        "col_cell_cases": ("셀의 사례 수", "Cases in cell"),
+        "col_value": ("셀 값", "Cell value"),
+        "col_case": ("사례 번호", "Case no."),
+        "col_title": ("사례", "Case"),
+        "col_stage": ("단계", "Stage"),
+        "col_type": ("유형", "Type"),
+        "col_severity": ("심각도", "Severity"),
+        "col_opened": ("시작일", "Opened"),
+    }
+)
+
+_TABLE_COLUMNS = {
+    "name": "col_cell",
+    "class_label": "col_class",
+    "confidence": "col_confidence",
+    "gi_z": "col_z",
+    "p_value": "col_p",
+    "n_cases": "col_cell_cases",
+    "value": "col_value",
+    "case_id": "col_case",
+    "title": "col_title",
+    "stage_label": "col_stage",
+    "type_label": "col_type",
+    "severity": "col_severity",
+    "opened_on": "col_opened",
+}
+
+
+def _settings() -> tuple[ConflictFilter, hotspots.HotspotOptions, bool]:
+    start, end = hotspots.default_window()
+    with st.form("hotspot_settings"):
+        st.markdown(f"**{t('settings')}**")
+        cols = st.columns(4)
+        grid = cols[0].radio(
+            t("grid"),
+            list(hotspots.GRIDS),
+            format_func=lambda g: vocab.label(hotspots.GRIDS, g, lang()),
+        )
+        resolution = cols[1].select_slider(
+            t("resolution"),
+            options=list(hotspots.H3_RESOLUTIONS),
+            value=8,
+            format_func=lambda r: f"{r} (~{hotspots.H3_RESOLUTIONS[r]:,} m)",
+        )
+        weighting = cols[2].radio(
+            t("weighting"),
+            list(hotspots.WEIGHTINGS),
+            format_func=lambda w: vocab.label(hotspots.WEIGHTINGS, w, lang()),
+        )
+        window = cols[3].date_input(t("window"), value=(start, end), format="YYYY-MM-DD")
+        cols = st.columns(4)
+        permutations = cols[0].selectbox(t("permutations"), [99, 999, 9999], index=1)
+        seed = cols[1].number_input(t("seed"), value=hotspots.DEFAULT_SEED, step=1)
+        fdr = cols[2].checkbox(t("fdr"))
+        only_sig = cols[3].checkbox(t("only_significant"))
+        st.form_submit_button(t("run"))
+    first, last = (*window, None, None)[:2] if window else (None, None)
+    options = hotspots.HotspotOptions(
+        grid=grid,
+        resolution=int(resolution),
+        weighting=weighting,
+        permutations=int(permutations),
+        seed=int(seed),
+        fdr=bool(fdr),
+    )
+    return ConflictFilter(start=first, end=last), options, only_sig
+
+
+def _result(flt: ConflictFilter, options: hotspots.HotspotOptions):
+    """The analysis for these settings, kept for the session so reruns do not redo it."""
+    key = (flt, options)
+    kept = st.session_state.get("hotspot_result")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    result = hotspots.find_hotspots(flt, options, progress=page_progress(t("progress")))
+    st.session_state["hotspot_result"] = (key, result)
+    return result
+
+
+def _significance_note(options: hotspots.HotspotOptions) -> None:
+    with st.expander(t("significance_title"), expanded=True):
+        st.markdown(t("significance", perms=options.permutations))
+
+
+def _table(result):
+    df = hotspots.cases_in_cells(result)
+    df["class_label"] = [vocab.label(hotspots.CLASSES, k, lang()) for k in df["klass"]]
+    df["stage_label"] = [
+        vocab.label(vocab.CONFLICT_STAGES, s, lang()) if isinstance(s, str) else ""
+        for s in df["stage"]
+    ]
+    df["type_label"] = [
+        vocab.label(vocab.CONFLICT_TYPES, c, lang()) if isinstance(c, str) else ""
+        for c in df["conflict_type"]
+    ]
+    df["gi_z"] = df["gi_z"].round(3)
+    return df[list(_TABLE_COLUMNS)].rename(columns={k: t(v) for k, v in _TABLE_COLUMNS.items()})
+
+
+def render() -> None:
+    """Draw the page."""
+    st.title(t("title"))
+    st.caption(t("caption"))
+    try:
+        d = districts()
+        flt, options, only_sig = _settings()
+        result = _result(flt, options)
+    except AtlasError as exc:
+        show_error(exc)
+    counts = result.class_counts()
+    cols = st.columns(4)
+    cols[0].metric(t("n_cases"), f"{result.n_cases:,}")
+    cols[1].metric(t("n_cells"), f"{len(result.cells):,}")
+    cols[2].metric(t("n_hot"), f"{int(counts.filter(like='hot_').sum()):,}")
+    cols[3].metric(t("n_cold"), f"{int(counts.filter(like='cold_').sum()):,}")
+    if result.n_outside:
+        st.caption(t("outside", n=result.n_outside))
+    for note in result.notes:
+        st.info(note)
+    tab_heat, tab_gi = st.tabs([t("tab_heat"), t("tab_gi")])
+    with tab_heat:
+        st.caption(t("heat_note"))
+        m = maps.base_map(d, None, attribution=attribution(lang()), lang=lang())
+        hotspot_layers.add_heatmap(
+            m,
+            result.points,
+            name=t("heat_layer"),
+            weight="severity" if options.weighting == "severity" else None,
+        )
+        st_folium(
+            maps.finish(m),
+            height=520,
+            use_container_width=True,
+            returned_objects=[],
+            key="hotspot_heat_map",
+        )
+    with tab_gi:
+        map_col, legend_col = st.columns([3, 1])
+        with map_col:
+            m = maps.base_map(d, None, attribution=attribution(lang()), lang=lang())
+            hotspot_layers.add_cells(
+                m, result.cells, name=t("cells_layer"), lang=lang(), show_all=not only_sig
+            )
+            st_folium(
+                maps.finish(m),
+                height=520,
+                use_container_width=True,
+                returned_objects=[],
+                key="hotspot_gi_map",
+            )
+        with legend_col:
+            st.html(hotspot_layers.legend_html(counts, lang=lang(), title=t("legend")))
+        _significance_note(options)
+    st.subheader(t("sig_table"))
+    if result.significant().empty:
+        st.info(t("none_significant"))
+        return
+    table = _table(result)
+    st.dataframe(table, hide_index=True, width="stretch")
+    csv_download(
+        table, label=t("download_csv"), file_name="maeul_conflict_hotspots.csv", key="hotspots_csv"
+    )
+
+
+render()
