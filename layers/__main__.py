@@ -1,0 +1,166 @@
+"""Command line for layer files: ``python -m layers export|bundle|ogcapi``.
+
+Examples::
+
+    python -m layers export --district 마포구 --layers resources,program_sites \\
+        --format gpkg --crs 5186 -o mapo.gpkg
+    python -m layers bundle --district Mapo-gu --crs 5186 --encoding cp949 -o mapo.zip
+    python -m layers ogcapi --port 5000
+
+Districts are given by Korean name, romanised name or code (``마포구``, ``Mapo-gu``, ``11440``).
+Exports follow the rights of ``--role`` (default ``public``: people generalised, no contacts).
+Errors are printed as one user-safe line (exit code 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from geo.access import ROLES, Viewer
+from geo.errors import AtlasError, InvalidInput
+from geo.exports import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, resolve_districts
+from geo.progress import print_progress
+from geo.queries import ResourceFilter
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (see python -m layers --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _viewer(args: argparse.Namespace) -> Viewer:
+    district = None
+    if args.role == "district_officer":
+        codes = resolve_districts([args.role_district or ""])
+        if len(codes) != 1:
+            raise InvalidInput(
+                "district_officer에는 --role-district 가 필요합니다 / "
+                "--role district_officer needs --role-district"
+            )
+        district = codes[0]
+    return Viewer(args.role, args.user, district)
+
+
+def _filter(args: argparse.Namespace) -> ResourceFilter:
+    return ResourceFilter(
+        kinds=tuple(_split(args.kinds)),
+        categories=tuple(_split(args.categories)),
+        text=args.text or "",
+    )
+
+
+def _export(args: argparse.Namespace) -> None:
+    from layers.export import ExportRequest, export_layers
+
+    districts = _split(args.district)
+    selection = Selection(
+        districts=resolve_districts(districts) if districts else (),
+        resources=_filter(args),
+        open_conflicts_only=args.open_conflicts_only,
+    )
+    request = ExportRequest(
+        layers=tuple(_split(args.layers)) or BUNDLE_LAYERS,
+        format=args.format,
+        crs=args.crs,
+        selection=selection,
+        encoding=args.encoding,
+    )
+    result = export_layers(request, viewer=_viewer(args), out=args.output, progress=print_progress)
+    counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
+    print(f"wrote {result.path}: {counts}")
+    for note in result.notes:
+        print(f"note: {note}")
+    if any(result.demo_counts.values()):
+        print(f"note: includes {sum(result.demo_counts.values()):,} demo records (is_demo)")
+
+
+def _bundle(args: argparse.Namespace) -> None:
+    from layers.bundle import export_bundle
+
+    districts = _split(args.district)
+    if len(districts) != 1:
+        raise InvalidInput("묶음은 자치구 하나씩 만듭니다 / a bundle is made for one district")
+    result = export_bundle(
+        districts[0],
+        viewer=_viewer(args),
+        out=args.output,
+        crs=args.crs,
+        encoding=args.encoding,
+        resources=_filter(args),
+        progress=print_progress,
+    )
+    counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
+    print(f"wrote {result.path} ({result.district[1]}): {counts}")
+    for note in result.notes:
+        print(f"note: {note}")
+
+
+def _ogcapi(args: argparse.Namespace) -> None:
+    from layers.ogcapi import serve
+
+    serve(host=args.host, port=args.port, workdir=Path(args.workdir) if args.workdir else None)
+
+
+def _add_common(p: argparse.ArgumentParser, *, default_crs: int) -> None:
+    p.add_argument("--crs", type=int, default=default_crs, choices=sorted(EXPORT_CRS))
+    p.add_argument("--encoding", default="cp949", choices=("cp949", "utf-8"), help="Shapefile text")
+    p.add_argument("--kinds", action="append", help="resource kinds, e.g. human,space")
+    p.add_argument("--categories", action="append", help="resource categories")
+    p.add_argument("--text", help="resources whose name or description contains this")
+    p.add_argument("--role", default="public", choices=ROLES, help="whose rights apply")
+    p.add_argument("--role-district", help="the district of a district_officer")
+    p.add_argument("--user", help="user name recorded for staff roles")
+    p.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from layers.export import FORMATS
+
+    parser = _Parser(prog="python -m layers", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("export", help="export layers to one file")
+    p.add_argument("--district", action="append", help="district(s); default all of Seoul")
+    p.add_argument("--layers", action="append", help=f"comma-separated, of: {', '.join(LAYERS)}")
+    p.add_argument("--format", required=True, choices=sorted(FORMATS))
+    p.add_argument("--open-conflicts-only", action="store_true")
+    _add_common(p, default_crs=4326)
+    p = sub.add_parser("bundle", help="one district's layers as GeoPackage+Shapefile+CSV zip")
+    p.add_argument("--district", action="append", required=True)
+    _add_common(p, default_crs=5186)
+    p = sub.add_parser("ogcapi", help="serve the public layers as OGC API - Features")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--workdir", help="where the config and OpenAPI go (default: a temp dir)")
+    return parser
+
+
+#: Subcommand -> function.
+COMMANDS = {"export": _export, "bundle": _bundle, "ogcapi": _ogcapi}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except AtlasError as exc:
+        print(f"error: {exc.user_msg}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the output file or folder cannot be written
+        print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

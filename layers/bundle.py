@@ -1,0 +1,148 @@
+"""A district bundle: one zip with every layer of a district as GeoPackage, Shapefile and CSV.
+
+The zip holds ``<stem>.gpkg`` (all layers), ``shp/`` (one Shapefile per layer, ``.cpg``,
+``fieldmap.csv``), ``csv/`` (one CSV per layer) and ``README.txt`` (source, export time,
+filters, record counts, CRS, field mapping, boundary attribution, demo note). All three
+formats come from one read of the database, so they hold the same records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.access import Viewer
+from geo.errors import InvalidInput
+from geo.exports import (
+    BUNDLE_LAYERS,
+    Selection,
+    check_crs,
+    district_names,
+    read_layers,
+    resolve_districts,
+)
+from geo.progress import Progress, no_progress
+from geo.queries import ResourceFilter
+from layers import readme
+from layers.export import (
+    FORMATS,
+    KST,
+    SHAPEFILE_ENCODINGS,
+    WriteOptions,
+    check_folder,
+    zip_files,
+)
+
+#: Formats in a bundle and the folder each goes to ("" = top of the zip).
+BUNDLE_FORMATS: dict[str, str] = {"gpkg": "", "shp": "shp", "csv": "csv"}
+
+
+@dataclass
+class BundleResult:
+    """The bundle written: district, counts per layer, files in the zip, notes."""
+
+    path: Path
+    district: tuple[str, str, str]  # code, Korean name, romanised name
+    counts: dict[str, int]
+    demo_counts: dict[str, int]
+    generalised: int
+    exported_at: dt.datetime
+    files: list[str]
+    notes: list[str]
+    readme: str
+    mime: str = "application/zip"
+
+
+def bundle_stem(code: str, name_en: str) -> str:
+    """``maeul_11440_mapo-gu``: the file name stem of a district's bundle."""
+    return f"maeul_{code}_{re.sub(r'[^a-z0-9]+', '-', name_en.lower()).strip('-')}"
+
+
+def export_bundle(
+    district: str,
+    *,
+    viewer: Viewer,
+    out: Path | str,
+    crs: int = 5186,
+    encoding: str = "cp949",
+    resources: ResourceFilter | None = None,
+    progress: Progress = no_progress,
+) -> BundleResult:
+    """Write the bundle of ``district`` (Korean name, romanised name or code) to ``out``.
+
+    Parameters
+    ----------
+    viewer
+        Whose rights apply (public: people generalised, no contacts).
+    out
+        A ``.zip`` path.
+    crs
+        EPSG code of every file in the bundle.
+    encoding
+        Shapefile text encoding, ``cp949`` or ``utf-8``.
+    resources
+        The map pages' resource filter (kinds, categories, text).
+    """
+    codes = resolve_districts([district])
+    if len(codes) != 1:
+        raise InvalidInput("자치구 하나를 고르세요. / Choose one district.")
+    code = codes[0]
+    crs = check_crs(crs)
+    if encoding not in SHAPEFILE_ENCODINGS:
+        raise InvalidInput(f"지원하지 않는 인코딩입니다 / unsupported encoding: {encoding}")
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise InvalidInput(f"묶음은 .zip 파일입니다 / a bundle is a .zip file: {out.name}")
+    check_folder(out)
+    name_ko, name_en = district_names([code])[code]
+    selection = Selection(districts=(code,), resources=resources or ResourceFilter())
+    progress(0.0, "데이터 읽는 중 / reading from the database")
+    tables = read_layers(
+        BUNDLE_LAYERS,
+        viewer=viewer,
+        selection=selection,
+        crs=crs,
+        geometry=("wkb", "xy"),
+        progress=lambda f, m: progress(0.4 * f, m),
+    )
+    exported_at = dt.datetime.now(KST).replace(microsecond=0)
+    stem = bundle_stem(code, name_en)
+    files: list[tuple[Path, str]] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix=".bundle-", dir=out.parent) as tmp:
+        for i, (fmt_code, folder) in enumerate(BUNDLE_FORMATS.items()):
+            fmt = FORMATS[fmt_code]
+            progress(0.4 + 0.15 * i, f"{fmt.label[1]} 쓰는 중 / writing")
+            target = Path(tmp, folder or ".")
+            target.mkdir(exist_ok=True)
+            written = fmt.writer(tables, target, WriteOptions(stem, encoding))
+            files += [(p, f"{folder}/{p.name}" if folder else p.name) for p in written.files]
+            notes += written.notes
+        text = readme.render(
+            tables,
+            viewer=viewer,
+            selection=selection,
+            exported_at=exported_at,
+            files=[name for _, name in files],
+            formats=[FORMATS[f].label[1] for f in BUNDLE_FORMATS],
+            encoding=encoding,
+            notes=notes,
+            title=f"마을 아틀라스 {name_ko} 레이어 묶음 / Maeul Atlas layers of {name_en}",
+        )
+        progress(0.9, "zip 만드는 중 / packing")
+        zip_files(out, files, {readme.FILE_NAME: text.encode("utf-8-sig")})
+    progress(1.0, "완료 / done")
+    return BundleResult(
+        path=out,
+        district=(code, name_ko, name_en),
+        counts={t.spec.name: t.n for t in tables},
+        demo_counts={t.spec.name: t.demo_rows for t in tables},
+        generalised=sum(t.generalised_rows for t in tables),
+        exported_at=exported_at,
+        files=[name for _, name in files] + [readme.FILE_NAME],
+        notes=notes,
+        readme=text,
+    )

@@ -1,0 +1,130 @@
+"""The OGC API - Features service: real pygeoapi on a free loopback port, real PostGIS."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import shapely
+import sqlalchemy as sa
+
+from geo.areas import assign_areas
+from layers.ogcapi import COLLECTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = "test-ogcapi"
+PERSON = ("테스트 공개API 작가", (126.9045, 37.5560), "010-5555-1234")  # 망원동, Mapo-gu
+HIDDEN = ("테스트 공개API 비공개실", (126.9050, 37.5565))
+
+
+@pytest.fixture(scope="module")
+def people(engine):
+    """A person with a contact and a staff-only room, removed afterwards."""
+    with engine.begin() as conn:
+        ids = [
+            conn.execute(
+                sa.text(
+                    """INSERT INTO resources (kind, category, name, address, contact, geom,
+                           visibility, source, source_id)
+                       VALUES (:k, :c, :n, '서울특별시 마포구 망원동 9', :ct,
+                           ST_SetSRID(ST_MakePoint(:x, :y), 4326), :v, :s, :sid) RETURNING id"""
+                ),
+                dict(k=k, c=c, n=n, ct=ct, x=x, y=y, v=v, s=SOURCE, sid=sid),
+            ).scalar_one()
+            for k, c, n, ct, (x, y), v, sid in (
+                ("human", "artist", PERSON[0], PERSON[2], PERSON[1], "public", "1"),
+                ("space", "hall", HIDDEN[0], "02-1", HIDDEN[1], "staff", "2"),
+            )
+        ]
+        assign_areas(conn, "resources", ids=ids)
+    yield
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def service(db_url, people, tmp_path_factory):
+    """``python -m layers ogcapi`` on a free 127.0.0.1 port; yields its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "layers", "ogcapi", "--port", str(port),
+         "--workdir", str(tmp_path_factory.mktemp("ogcapi"))],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": db_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # until it answers, or it stops
+            if proc.poll() is not None:
+                pytest.fail(f"ogcapi exited: {proc.stdout.read().decode()}", pytrace=False)
+            try:
+                _get(f"{base}/conformance?f=json")
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+
+
+def test_collections_are_the_public_layers(service):
+    ids = {c["id"] for c in _get(f"{service}/collections?f=json")["collections"]}
+    assert ids == set(COLLECTIONS)
+
+
+def test_people_appear_only_generalised_and_without_contact(service, engine):
+    items = _get(f"{service}/collections/resources/items?f=json&source={SOURCE}&limit=50")
+    names = [f["properties"]["name"] for f in items["features"]]
+    assert names == [PERSON[0]]  # the staff-only room is not served
+    person = items["features"][0]
+    assert person["properties"]["contact"] is None
+    assert person["properties"]["address"] is None
+    assert person["properties"]["location_generalised"] is True
+    point = shapely.geometry.shape(person["geometry"])
+    with engine.connect() as conn:
+        label = conn.execute(
+            sa.text("SELECT ST_AsText(label_point) FROM dongs WHERE name_ko = '망원동'")
+        ).scalar_one()
+    assert point.distance(shapely.Point(PERSON[1])) > 0.0005  # >50 m from where they are
+    assert point.distance(shapely.from_wkt(label)) < 1e-9  # their dong's label point
+    raw = urllib.request.urlopen(
+        f"{service}/collections/resources/items?f=json&kind=human&limit=10000", timeout=60
+    ).read()
+    assert PERSON[2].encode() not in raw and b"@example.org" not in raw  # no contact at all
+
+
+def test_items_of_a_layer_match_the_database_and_a_korean_crs(service, engine):
+    with engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT count(*) FROM dongs WHERE district_code = '11440'"))
+        n = n.scalar_one()
+    items = _get(f"{service}/collections/dongs/items?f=json&district_code=11440&limit=1000")
+    assert items["numberMatched"] == n == len(items["features"])
+    assert {"망원동", "상암동"} <= {f["properties"]["name_ko"] for f in items["features"]}
+    crs = "http://www.opengis.net/def/crs/EPSG/0/5186"
+    one = _get(f"{service}/collections/districts/items/11440?f=json&crs={crs}")
+    minx, miny, maxx, maxy = shapely.geometry.shape(one["geometry"]).bounds
+    # EPSG:5186 in its own axis order (northing, easting), metres around Mapo-gu
+    assert 540_000 < minx < maxx < 560_000 and 180_000 < miny < maxy < 200_000

@@ -1,0 +1,261 @@
+"""Page "Export": layer files for district GIS (GeoJSON, GeoPackage, Shapefile, KML, CSV).
+
+A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo import vocab
+from geo.errors import AtlasError
+from geo.exports import EXPORT_CRS, LAYERS, Selection
+from geo.queries import ResourceFilter
+from layers.bundle import bundle_stem, export_bundle
+from layers.export import FORMATS, ExportRequest, export_layers, output_suffix
+from views.common import csv_download, districts, page_progress, show_error, viewer
+from views.i18n import lang, translator
+
+t = translator(
+    {
+        "title": ("내보내기", "Export"),
+        "intro": (
+            "자치구 GIS(QGIS, ArcGIS, 구글어스, 엑셀)에서 바로 여는 레이어 파일을 만듭니다. "
+            "QGIS는 OGC API로 직접 연결할 수도 있습니다 (docs/ogcapi.md).",
+            "Make layer files that open in district GIS (QGIS, ArcGIS, Google Earth, Excel). "
+            "QGIS can also connect directly over OGC API (docs/ogcapi.md).",
+        ),
+        "files_header": ("레이어 파일", "Layer files"),
+        "districts": ("자치구 (비우면 서울 전체)", "Districts (empty: all of Seoul)"),
+        "layers": ("레이어", "Layers"),
+        "format": ("형식", "Format"),
+        "crs": ("좌표계", "CRS"),
+        "encoding": ("Shapefile 인코딩", "Shapefile encoding"),
+        "encoding_help": (
+            "CP949: 한글 윈도우용 프로그램(ArcMap 등)이 기대하는 인코딩. "
+            "UTF-8: 최신 QGIS·ArcGIS Pro.",
+            "CP949: what Korean Windows tools (e.g. ArcMap) expect. "
+            "UTF-8: current QGIS, ArcGIS Pro.",
+        ),
+        "kml_crs": ("KML은 항상 WGS84 경위도입니다.", "KML is always WGS 84 longitude/latitude."),
+        "filters": ("자원 필터 (지도와 같음)", "Resource filters (as on the map)"),
+        "open_only": ("진행 중인 갈등만", "Open conflicts only"),
+        "make": ("파일 만들기", "Make the file"),
+        "making": ("내보내는 중", "Exporting"),
+        "download": ("내려받기: {name}", "Download: {name}"),
+        "bundle_header": ("자치구 묶음 (GeoPackage + Shapefile + CSV + README)", "District bundle"),
+        "bundle_intro": (
+            "한 자치구의 모든 레이어를 세 가지 형식과 설명서(README)로 묶은 zip 파일입니다.",
+            "One zip with every layer of a district in three formats, with a README.",
+        ),
+        "bundle_district": ("자치구", "District"),
+        "make_bundle": ("묶음 만들기", "Make the bundle"),
+        "layer": ("레이어", "Layer"),
+        "records": ("레코드 수", "Records"),
+        "demo_records": ("데모 레코드", "Demo records"),
+        "demo_note": (
+            "시연용 가상 데이터 {n:,}건이 포함되어 있습니다 (is_demo 열).",
+            "{n:,} demo records are included (column is_demo).",
+        ),
+        "people_note": (
+            "공개 내보내기: 인적자원은 법정동 대표 위치로만, 주소·연락처 없이 들어갑니다.",
+            "Public export: people appear only at their dong's representative point, "
+            "without address or contact.",
+        ),
+        "counts_csv": ("레코드 수 CSV", "Record counts CSV"),
+        "nothing_yet": ("아직 만든 파일이 없습니다.", "No file made yet."),
+    }
+)
+
+
+def _layer_label(name: str) -> str:
+    return LAYERS[name].label[0 if lang() == "ko" else 1]
+
+
+def _resource_filter() -> ResourceFilter:
+    with st.expander(t("filters")):
+        cols = st.columns([2, 2, 1.5])
+        kinds = cols[0].multiselect(
+            t("kinds"),
+            list(vocab.KINDS),
+            default=list(vocab.KINDS),
+            format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
+            key="export_kinds",
+        )
+        cats = vocab.all_categories()
+        categories = cols[1].multiselect(
+            t("categories"),
+            [c for k in kinds for c in vocab.CATEGORIES[k]],
+            format_func=lambda c: vocab.label(cats, c, lang()),
+            key="export_categories",
+        )
+        text = cols[2].text_input(t("search_text"), max_chars=100, key="export_text")
+    return ResourceFilter(kinds=tuple(kinds), categories=tuple(categories), text=text)
+
+
+def _crs_select(key: str, *, default: int, disabled: bool = False) -> int:
+    codes = list(EXPORT_CRS)
+    return st.selectbox(
+        t("crs"),
+        codes,
+        index=codes.index(default),
+        format_func=lambda c: f"EPSG:{c} {EXPORT_CRS[c][0 if lang() == 'ko' else 1]}",
+        disabled=disabled,
+        key=key,
+    )
+
+
+def _encoding(key: str) -> str:
+    return st.radio(
+        t("encoding"), ["cp949", "utf-8"], horizontal=True, help=t("encoding_help"), key=key
+    )
+
+
+def _show_result(slot: str) -> None:
+    """Download button, counts table (with CSV) and notes of the last file made in ``slot``."""
+    made = st.session_state.get(slot)
+    if not made:
+        st.caption(t("nothing_yet"))
+        return
+    st.download_button(
+        t("download", name=made["name"]),
+        made["data"],
+        file_name=made["name"],
+        mime=made["mime"],
+        type="primary",
+        key=f"{slot}_download",
+    )
+    table = pd.DataFrame(
+        [(_layer_label(n), c, made["demo"][n]) for n, c in made["counts"].items()],
+        columns=[t("layer"), t("records"), t("demo_records")],
+    )
+    st.dataframe(table, hide_index=True)
+    csv_download(
+        table, label=t("counts_csv"), file_name=f"{made['stem']}_counts.csv", key=f"{slot}_counts"
+    )
+    if sum(made["demo"].values()):
+        st.warning(t("demo_note", n=sum(made["demo"].values())))
+    for note in made["notes"]:
+        st.info(note)
+
+
+def _remember(slot: str, result, data: bytes, stem: str) -> None:
+    st.session_state[slot] = {
+        "name": result.path.name,
+        "stem": stem,
+        "data": data,
+        "mime": result.mime,
+        "counts": result.counts,
+        "demo": result.demo_counts,
+        "notes": result.notes,
+    }
+
+
+def _files_section(d: pd.DataFrame) -> None:
+    st.subheader(t("files_header"))
+    names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+    cols = st.columns(2)
+    chosen = cols[0].multiselect(
+        t("districts"),
+        list(d["code"]),
+        format_func=names.get,
+        placeholder=t("all_seoul"),
+        key="export_districts",
+    )
+    layers = cols[1].multiselect(
+        t("layers"),
+        list(LAYERS),
+        default=["resources", "program_sites"],
+        format_func=_layer_label,
+        key="export_layers",
+    )
+    flt = _resource_filter()
+    cols = st.columns(3)
+    fmt = cols[0].selectbox(
+        t("format"),
+        list(FORMATS),
+        format_func=lambda f: FORMATS[f].label[0 if lang() == "ko" else 1],
+        key="export_format",
+    )
+    fixed = FORMATS[fmt].fixed_crs
+    with cols[1]:
+        crs = _crs_select("export_crs", default=fixed or 5186, disabled=fixed is not None)
+        if fixed:
+            st.caption(t("kml_crs"))
+            crs = fixed
+    with cols[2]:
+        encoding = _encoding("export_encoding") if fmt == "shp" else "cp949"
+    open_only = st.checkbox(t("open_only"), key="export_open_only")
+    if st.button(t("make"), key="export_make"):
+        stem = "maeul_" + ("_".join(chosen) if 0 < len(chosen) <= 3 else "seoul")
+        request = ExportRequest(
+            tuple(layers),
+            fmt,
+            crs,
+            Selection(districts=tuple(chosen), resources=flt, open_conflicts_only=open_only),
+            encoding,
+        )
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp, stem + output_suffix(request))
+                result = export_layers(
+                    request, viewer=viewer(), out=out, progress=page_progress(t("making"))
+                )
+                _remember("export_file", result, out.read_bytes(), stem)
+        except AtlasError as exc:
+            show_error(exc)
+    _show_result("export_file")
+
+
+def _bundle_section(d: pd.DataFrame) -> None:
+    st.subheader(t("bundle_header"))
+    st.caption(t("bundle_intro"))
+    names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+    cols = st.columns(3)
+    code = cols[0].selectbox(
+        t("bundle_district"), list(d["code"]), format_func=names.get, key="bundle_district"
+    )
+    with cols[1]:
+        crs = _crs_select("bundle_crs", default=5186)
+    with cols[2]:
+        encoding = _encoding("bundle_encoding")
+    if st.button(t("make_bundle"), key="bundle_make"):
+        name_en = d.loc[d["code"] == code, "name_en"].iloc[0]
+        stem = bundle_stem(code, name_en)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp, f"{stem}.zip")
+                result = export_bundle(
+                    code,
+                    viewer=viewer(),
+                    out=out,
+                    crs=crs,
+                    encoding=encoding,
+                    progress=page_progress(t("making")),
+                )
+                _remember("bundle_file", result, out.read_bytes(), stem)
+        except AtlasError as exc:
+            show_error(exc)
+    _show_result("bundle_file")
+
+
+def render() -> None:
+    """Draw the page."""
+    st.title(t("title"))
+    st.caption(t("intro"))
+    if not viewer().is_staff:
+        st.info(t("people_note"))
+    try:
+        d = districts()
+    except AtlasError as exc:
+        show_error(exc)
+    _files_section(d)
+    st.divider()
+    _bundle_section(d)
+
+
+render()
