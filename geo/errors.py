@@ -49,3 +49,9 @@ class NotFound(AtlasError, LookupError):
     """A requested record does not exist or is not visible to the viewer."""
 
     user_msg = "요청한 항목을 찾을 수 없습니다. / The requested item was not found."
+
+
+class Forbidden(AtlasError, PermissionError):
+    """The viewer's role does not allow this action."""
+
+    user_msg = "이 작업을 할 권한이 없습니다. / You are not allowed to do this."

@@ -1,0 +1,250 @@
+"""Staff accounts: argon2 password hashes, sign-in with slow-down and lock-out, audit log.
+
+The public needs no account. A successful sign-in yields the :class:`geo.access.Viewer` that
+every query and write then takes. No password exists in the repository: the first
+administrator is created with ``python -m loaders create-user NAME --role admin``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from collections.abc import Callable
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from geo.access import Viewer
+from geo.db import connect, transaction
+from geo.errors import AtlasError, Forbidden, InvalidInput, NotFound
+from geo.settings import load_settings
+
+STAFF_ROLES = ("district_officer", "planner", "admin")
+MIN_PASSWORD = 10
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+_hasher = PasswordHasher()
+
+
+class LoginFailed(AtlasError, PermissionError):
+    """Wrong user name or password (never says which)."""
+
+    user_msg = "아이디 또는 비밀번호가 맞지 않습니다. / Wrong user name or password."
+
+
+class AccountLocked(AtlasError, PermissionError):
+    """Too many failed sign-ins: the account is locked for a while."""
+
+    user_msg = (
+        "로그인 실패가 반복되어 계정이 잠시 잠겼습니다. 잠시 후 다시 시도하세요. / "
+        "Too many failed sign-ins: the account is locked for a while. Try again later."
+    )
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (at least 10 characters)."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다. / "
+            f"A password needs at least {MIN_PASSWORD} characters."
+        )
+    return _hasher.hash(password)
+
+
+def create_user(
+    conn: sa.Connection,
+    username: str,
+    password: str,
+    *,
+    role: str,
+    district_code: str | None = None,
+) -> int:
+    """Add a staff account; a district officer needs a district. Returns the user id."""
+    if not _USERNAME.match(username):
+        raise InvalidInput(
+            "아이디는 영문 소문자·숫자·._- 3~40자입니다. / A user name is 3-40 characters of "
+            "a-z, 0-9 and . _ -"
+        )
+    if role not in STAFF_ROLES:
+        raise InvalidInput(f"역할 / role must be one of {', '.join(STAFF_ROLES)}")
+    if (role == "district_officer") != (district_code is not None):
+        raise InvalidInput(
+            "자치구 담당자에게만 자치구를 지정합니다. / Only a district officer has a district."
+        )
+    exists = conn.execute(
+        sa.text("SELECT 1 FROM users WHERE username = :u"), {"u": username}
+    ).first()
+    if exists:
+        raise InvalidInput(f"이미 있는 아이디입니다 / user exists: {username}")
+    uid = conn.execute(
+        sa.text(
+            """INSERT INTO users (username, password_hash, role, district_code)
+               VALUES (:u, :h, :r, :d) RETURNING id"""
+        ),
+        {"u": username, "h": hash_password(password), "r": role, "d": district_code},
+    ).scalar_one()
+    audit(conn, None, "create_user", target=username, detail={"role": role})
+    return uid
+
+
+def login_delay(failed_before: int) -> float:
+    """Seconds to wait before answering a sign-in after ``failed_before`` failures."""
+    return min(0.25 * failed_before, 2.0)
+
+
+def authenticate(
+    username: str,
+    password: str,
+    *,
+    engine: sa.Engine | None = None,
+    now: dt.datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Viewer:
+    """Check a sign-in and return the user's :class:`Viewer`.
+
+    Each failure in a row slows the next answer down (:func:`login_delay`); after
+    ``MAEUL_LOGIN_MAX_FAILURES`` the account locks for ``MAEUL_LOGIN_LOCK_MINUTES``.
+    Every attempt is written to the audit log, failures included: the bookkeeping commits
+    before the error is raised.
+
+    Raises
+    ------
+    LoginFailed, AccountLocked
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    with transaction(engine) as conn:
+        viewer, error = _check(conn, username, password, now, sleep)
+    if error is not None:
+        raise error
+    return viewer
+
+
+def _check(conn, username, password, now, sleep) -> tuple[Viewer | None, AtlasError | None]:
+    settings = load_settings()
+    row = conn.execute(
+        sa.text(
+            """SELECT id, password_hash, role, district_code, active, failed_logins,
+                      locked_until FROM users WHERE username = :u FOR UPDATE"""
+        ),
+        {"u": username},
+    ).first()
+    if row is None or not row.active:
+        sleep(login_delay(1))
+        audit(conn, username, "login_failed", detail={"reason": "unknown or inactive"})
+        return None, LoginFailed()
+    sleep(login_delay(row.failed_logins))
+    if row.locked_until is not None and row.locked_until > now:
+        audit(conn, username, "login_failed", detail={"reason": "locked"})
+        return None, AccountLocked()
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        failed = row.failed_logins + 1
+        locked = failed >= settings.login_max_failures
+        until = now + dt.timedelta(minutes=settings.login_lock_minutes) if locked else None
+        conn.execute(
+            sa.text("UPDATE users SET failed_logins = :f, locked_until = :l WHERE id = :id"),
+            {"f": 0 if locked else failed, "l": until, "id": row.id},
+        )
+        audit(conn, username, "login_failed", detail={"reason": "password", "locked": locked})
+        return None, AccountLocked() if locked else LoginFailed()
+    conn.execute(
+        sa.text(
+            """UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = :now
+               WHERE id = :id"""
+        ),
+        {"now": now, "id": row.id},
+    )
+    audit(conn, username, "login")
+    return Viewer(row.role, username, row.district_code), None
+
+
+def audit(
+    conn: sa.Connection,
+    who: Viewer | str | None,
+    action: str,
+    *,
+    target: str | None = None,
+    records: int | None = None,
+    detail: dict | None = None,
+) -> None:
+    """Append one entry to the audit log (in the caller's transaction)."""
+    username = who.username if isinstance(who, Viewer) else who
+    conn.execute(
+        sa.text(
+            """INSERT INTO audit_log (username, action, target, records, detail)
+               VALUES (:u, :a, :t, :n, CAST(:d AS jsonb))"""
+        ),
+        {
+            "u": username,
+            "a": action,
+            "t": target,
+            "n": records,
+            "d": None if detail is None else _json(detail),
+        },
+    )
+
+
+def _json(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if viewer.role != "admin":
+        raise Forbidden("관리자만 할 수 있습니다. / Administrators only.")
+
+
+def list_users(viewer: Viewer) -> pd.DataFrame:
+    """Every account with role, district, state and last sign-in (administrators only)."""
+    _require_admin(viewer)
+    with connect() as conn:
+        return pd.read_sql(
+            sa.text(
+                """SELECT username, role, district_code, active, failed_logins, locked_until,
+                          created_at, last_login_at FROM users ORDER BY username"""
+            ),
+            conn,
+        )
+
+
+def set_account(
+    viewer: Viewer, username: str, *, active: bool | None = None, unlock: bool = False
+) -> None:
+    """Activate, deactivate or unlock an account (administrators only), and log it."""
+    _require_admin(viewer)
+    with transaction() as conn:
+        n = conn.execute(
+            sa.text(
+                """UPDATE users SET active = COALESCE(:a, active),
+                          locked_until = CASE WHEN :u THEN NULL ELSE locked_until END,
+                          failed_logins = CASE WHEN :u THEN 0 ELSE failed_logins END
+                   WHERE username = :name"""
+            ),
+            {"a": active, "u": unlock, "name": username},
+        ).rowcount
+        if n == 0:
+            raise NotFound(f"없는 아이디 / no such user: {username}")
+        audit(
+            conn,
+            viewer,
+            "update_user",
+            target=username,
+            detail={"active": active, "unlock": unlock},
+        )
+
+
+def audit_entries(viewer: Viewer, *, limit: int = 1000) -> pd.DataFrame:
+    """The newest audit log entries (administrators only)."""
+    _require_admin(viewer)
+    with connect() as conn:
+        return pd.read_sql(
+            sa.text(
+                """SELECT at, username, action, target, records, detail::text AS detail
+                   FROM audit_log ORDER BY id DESC LIMIT :n"""
+            ),
+            conn,
+            params={"n": int(limit)},
+        )

@@ -1,0 +1,205 @@
+"""Staff accounts: hashes, sign-in, slow-down and lock-out, audit, the CLI and the sidebar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from geo import auth
+from geo.errors import InvalidInput
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def officer(engine):
+    with engine.begin() as conn:
+        auth.create_user(
+            conn, "mapo.officer", PASSWORD, role="district_officer", district_code="11440"
+        )
+    yield "mapo.officer"
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM users WHERE username LIKE 'mapo.%'"))
+        conn.execute(sa.text("DELETE FROM audit_log WHERE username LIKE 'mapo.%'"))
+
+
+def _audit(engine, username):
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT action, detail FROM audit_log WHERE username = :u ORDER BY id"),
+            {"u": username},
+        ).all()
+
+
+def test_password_is_stored_only_as_an_argon2_hash(officer, engine):
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT password_hash FROM users WHERE username = :u"), {"u": officer}
+        ).scalar_one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_sign_in_gives_the_users_role_and_district(officer, engine):
+    who = auth.authenticate(officer, PASSWORD, sleep=lambda _s: None)
+    assert (who.role, who.username, who.district_code) == ("district_officer", officer, "11440")
+    assert [a for a, _ in _audit(engine, officer)] == ["login"]
+
+
+def test_wrong_password_and_unknown_user_give_the_same_message(officer):
+    with pytest.raises(auth.LoginFailed) as wrong:
+        auth.authenticate(officer, "not the password", sleep=lambda _s: None)
+    with pytest.raises(auth.LoginFailed) as unknown:
+        auth.authenticate("mapo.nobody", PASSWORD, sleep=lambda _s: None)
+    assert wrong.value.user_msg == unknown.value.user_msg
+
+
+def test_repeated_failures_slow_down_then_lock_the_account(officer, engine):
+    waits = []
+    now = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+    for _ in range(4):
+        with pytest.raises(auth.LoginFailed):
+            auth.authenticate(officer, "wrong password!", now=now, sleep=waits.append)
+    with pytest.raises(auth.AccountLocked):
+        auth.authenticate(officer, "wrong password!", now=now, sleep=waits.append)
+    assert waits == sorted(waits) and waits[0] < waits[-1]  # each failure waits longer
+    # Locked: even the right password is refused until the lock expires.
+    with pytest.raises(auth.AccountLocked):
+        auth.authenticate(
+            officer, PASSWORD, now=now + dt.timedelta(minutes=5), sleep=lambda _s: None
+        )
+    later = now + dt.timedelta(minutes=16)
+    assert auth.authenticate(officer, PASSWORD, now=later, sleep=lambda _s: None).is_staff
+    actions = [a for a, _ in _audit(engine, officer)]
+    assert actions.count("login_failed") == 6 and actions[-1] == "login"
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "district"),
+    [
+        ("ab", PASSWORD, "planner", None),  # user name too short
+        ("mapo.x", "short", "planner", None),  # password too short
+        ("mapo.x", PASSWORD, "superuser", None),  # no such role
+        ("mapo.x", PASSWORD, "district_officer", None),  # officer without district
+        ("mapo.x", PASSWORD, "planner", "11440"),  # planner with district
+        ("mapo.x'; DROP TABLE users; --", PASSWORD, "planner", None),
+    ],
+)
+def test_bad_accounts_are_refused_with_a_reason(engine, username, password, role, district):
+    with pytest.raises(InvalidInput), engine.begin() as conn:
+        auth.create_user(conn, username, password, role=role, district_code=district)
+    with engine.connect() as conn:
+        made = conn.execute(
+            sa.text("SELECT count(*) FROM users WHERE username = :u"), {"u": username}
+        ).scalar_one()
+    assert made == 0
+
+
+def test_first_administrator_from_the_cli(db_url, engine):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loaders",
+            "--database-url",
+            db_url,
+            "create-user",
+            "mapo.admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    try:
+        assert proc.returncode == 0, proc.stderr
+        assert auth.authenticate("mapo.admin", PASSWORD, sleep=lambda _s: None).role == "admin"
+        again = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "loaders",
+                "--database-url",
+                db_url,
+                "create-user",
+                "mapo.admin",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ],
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert again.returncode == 2 and "Traceback" not in again.stderr
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM users WHERE username = 'mapo.admin'"))
+
+
+def test_sidebar_sign_in_shows_exact_data_to_the_officer(officer, db_url):
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.sidebar.text_input[0].input(officer)
+    at.sidebar.text_input[1].input(PASSWORD)
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert any(officer in c.value for c in at.sidebar.caption)
+    # A signed-in officer is staff: the sidebar offers sign-out, not the form.
+    assert [b.label for b in at.sidebar.button] == ["로그아웃"]
+
+
+def test_sign_in_expires(officer, db_url, monkeypatch):
+    from geo.access import Viewer
+    from views.common import SESSION_KEY
+
+    monkeypatch.setenv("MAEUL_SESSION_MINUTES", "30")
+    at = AppTest.from_file(APP, default_timeout=90)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)
+    at.session_state[SESSION_KEY] = (Viewer("planner", "mapo.planner"), old)
+    at.run()
+    assert not at.exception
+    assert SESSION_KEY not in at.session_state
+
+
+def test_only_administrators_manage_accounts_and_read_the_audit_log(officer):
+    from geo.access import PUBLIC, Viewer
+    from geo.errors import Forbidden
+
+    for who in (PUBLIC, Viewer("planner", "p1"), Viewer("district_officer", "d1", "11440")):
+        with pytest.raises(Forbidden):
+            auth.list_users(who)
+        with pytest.raises(Forbidden):
+            auth.audit_entries(who)
+        with pytest.raises(Forbidden):
+            auth.set_account(who, officer, active=False)
+    admin = Viewer("admin", "mapo.root")
+    auth.set_account(admin, officer, active=False)
+    with pytest.raises(auth.LoginFailed):
+        auth.authenticate(officer, PASSWORD, sleep=lambda _s: None)
+    log = auth.audit_entries(admin)
+    assert {"update_user", "login_failed"} <= set(log["action"])
+
+
+def test_admin_page_is_listed_for_administrators_only(officer, db_url):
+    from geo.access import Viewer
+    from views.common import SESSION_KEY
+
+    public = AppTest.from_file(APP, default_timeout=90).run()
+    with pytest.raises(ValueError):
+        public.switch_page("views/admin.py")
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state[SESSION_KEY] = (Viewer("admin", "mapo.root"), dt.datetime.now(dt.UTC))
+    at.run()
+    at.switch_page("views/admin.py").run()
+    assert not at.exception
+    assert officer in set(at.dataframe[0].value["username"])
