@@ -7,7 +7,7 @@ PORT ?= 8501
 # DATABASE_URL (from the environment) switches to an existing PostGIS; unset, the app and
 # the tests use the local cluster that scripts/pg.sh runs (see geo/settings.py).
 
-.PHONY: run test install deps db setup lint bench clean
+.PHONY: run test install deps db setup lint bench clean ogcapi
 
 run: install db setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
@@ -36,6 +36,11 @@ db:
 
 setup:
 	$(BIN)/python -m loaders setup
+
+# Read-only OGC API - Features over the public layers (pygeoapi; see docs/ogcapi.md).
+OGCAPI_PORT ?= 5000
+ogcapi: install db setup
+	$(BIN)/python -m layers ogcapi --port $(OGCAPI_PORT)
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/python scripts/vendor_assets.py --check

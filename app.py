@@ -8,6 +8,8 @@ from geo.db import check_ready
 from geo.errors import AtlasError
 from geo.queries import demo_counts
 from geo.reference import attribution
+from views.account import account_box
+from views.common import viewer
 from views.i18n import LANGS, t
 
 st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", layout="wide")
@@ -32,19 +34,30 @@ except AtlasError as exc:
 if any(demo.values()):
     st.warning(t("demo_banner", **demo), icon=":material/warning:")
 
+#: (page script, title key, url path); the first is the default page.
+PAGES = [
+    ("views/explorer.py", "page_explorer", "explorer"),
+    ("views/nearby.py", "page_nearby", "nearby"),
+    ("views/coverage.py", "page_coverage", "coverage"),
+    ("views/conflicts.py", "page_conflicts", "conflicts"),
+    ("views/hotspots.py", "page_hotspots", "hotspots"),
+    ("views/programs.py", "page_programs", "programs"),
+    ("views/export.py", "page_export", "export"),
+    ("views/importer.py", "page_import", "import"),
+]
+#: Pages for administrators only (the domain functions refuse others too).
+ADMIN_PAGES = [("views/admin.py", "page_admin", "admin")]
+
+pages = PAGES + (ADMIN_PAGES if viewer().role == "admin" else [])
 page = st.navigation(
     [
-        st.Page(
-            "views/explorer.py",
-            title=t("page_explorer"),
-            url_path="explorer",
-            default=True,
-        ),
-        st.Page("views/programs.py", title=t("page_programs"), url_path="programs"),
+        st.Page(script, title=t(key), url_path=path, default=i == 0)
+        for i, (script, key, path) in enumerate(pages)
     ]
 )
 
 with st.sidebar:
+    account_box()
     st.caption(f"{t('attribution')}: {attribution(st.session_state['lang'])}")
 
 page.run()

@@ -8,6 +8,9 @@ import sqlalchemy as sa
 
 from geo.models import AREA_ASSIGNED_TABLES
 
+#: The import's temporary table of checked rows (``loaders.ingest``), joined before upsert.
+IMPORT_ROWS_TABLE = "import_rows"
+
 
 def assign_areas(
     conn: sa.Connection,
@@ -27,7 +30,7 @@ def assign_areas(
     conn
         Connection inside the caller's transaction.
     table
-        One of :data:`geo.models.AREA_ASSIGNED_TABLES`.
+        One of :data:`geo.models.AREA_ASSIGNED_TABLES`, or :data:`IMPORT_ROWS_TABLE`.
     only_missing
         Only rows whose ``district_code`` is still empty (e.g. just inserted).
     ids
@@ -38,7 +41,7 @@ def assign_areas(
     int
         Number of rows updated.
     """
-    if table not in AREA_ASSIGNED_TABLES:
+    if table not in (*AREA_ASSIGNED_TABLES, IMPORT_ROWS_TABLE):
         raise ValueError(f"not an area-assigned table: {table}")
     conds = ["true"]
     if only_missing:

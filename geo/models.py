@@ -100,6 +100,14 @@ class Resource(_Sourced, Base):
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id", name="uq_resources_source"),
         _gist("resources"),
+        # Nearest-neighbour search on geography (migration 0005).
+        sa.Index("ix_resources_geog", sa.text("(geom::geography)"), postgresql_using="gist"),
+        sa.Index(
+            "ix_resources_pub_geog",
+            sa.text("(pub_geom::geography)"),
+            postgresql_using="gist",
+            postgresql_where=sa.text("visibility = 'public'"),
+        ),
         _check_in("kind", vocab.KINDS),
         _check_in("category", vocab.all_categories()),
         _check_in("visibility", vocab.VISIBILITY),
@@ -115,6 +123,9 @@ class Resource(_Sourced, Base):
     dong_code: Mapped[str | None] = mapped_column(sa.ForeignKey("dongs.code"), index=True)
     visibility: Mapped[str] = mapped_column(sa.Text, server_default="public")
     contact: Mapped[str | None] = mapped_column(sa.Text)
+    #: Where the public sees it: ``geom``, or for a person their dong's label point.
+    #: Maintained by a trigger (migration 0005); never written by the application.
+    pub_geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=True)
 
 
 class ChangeHistory(Base):
@@ -224,3 +235,114 @@ class ConflictStageEvent(Base):
 
 #: Tables whose rows carry a point or shape, assigned to district/dong by spatial join.
 AREA_ASSIGNED_TABLES: tuple[str, ...] = ("resources", "program_sites", "conflict_cases")
+
+
+class ConflictReport(Base):
+    """The impact-analysis report (갈등영향분석 보고서) of a conflict case: a link or a file.
+
+    A table of its own rather than a column of ``conflict_cases``: the history triggers copy
+    whole case rows into ``change_history``, which must not fill with report files.
+    """
+
+    __tablename__ = "conflict_reports"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "url IS NOT NULL OR (content IS NOT NULL AND file_name IS NOT NULL)",
+            name="link_or_file",
+        ),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conflict_cases.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    file_name: Mapped[str | None] = mapped_column(sa.Text)
+    media_type: Mapped[str | None] = mapped_column(sa.Text)
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    added_by: Mapped[str] = mapped_column(sa.Text)
+    added_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+class DistrictPopulation(Base):
+    """Registered population (주민등록인구) of a district for one period, as imported.
+
+    No figure ships with the app: rows come only from an imported Seoul table
+    (``python -m loaders population FILE`` or the Coverage page), named in ``source``.
+    """
+
+    __tablename__ = "district_population"
+    __table_args__ = (sa.CheckConstraint("population >= 0", name="population"),)
+    district_code: Mapped[str] = mapped_column(sa.ForeignKey("districts.code"), primary_key=True)
+    #: ``"2023 Q4"`` for a quarter, ``"2023"`` for a year (sorts in time order).
+    period: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    population: Mapped[int] = mapped_column(sa.Integer)
+    households: Mapped[int | None] = mapped_column(sa.Integer)
+    source: Mapped[str] = mapped_column(sa.Text)
+    imported_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+class User(Base):
+    """A staff account (the public needs none). Passwords are stored as argon2 hashes."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        _check_in("role", ("district_officer", "planner", "admin")),
+        sa.CheckConstraint(
+            "(role = 'district_officer') = (district_code IS NOT NULL)", name="district"
+        ),
+    )
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.Text)
+    role: Mapped[str] = mapped_column(sa.Text)
+    district_code: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.code"))
+    active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One logged action: login, import, export, edit (who, when, what, how many)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_at", "at"),)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    username: Mapped[str | None] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    target: Mapped[str | None] = mapped_column(sa.Text)
+    records: Mapped[int | None] = mapped_column(sa.Integer)
+    detail = mapped_column(JSONB)
+
+
+class ImportRun(Base):
+    """One committed file import: what, from where, by whom, and what it did (issue 3).
+
+    Written in the import's own transaction, so a failed import leaves no row either.
+    """
+
+    __tablename__ = "import_runs"
+    __table_args__ = (sa.Index("ix_import_runs_source", "target", "source"),)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    target: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.Text)
+    file_name: Mapped[str] = mapped_column(sa.Text)
+    file_sha256: Mapped[str | None] = mapped_column(sa.Text)
+    actor: Mapped[str] = mapped_column(sa.Text)
+    imported_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    #: read, inserted, updated, unchanged, rejected and rejected per reason.
+    counts = mapped_column(JSONB, nullable=False)
+    #: Format, encoding, CRS, warnings.
+    details = mapped_column(JSONB)

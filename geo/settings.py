@@ -20,6 +20,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "5000",
         "Most individual markers one map sends to the browser; beyond, an even sample.",
     ),
+    "MAEUL_MAX_UPLOAD_MB": (
+        "200",
+        "Largest file the import page accepts, in MB (at most .streamlit/config.toml's "
+        "server.maxUploadSize).",
+    ),
+    "MAEUL_SESSION_MINUTES": ("60", "A staff sign-in expires after this many minutes."),
+    "MAEUL_LOGIN_MAX_FAILURES": ("5", "Failed sign-ins in a row before an account locks."),
+    "MAEUL_LOGIN_LOCK_MINUTES": ("15", "How long a locked account stays locked."),
     "MAEUL_STATIC_URL": (
         "app/static",
         "URL path under which Streamlit serves ./static.",
@@ -34,7 +42,11 @@ class Settings:
     database_url: str
     demo_seed: int
     max_map_markers: int
+    max_upload_mb: int
     static_url: str
+    session_minutes: int
+    login_max_failures: int
+    login_lock_minutes: int
 
 
 def _get(name: str) -> str:
@@ -53,5 +65,9 @@ def load_settings() -> Settings:
         database_url=url,
         demo_seed=int(_get("MAEUL_DEMO_SEED")),
         max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
+        max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),
         static_url=_get("MAEUL_STATIC_URL"),
+        session_minutes=int(_get("MAEUL_SESSION_MINUTES")),
+        login_max_failures=int(_get("MAEUL_LOGIN_MAX_FAILURES")),
+        login_lock_minutes=int(_get("MAEUL_LOGIN_LOCK_MINUTES")),
     )

@@ -1,4 +1,4 @@
-"""Command line for loading data: ``python -m loaders setup|migrate|demo``.
+"""Command line for data and accounts: ``python -m loaders COMMAND`` (see ``--help``).
 
 Errors are printed as one user-safe message (exit code 2), never a traceback.
 """
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from geo.errors import AtlasError
+from geo.errors import AtlasError, InvalidInput
 
 
 def _setup(args: argparse.Namespace) -> None:
@@ -28,9 +29,98 @@ def _migrate(args: argparse.Namespace) -> None:
     print(f"schema at revision {', '.join(migrate.current(args.database_url))}")
 
 
+def _population(args: argparse.Namespace) -> None:
+    from geo.db import get_engine, transaction
+    from loaders.population import import_path
+
+    with transaction(get_engine(args.database_url)) as conn:
+        report = import_path(conn, args.file, period=args.period)
+    print("\n".join(report.summary()))
+
+
+def _create_user(args: argparse.Namespace) -> None:
+    import getpass
+
+    from geo.auth import create_user
+    from geo.db import get_engine, transaction
+    from geo.reference import district_code_for
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise InvalidInput("비밀번호가 서로 다릅니다. / The passwords differ.")
+    engine = get_engine(args.database_url)
+    with transaction(engine) as conn:
+        district = district_code_for(conn, args.district) if args.district else None
+        create_user(conn, args.username, password, role=args.role, district_code=district)
+    print(f"created {args.role} {args.username}")
+
+
+def _import(args: argparse.Namespace) -> None:
+    from geo.db import get_engine
+    from geo.progress import print_progress
+    from loaders.columns import read_mapping_file
+    from loaders.ingest import run_import
+    from loaders.plan import ImportOptions, prepare
+
+    mapping = read_mapping_file(args.mapping) if args.mapping else None
+    options = ImportOptions(
+        target=args.target,
+        source=args.source,
+        kind=args.kind,
+        category=args.category,
+        crs=args.crs,
+        layer=args.layer,
+        sheet=args.sheet,
+        mapping=mapping,
+    )
+    print_progress(0.0, f"reading {args.path}")
+    plan = prepare(args.path, options)
+    report = run_import(
+        plan, engine=get_engine(args.database_url), dry_run=args.dry_run, progress=print_progress
+    )
+    print("\n".join(report.summary()))
+    if args.report:
+        print(f"report: {report.write_json(args.report)}")
+        rejected = Path(args.report).with_suffix(".rejected.csv")
+    else:
+        rejected = Path.cwd() / f"{Path(args.path).stem}.rejected.csv"
+    if report.rejected or args.report:
+        print(f"rejected rows: {report.write_rejected(rejected)}")
+
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "path", type=Path, help="CSV, XLSX, GeoJSON, Shapefile (.shp/.zip/folder), GPKG, KML"
+    )
+    p.add_argument(
+        "--target", default="resources", choices=["resources", "program_sites", "conflict_cases"]
+    )
+    p.add_argument(
+        "--kind", help="resource kind for every row (code or label, e.g. space, 공간자원)"
+    )
+    p.add_argument("--category", help="category for every row (e.g. library, 작은도서관)")
+    p.add_argument(
+        "--source", help="source name; records match on (source, id). Default: file name"
+    )
+    p.add_argument("--mapping", type=Path, help="mapping file (TOML or JSON): columns and values")
+    p.add_argument("--crs", help="EPSG code of the coordinates (default: detected from the values)")
+    p.add_argument("--layer", help="layer of a GeoPackage/KML, or shapefile in a folder/zip")
+    p.add_argument("--sheet", help="sheet of a spreadsheet (default: the first)")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument(
+        "--report", type=Path, help="write the report as JSON (rejected rows CSV beside)"
+    )
+
+
 COMMANDS = {
     "setup": (_setup, "migrate, load reference data, programs and (into an empty DB) demo"),
     "migrate": (_migrate, "upgrade the schema to the newest migration"),
+    "import": (_import, "import a file of resources, program sites or conflict cases"),
+    "population": (_population, "import Seoul's 주민등록인구 by 자치구 table (XLSX/XLS/CSV)"),
+    "create-user": (_create_user, "create a staff account (the first administrator too)"),
 }
 
 
@@ -42,6 +132,22 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=help_text)
         if name == "setup":
             p.add_argument("--no-demo", action="store_true", help="never load demo data")
+        if name == "import":
+            _import_arguments(p)
+        if name == "population":
+            p.add_argument("file", type=Path, help="the table as published (XLSX, XLS or CSV)")
+            p.add_argument("--period", help="e.g. 2023Q4, when the file does not say")
+        if name == "create-user":
+            p.add_argument("username")
+            p.add_argument(
+                "--role", required=True, choices=["admin", "planner", "district_officer"]
+            )
+            p.add_argument("--district", help="district officer's district (name or code)")
+            p.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="read the password from standard input (no prompt)",
+            )
     args = parser.parse_args(argv)
     try:
         COMMANDS[args.command][0](args)

@@ -104,7 +104,18 @@ def test_cli_reports_unreachable_database_without_traceback():
     assert "Traceback" not in proc.stderr and "secret" not in proc.stderr
 
 
-@pytest.mark.parametrize("page", ["views/explorer.py", "views/programs.py"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "views/explorer.py",
+        "views/nearby.py",
+        "views/coverage.py",
+        "views/conflicts.py",
+        "views/hotspots.py",
+        "views/programs.py",
+        "views/export.py",
+    ],
+)
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_every_page_runs_in_both_languages(db_url, page, lang):
     at = _run(page, lang=lang)

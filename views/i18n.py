@@ -14,6 +14,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "language": ("언어 / Language", "언어 / Language"),
     "page_explorer": ("자원 지도", "Map explorer"),
     "page_programs": ("지원사업", "Programs"),
+    "page_nearby": ("근처 찾기", "Nearby"),
+    "page_coverage": ("사업 현황", "Coverage"),
+    "page_conflicts": ("갈등 관리", "Conflicts"),
+    "page_hotspots": ("갈등 집중지", "Hotspots"),
+    "page_export": ("내보내기", "Export"),
+    "page_import": ("가져오기", "Import"),
+    "page_admin": ("관리", "Administration"),
     "demo_banner": (
         "데모 데이터 포함: 자원 {resources:,}건, 사업지 {program_sites:,}건, 갈등 {conflict_cases:,}건은 "
         "시연용으로 생성된 가상의 기록입니다. 실제 현황이 아닙니다.",
@@ -29,12 +36,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search_text": ("이름·설명 검색", "Search name or description"),
     "online_basemap": ("온라인 배경지도 (인터넷 필요)", "Online basemap (needs internet)"),
     "shown_of": (
-        "지도에 {shown:,}건 표시 (조건에 맞는 자원 {total:,}건)",
-        "{shown:,} shown on the map ({total:,} resources match)",
+        "지금 보이는 범위의 자원 {shown:,}건 표시",
+        "{shown:,} resources in view, each shown",
     ),
-    "too_many": (
-        "조건에 맞는 자원이 많아 고르게 추린 {shown:,}건만 지도에 표시합니다. 자치구나 유형으로 좁혀 보세요.",
-        "Too many matches: the map shows an even sample of {shown:,}. Narrow by district or kind.",
+    "grouped": (
+        "지금 보이는 범위의 자원 {n:,}건이 많아 격자별로 묶어 표시합니다. 확대하면 개별 자원이 보입니다.",
+        "{n:,} resources in view: grouped per grid cell. Zoom in to see each one.",
     ),
     "privacy_note": (
         "인적자원(사람)은 개인정보 보호를 위해 법정동 대표 위치에 표시되며 연락처는 공개되지 않습니다.",

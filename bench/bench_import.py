@@ -1,0 +1,189 @@
+"""Benchmark: import a large CSV of points (ours vs ogr2ogr into a scratch table).
+
+Generates a UTF-8 CSV of ``--rows`` points (default 1,000,000) spread over Seoul, with a
+few rows outside Seoul and a few unparsable coordinates, then in the same run times
+
+- ``ogr2ogr`` (GDAL's PostgreSQL driver, COPY) loading it into a scratch table of the same
+  database: no validation, no district join, no history;
+- ``python -m loaders import``'s code path (:func:`loaders.plan.prepare` +
+  :func:`loaders.ingest.run_import`): encoding and CRS detection, every row checked in
+  PostGIS, district and dong by spatial join, upsert into ``resources`` with its indexes and
+  history triggers, one transaction;
+
+and prints both side by side with our per-step times. Usage::
+
+    python -m bench.bench_import               # 1,000,000 rows
+    python -m bench.bench_import --rows 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from bench._db import bench_database
+from geo.db import get_engine
+from geo.reference import read_boundaries
+
+SOURCE = "bench-import"
+SCRATCH = "bench_ogr_scratch"
+
+
+def make_csv(path: Path, rows: int, *, seed: int = 7) -> None:
+    """``rows`` points inside Seoul (0.1% outside, 0.01% with a stray character)."""
+    districts, _ = read_boundaries()
+    seoul = shapely.union_all([d.geom for d in districts])
+    shapely.prepare(seoul)
+    rng = np.random.default_rng(seed)
+    xs, ys, got = [], [], 0
+    while got < rows:
+        x = rng.uniform(126.76, 127.19, rows)
+        y = rng.uniform(37.41, 37.72, rows)
+        inside = shapely.contains_xy(seoul, x, y)
+        xs.append(x[inside])
+        ys.append(y[inside])
+        got += int(inside.sum())
+    lon = np.round(np.concatenate(xs)[:rows], 7)
+    lat = np.round(np.concatenate(ys)[:rows], 7)
+    outside = rng.choice(rows, max(1, rows // 1000), replace=False)
+    lat[outside] -= 1.0  # about 110 km south: outside Seoul
+    lat_text = lat.astype(str).astype(object)
+    bad = rng.choice(rows, max(1, rows // 10000), replace=False)
+    lat_text[bad] = [f"{v}x" for v in lat_text[bad]]
+    ids = np.char.add("B", np.char.zfill(np.arange(rows).astype(str), 7))
+    pd.DataFrame(
+        {
+            "관리번호": ids,
+            "시설명": np.char.add("마을공간 ", np.arange(rows).astype(str)),
+            "주소": "서울특별시",
+            "위도": lat_text,
+            "경도": lon,
+        }
+    ).to_csv(path, index=False)
+
+
+def _pg_dsn(url: str) -> str:
+    u = make_url(url)
+    parts = {
+        "host": u.host,
+        "port": u.port,
+        "user": u.username,
+        "password": u.password,
+        "dbname": u.database,
+    }
+    return "PG:" + " ".join(f"{k}={v}" for k, v in parts.items() if v)
+
+
+def run_ogr2ogr(url: str, csv: Path) -> float:
+    """Seconds for ogr2ogr to load ``csv`` into a fresh scratch table (dropped after)."""
+    cmd = [
+        "ogr2ogr",
+        "-f",
+        "PostgreSQL",
+        _pg_dsn(url),
+        str(csv),
+        "-oo",
+        "X_POSSIBLE_NAMES=경도",
+        "-oo",
+        "Y_POSSIBLE_NAMES=위도",
+        "-oo",
+        "KEEP_GEOM_COLUMNS=NO",
+        "-a_srs",
+        "EPSG:4326",
+        "-nln",
+        SCRATCH,
+        "-lco",
+        "GEOMETRY_NAME=geom",
+        "-overwrite",
+    ]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    with get_engine(url).begin() as conn:
+        n = conn.execute(sa.text(f"SELECT count(*) FROM {SCRATCH}")).scalar_one()
+        conn.execute(sa.text(f"DROP TABLE {SCRATCH}"))
+    print(f"ogr2ogr: {n:,} rows in {seconds:.1f} s")
+    return seconds
+
+
+def _clean(url: str) -> None:
+    """Remove earlier bench imports (history triggers paused: a scratch database)."""
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE resources DISABLE TRIGGER resources_history_del"))
+        conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
+        conn.execute(sa.text("ALTER TABLE resources ENABLE TRIGGER resources_history_del"))
+        conn.execute(sa.text("DELETE FROM change_history WHERE changed_by LIKE 'import:bench%'"))
+        conn.execute(sa.text("DELETE FROM import_runs WHERE source = :s"), {"s": SOURCE})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE resources"))
+        conn.execute(sa.text("VACUUM ANALYZE change_history"))
+
+
+def run_ours(url: str, csv: Path) -> tuple[float, list[tuple[str, float]], object]:
+    """Seconds for our import of ``csv`` and the time of each step."""
+    from loaders.ingest import run_import
+    from loaders.plan import ImportOptions, prepare
+
+    steps: list[tuple[str, float]] = []
+    start = time.perf_counter()
+    last = [start, "read and detect (encoding, header, CRS)"]
+
+    def progress(_fraction: float, message: str) -> None:
+        now = time.perf_counter()
+        steps.append((last[1], now - last[0]))
+        last[0], last[1] = now, message
+
+    plan = prepare(csv, ImportOptions(source=SOURCE, category="library", actor="bench"))
+    report = run_import(plan, engine=get_engine(url), progress=progress)
+    seconds = time.perf_counter() - start
+    steps.append((last[1], time.perf_counter() - last[0]))
+    return seconds, [(m, s) for m, s in steps if s >= 0.05], report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the imported rows")
+    args = parser.parse_args(argv)
+    url = bench_database("maeul_bench_import")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    try:
+        csv = tmp / "points.csv"
+        t0 = time.perf_counter()
+        make_csv(csv, args.rows)
+        size = csv.stat().st_size / 1e6
+        print(f"generated {args.rows:,} rows ({size:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+        _clean(url)
+        ogr = run_ogr2ogr(url, csv)
+        ours, steps, report = run_ours(url, csv)
+        print("\n".join(report.summary("en")[:1] + report.summary("en")[-4:]))
+        print(f"\n{'':<44}{'seconds':>10}{'rows/s':>12}")
+        print(f"{'ogr2ogr (COPY, no checks, no joins)':<44}{ogr:>10.1f}{args.rows / ogr:>12,.0f}")
+        print(
+            f"{'ours (checks, district+dong, upsert)':<44}{ours:>10.1f}{args.rows / ours:>12,.0f}"
+        )
+        print(f"{'ratio ours / ogr2ogr':<44}{ours / ogr:>10.2f}")
+        before = sum(s for m, s in steps if "writing" not in m and "done" not in m)
+        print(f"{'ours before the write (read..join, report)':<44}{before:>10.1f}")
+        print("\nour steps:")
+        for message, seconds in steps:
+            print(f"  {seconds:7.1f} s  {message}")
+        if not args.keep:
+            _clean(url)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,441 @@
+"""Column mapping: recognise the column names Korean portals use, and read mapping files.
+
+A :class:`Mapping` says, for each field of the target (see ``loaders.targets``) and for
+the coordinates, which column of the file holds it, or which one value applies to the whole
+file. :func:`detect_mapping` fills it from the usual names (``위도``/``경도``, ``X좌표``,
+``LC_LA``/``LC_LO``, ``시설명``, ``소재지도로명주소``...); a mapping file (TOML or JSON, see
+:func:`read_mapping_file`) or the import page overrides any part of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from geo import vocab
+from geo.errors import InvalidInput
+from loaders.targets import Target
+
+#: Coordinate roles: ``x`` is the easting or longitude, ``y`` the northing or latitude.
+COORDINATES = ("x", "y")
+
+#: Field -> column names that mean it (compared after :func:`norm_key`), best first.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "y": (
+        "위도",
+        "lat",
+        "latitude",
+        "lcla",
+        "la",
+        "wgs84위도",
+        "위도wgs84",
+        "y",
+        "y좌표",
+        "ycrd",
+        "y좌표값",
+        "좌표y",
+        "좌표정보y",
+        "coordy",
+        "ycoord",
+        "pointy",
+        "gisy",
+        "mapy",
+        "tmy",
+        "ypos",
+    ),
+    "x": (
+        "경도",
+        "lon",
+        "lng",
+        "long",
+        "longitude",
+        "lclo",
+        "lo",
+        "lot",
+        "wgs84경도",
+        "경도wgs84",
+        "x",
+        "x좌표",
+        "xcrd",
+        "x좌표값",
+        "좌표x",
+        "좌표정보x",
+        "coordx",
+        "xcoord",
+        "pointx",
+        "gisx",
+        "mapx",
+        "tmx",
+        "xpos",
+    ),
+    "name": (
+        "이름",
+        "명칭",
+        "시설명",
+        "자원명",
+        "공간명",
+        "장소명",
+        "기관명",
+        "단체명",
+        "상호명",
+        "사업장명",
+        "도서관명",
+        "대상지명",
+        "대상지",
+        "마을명",
+        "사업지명",
+        "성명",
+        "name",
+        "nm",
+        "fcltynm",
+        "bplcnm",
+    ),
+    "title": ("갈등명", "갈등사안", "사안명", "제목", "과제명", "title", "name", "이름", "명칭"),
+    "kind": ("자원유형", "유형", "자원구분", "대분류", "kind", "type"),
+    "category": (
+        "세부분류",
+        "분류",
+        "소분류",
+        "중분류",
+        "시설유형",
+        "시설구분",
+        "종류",
+        "category",
+    ),
+    "description": ("설명", "내용", "소개", "개요", "비고", "description", "desc", "remark"),
+    "address": (
+        "주소",
+        "소재지도로명주소",
+        "소재지전체주소",
+        "도로명전체주소",
+        "도로명주소",
+        "소재지",
+        "소재지주소",
+        "소재지지번주소",
+        "지번주소",
+        "위치",
+        "address",
+        "addr",
+        "rdnmadr",
+        "lnmadr",
+        "sitewhladdr",
+        "rdnwhladdr",
+    ),
+    "contact": ("연락처", "전화번호", "대표전화", "전화", "이메일", "contact", "tel", "phone"),
+    "visibility": ("공개여부", "공개범위", "공개", "visibility"),
+    "source_id": (
+        "관리번호",
+        "고유번호",
+        "시설코드",
+        "자원번호",
+        "대상지번호",
+        "사례번호",
+        "id",
+        "source_id",
+        "sourceid",
+        "mgtno",
+        "code",
+    ),
+    "district": (
+        "자치구",
+        "자치구명",
+        "구",
+        "구명",
+        "시군구",
+        "시군구명",
+        "구청",
+        "district",
+        "gu",
+        "gunm",
+        "signgu",
+        "signgunm",
+        "sgg",
+        "sggnm",
+    ),
+    "program_no": ("사업번호", "지원사업번호", "지원사업", "사업연번", "program", "programno"),
+    "stage": ("단계", "추진단계", "진행단계", "stage"),
+    "year": ("연도", "년도", "사업연도", "선정연도", "지원연도", "year"),
+    "grant_mkrw": (
+        "지원금",
+        "지원금액",
+        "지원금백만원",
+        "보조금",
+        "사업비",
+        "grant",
+        "grantmkrw",
+    ),
+    "city_project": ("관련사업", "시사업", "관련시사업", "사업명", "cityproject", "project"),
+    "department": ("담당부서", "소관부서", "부서", "주관부서", "department", "dept"),
+    "conflict_type": ("갈등유형", "유형", "conflicttype", "type"),
+    "severity": ("심각도", "갈등강도", "강도", "등급", "severity"),
+    "stakeholders": ("이해관계자", "관계자", "stakeholders"),
+    "opened_on": ("발생일", "시작일", "접수일", "발생일자", "openedon", "opened", "startdate"),
+    "closed_on": ("종결일", "종료일", "종결일자", "closedon", "closed", "enddate"),
+}
+
+#: Extra spellings of vocabulary values seen in files (normalised key -> code).
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "kind": {
+        "인적": "human",
+        "사람": "human",
+        "인물": "human",
+        "공간": "space",
+        "시설": "space",
+        "인문": "heritage",
+        "역사": "heritage",
+        "문화유산": "heritage",
+    },
+    "category": {
+        "예술가": "artist",
+        "문화예술가": "artist",
+        "작가": "artist",
+        "활동가": "activist",
+        "단체": "civic_group",
+        "시민단체": "civic_group",
+        "회의실": "meeting_room",
+        "다목적실": "meeting_room",
+        "강당": "hall",
+        "공연장": "hall",
+        "도서관": "library",
+        "작은도서관": "library",
+        "북카페": "book_cafe",
+        "텃밭": "garden",
+        "정원": "garden",
+        "마을텃밭": "garden",
+        "마을역사": "village_story",
+        "이야기": "village_story",
+        "문화재": "cultural_property",
+        "지역특성": "local_feature",
+        "주민욕구": "resident_need",
+        "사례": "case_study",
+    },
+    "stage": {
+        "씨앗": "seed",
+        "새싹": "sprout",
+        "희망": "hope",
+        "사전대응": "prevention_plan",
+        "영향분석": "impact_analysis",
+        "검토회의": "review_meeting",
+        "조정협의회": "mediation_council",
+        "종결": "closed",
+        "합의": "closed",
+    },
+    "visibility": {"공개": "public", "비공개": "staff", "y": "public", "n": "staff"},
+}
+
+_PARENS = re.compile(r"[(\[{（［].*?[)\]}）］]")
+_SEPARATORS = re.compile(r"[\s·ㆍ_\-./:()\[\]{}]+")
+
+
+def norm_key(text: object) -> str:
+    """Compare-form of a name or value: NFKC, lower case, no spaces or punctuation.
+
+    The same rule runs in SQL (``loaders.validate``) for values in the file.
+    """
+    s = unicodedata.normalize("NFKC", str(text if text is not None else "")).lower()
+    return _SEPARATORS.sub("", s)
+
+
+def _column_key(name: str) -> str:
+    """Compare-form of a column name: parenthesised notes (``(GRS80TM)``) dropped."""
+    return norm_key(_PARENS.sub("", unicodedata.normalize("NFKC", str(name))))
+
+
+@dataclass
+class Mapping:
+    """Which column holds each field, or which value applies to the whole file.
+
+    ``columns`` maps a field name (or ``x``/``y``) to a column name of the file;
+    ``values`` maps a field name to one value for every row (``kind = "space"``);
+    ``codes`` maps a field name to extra {value in the file: code} pairs.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    crs: str | None = None
+    source: str | None = None
+
+    def merged(self, other: Mapping) -> Mapping:
+        """This mapping overridden by ``other`` (a field or column named in ``other`` wins)."""
+        taken = set(other.columns.values())
+        columns = {
+            k: v for k, v in self.columns.items() if k not in other.values and v not in taken
+        }
+        values = {k: v for k, v in self.values.items() if k not in other.columns}
+        return replace(
+            self,
+            columns=columns | other.columns,
+            values=values | other.values,
+            codes=self.codes | other.codes,
+            crs=other.crs or self.crs,
+            source=other.source or self.source,
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-able form (same layout as a mapping file)."""
+        out: dict = {"columns": self.columns, "values": self.values}
+        if self.codes:
+            out["codes"] = self.codes
+        if self.crs:
+            out["crs"] = self.crs
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
+def header_score(cells: Sequence[object], target: Target) -> int:
+    """How many cells of a row are known column names of ``target`` (to find the header)."""
+    keys = {k(str(c)) for c in cells if c not in (None, "") for k in (_column_key, norm_key)}
+    known = {norm_key(a) for f in (*target.names, *COORDINATES) for a in ALIASES.get(f, ())}
+    return len(keys & known)
+
+
+def detect_mapping(columns: Sequence[str], target: Target, *, has_geometry: bool) -> Mapping:
+    """Map the target's fields (and ``x``/``y`` unless the file has geometry) to columns.
+
+    A column is used for one field only; fields are served in table order, coordinates
+    first, and each takes its best-ranked alias that is still free.
+    """
+    by_key: dict[str, str] = {}
+    for col in columns:  # "X좌표(GRS80TM)" is x좌표; "좌표정보(X)" is 좌표정보x
+        by_key.setdefault(norm_key(col), col)
+    for col in columns:
+        by_key.setdefault(_column_key(col), col)
+    used: set[str] = set()
+    mapping = Mapping()
+    wanted = ([] if has_geometry else list(COORDINATES)) + list(target.names)
+    for name in wanted:
+        for alias in ALIASES.get(name, ()):
+            col = by_key.get(norm_key(alias))
+            if col is not None and col not in used:
+                mapping.columns[name] = col
+                used.add(col)
+                break
+    if not has_geometry and not set(COORDINATES) <= set(mapping.columns):
+        # Looser pass for coordinates: a name that ends with a coordinate word
+        # (e.g. "WGS84 위도값", "좌표 X (중부원점)").
+        for name, words in (("y", ("위도", "y좌표", "lat")), ("x", ("경도", "x좌표", "lon"))):
+            if name in mapping.columns:
+                continue
+            for col in columns:
+                key = _column_key(col)
+                if col not in used and any(w in key for w in words):
+                    mapping.columns[name] = col
+                    used.add(col)
+                    break
+    return mapping
+
+
+def read_mapping_file(path: str | Path) -> Mapping:
+    """Read a mapping file: TOML (``.toml``) or JSON (``.json``).
+
+    Layout (every table optional)::
+
+        crs = 5174                 # EPSG of the coordinates, when the file does not say
+        source = "seoul-libraries" # records are matched on (source, source_id)
+        [columns]                  # field = column of the file
+        name = "시설명"
+        x = "X좌표"
+        y = "Y좌표"
+        [values]                   # field = one value for the whole file
+        kind = "space"
+        category = "library"
+        [codes.category]           # value in the file = code
+        "작은 도서관" = "library"
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput(
+            f"매핑 파일을 읽을 수 없습니다 / cannot read the mapping file {path.name}: {exc}"
+        ) from exc
+    return mapping_from_dict(data)
+
+
+def mapping_from_dict(data: dict) -> Mapping:
+    """A :class:`Mapping` from the layout of a mapping file; unknown keys are an error."""
+    unknown = set(data) - {"columns", "values", "codes", "crs", "source"}
+    if unknown:
+        raise InvalidInput(f"매핑 파일의 알 수 없는 항목 / unknown mapping keys: {sorted(unknown)}")
+
+    def strings(d: object, what: str) -> dict[str, str]:
+        if not isinstance(d, dict):
+            raise InvalidInput(f"매핑 파일의 [{what}]는 표여야 합니다 / [{what}] must be a table")
+        return {str(k): str(v) for k, v in d.items()}
+
+    columns = strings(data.get("columns", {}), "columns")
+    for alias, name in (("lon", "x"), ("lat", "y"), ("longitude", "x"), ("latitude", "y")):
+        if alias in columns:
+            columns[name] = columns.pop(alias)
+    codes = {k: strings(v, f"codes.{k}") for k, v in data.get("codes", {}).items()}
+    crs = data.get("crs")
+    return Mapping(
+        columns=columns,
+        values=strings(data.get("values", {}), "values"),
+        codes=codes,
+        crs=str(crs) if crs is not None else None,
+        source=str(data["source"]) if data.get("source") else None,
+    )
+
+
+def check_mapping(mapping: Mapping, columns: Sequence[str], target: Target) -> None:
+    """Raise a user-safe error naming every mapping problem (unknown field or column)."""
+    problems = []
+    allowed = set(target.names) | set(COORDINATES)
+    for name, col in mapping.columns.items():
+        if name not in allowed:
+            problems.append(f"알 수 없는 필드 / unknown field '{name}'")
+        elif col not in columns:
+            problems.append(f"'{name}': 파일에 없는 열 / no column '{col}' in the file")
+    for name in mapping.values:
+        if name not in allowed - set(COORDINATES):
+            problems.append(f"알 수 없는 필드 / unknown field '{name}'")
+    if problems:
+        raise InvalidInput("매핑을 확인하세요 / check the mapping: " + "; ".join(problems))
+
+
+def code_lookup(target: Target, mapping: Mapping) -> dict[str, dict[str, str]]:
+    """For every code field: normalised spelling -> code (codes, labels, synonyms, mapping)."""
+    out: dict[str, dict[str, str]] = {}
+    for f in target.fields:
+        if f.type != "code":
+            continue
+        table: dict[str, str] = {}
+        for code, (ko, en) in f.codes.items():
+            for spelling in (code, ko, en):
+                table.setdefault(norm_key(spelling), str(code))
+        for spelling, code in VALUE_SYNONYMS.get(f.name, {}).items():
+            if code in f.codes:
+                table.setdefault(norm_key(spelling), code)
+        for spelling, code in mapping.codes.get(f.name, {}).items():
+            table[norm_key(spelling)] = resolve_code(f.codes, code, f.name)
+        out[f.name] = table
+    return out
+
+
+def resolve_code(codes: dict, value: str, field_name: str) -> str:
+    """The code ``value`` stands for (code or label in either language), or an error."""
+    key = norm_key(value)
+    for code, (ko, en) in codes.items():
+        if key in (norm_key(code), norm_key(ko), norm_key(en)):
+            return str(code)
+    synonym = VALUE_SYNONYMS.get(field_name, {}).get(key)
+    if synonym in codes:
+        return synonym
+    raise InvalidInput(
+        f"'{field_name}' 값 '{value}'을(를) 알 수 없습니다. 가능한 값 / unknown value for "
+        f"'{field_name}': {', '.join(map(str, codes))}"
+    )
+
+
+def kind_of_category() -> dict[str, str]:
+    """Category code -> its kind code."""
+    return {cat: kind for kind, cats in vocab.CATEGORIES.items() for cat in cats}

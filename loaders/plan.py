@@ -1,0 +1,301 @@
+"""Plan an import before touching the database: read, map columns, decide the CRS.
+
+:func:`prepare` reads the file (``loaders.readers``), maps its columns (``loaders.columns``),
+applies the user's overrides, and decides how coordinates become WGS84 points
+(``geo.crs``). The resulting :class:`ImportPlan` is what the import page shows for
+confirmation and what ``loaders.ingest.run_import`` executes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geo import crs as kcrs
+from geo.errors import InvalidInput
+from loaders.columns import (
+    COORDINATES,
+    Mapping,
+    check_mapping,
+    detect_mapping,
+    kind_of_category,
+    resolve_code,
+)
+from loaders.readers import SourceTable, read_source
+from loaders.targets import Target, get_target
+
+_NUMBER = re.compile(r"^[+-]?(\d{1,15}(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user chose (CLI flags, page widgets); everything else is detected."""
+
+    target: str = "resources"
+    source: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    crs: int | str | None = None
+    layer: str | None = None
+    sheet: str | None = None
+    mapping: Mapping | None = None
+    #: True: ``mapping`` is the whole mapping (the page's editor); False: it overrides the
+    #: detected one field by field (a mapping file).
+    replace_mapping: bool = False
+    actor: str | None = None
+
+
+@dataclass
+class ImportPlan:
+    """Everything needed to run an import, and what was detected, for confirmation."""
+
+    path: Path
+    options: ImportOptions
+    target: Target
+    table: SourceTable
+    mapping: Mapping
+    source: str
+    #: "columns" (x/y columns) or "geometry" (the file's own geometry).
+    mode: str
+    epsg: int | None
+    crs: CRS | None = None
+    crs_origin: str = "detected"  # "detected", "declared" (file), "given" (user)
+    swapped: bool = False
+    degrees: bool = False
+    detection: kcrs.Detection | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self, lang: str = "ko") -> dict[str, str]:
+        """What was detected, as label -> value (for the page and the CLI)."""
+        ko = lang == "ko"
+        origin = {
+            "detected": ("값으로 판단", "detected from the values"),
+            "declared": ("파일에 명시", "declared by the file"),
+            "given": ("사용자 지정", "given by the user"),
+        }[self.crs_origin][0 if ko else 1]
+        crs_text = (
+            kcrs.crs_label(self.epsg, lang) if self.epsg else (self.crs.name if self.crs else "?")
+        )
+        out = {
+            ("형식" if ko else "Format"): self.table.format,
+            ("인코딩" if ko else "Encoding"): self.table.encoding or "-",
+            ("좌표계" if ko else "CRS"): f"{crs_text} ({origin})",
+            ("좌표" if ko else "Coordinates"): (
+                f"{self.mapping.columns.get('x')} / {self.mapping.columns.get('y')}"
+                if self.mode == "columns"
+                else ("파일의 도형" if ko else "the file's geometry")
+            ),
+            ("출처 이름" if ko else "Source"): self.source,
+        }
+        if self.table.layer:
+            out["레이어" if ko else "Layer"] = self.table.layer
+        if self.table.sheet:
+            out["시트" if ko else "Sheet"] = self.table.sheet
+        if self.table.header_row:
+            out["머리글 행" if ko else "Header row"] = str(self.table.header_row)
+        return out
+
+
+def parse_number(text: object) -> float:
+    """A number written as text (``' 37.5 '``, ``'1,234.5'``, full-width digits) or NaN.
+
+    The same rule runs in SQL for every row (``loaders.validate``); this one serves the
+    sample used to detect the CRS.
+    """
+    import unicodedata
+
+    if text is None:
+        return float("nan")
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    return float(s) if _NUMBER.match(s) else float("nan")
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    return np.array([parse_number(v) for v in series], dtype=float)
+
+
+def _district_names(table: SourceTable, mapping: Mapping) -> list[str | None] | None:
+    """Per row, the district the file names: the district column, else from the address."""
+    col = mapping.columns.get("district")
+    if col:
+        return list(table.frame[col])
+    col = mapping.columns.get("address")
+    if not col:
+        return None
+    names = "|".join(sorted(kcrs.district_codes_by_name(), key=len, reverse=True))
+    pattern = re.compile(rf"(?:^|\s|서울\S*\s*)({names})(?=\s|$|\d|,)")
+    out = []
+    for text in table.frame[col]:
+        m = pattern.search(str(text or ""))
+        out.append(m.group(1) if m else None)
+    return out if any(out) else None
+
+
+def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions) -> Mapping:
+    values = dict(mapping.values)
+    if options.kind:
+        values["kind"] = options.kind
+    if options.category:
+        values["category"] = options.category
+    columns = {k: v for k, v in mapping.columns.items() if k not in values}
+    resolved = {}
+    for name, value in values.items():
+        f = target.field(name)
+        resolved[name] = resolve_code(f.codes, value, name) if f.type == "code" else value
+    if target.table == "resources" and "category" in resolved and "kind" not in columns:
+        kind = kind_of_category()[resolved["category"]]
+        if resolved.setdefault("kind", kind) != kind:
+            raise InvalidInput(
+                f"분류 '{resolved['category']}'은(는) 유형 '{resolved['kind']}'에 속하지 않습니다 "
+                f"/ category '{resolved['category']}' is not of kind '{resolved['kind']}'"
+            )
+    return replace(mapping, columns=columns, values=resolved)
+
+
+def _check_required(mapping: Mapping, target: Target) -> None:
+    have = set(mapping.columns) | set(mapping.values)
+    missing = [f for f in target.fields if f.required and f.name not in have]
+    if target.table == "resources" and "category" in have:
+        missing = [f for f in missing if f.name != "kind"]  # derived from the category
+    if missing:
+        names = ", ".join(f"{f.name} ({f.label[0]})" for f in missing)
+        raise InvalidInput(
+            f"필수 항목의 열을 찾지 못했습니다: {names}. 매핑 파일이나 --kind/--category로 "
+            f"지정하세요 / no column for required fields: {names}; map them (mapping file or "
+            "page) or give one value for the whole file (--kind, --category)"
+        )
+
+
+def _has_geometry(table: SourceTable) -> bool:
+    return table.geometry is not None and bool(table.geometry.notna().any())
+
+
+def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPlan:
+    """Read ``path`` and decide columns and CRS; raises a user-safe error if it cannot.
+
+    Raises
+    ------
+    loaders.readers.UnreadableFile
+        The file as a whole cannot be read.
+    InvalidInput
+        The file can be read but not imported as asked (no coordinates, no column for a
+        required field, unknown CRS or value).
+    """
+    options = options or ImportOptions()
+    path = Path(path)
+    target = get_target(options.target)
+    table = read_source(path, target, layer=options.layer, sheet=options.sheet)
+    mapping = detect_mapping(table.columns, target, has_geometry=_has_geometry(table))
+    if options.mapping is not None:
+        mapping = options.mapping if options.replace_mapping else mapping.merged(options.mapping)
+    check_mapping(mapping, table.columns, target)
+    mapping = _apply_fixed_values(mapping, target, options)
+    _check_required(mapping, target)
+    source = options.source or mapping.source or _default_source(path)
+    forced = options.crs if options.crs is not None else mapping.crs
+    plan = ImportPlan(path, options, target, table, mapping, source, "columns", None)
+    plan.notes.extend(table.notes)
+    if set(COORDINATES) <= set(mapping.columns):
+        _plan_columns(plan, forced)
+    elif _has_geometry(table):
+        plan.mode = "geometry"
+        _plan_geometry(plan, forced)
+    else:
+        raise InvalidInput(
+            "좌표 열(위도/경도, X/Y)을 찾지 못했습니다. 매핑으로 x, y 열을 지정하세요 / no "
+            "coordinate columns found (lat/lon, X/Y): map x and y. Columns: "
+            + ", ".join(table.columns)
+        )
+    return plan
+
+
+def _default_source(path: Path) -> str:
+    return path.stem if path.is_file() else path.name
+
+
+def _plan_columns(plan: ImportPlan, forced: int | str | None) -> None:
+    frame = plan.table.frame
+    x = _numbers(frame[plan.mapping.columns["x"]])
+    y = _numbers(frame[plan.mapping.columns["y"]])
+    if not np.isfinite(x + y).any():
+        raise InvalidInput(
+            "좌표 열에 숫자가 없습니다 / the coordinate columns hold no numbers: "
+            f"{plan.mapping.columns['x']}, {plan.mapping.columns['y']}"
+        )
+    names = _district_names(plan.table, plan.mapping)
+    labels = [plan.mapping.columns["x"], plan.mapping.columns["y"]]
+    hints, hint_label = kcrs.label_hints(labels)
+    if forced is not None:
+        epsg = kcrs.parse_epsg(forced)
+        det = kcrs.detect(x, y, district_names=names, declared=epsg, declared_label="--crs")
+        plan.crs_origin = "given"
+        plan.epsg = epsg
+        plan.degrees = CRS.from_epsg(epsg).is_geographic
+        # The user's system is kept; only the axis order is taken from the values.
+        same = [c for c in det.candidates if c.epsg == epsg]
+        plan.swapped = bool(same) and max(same, key=lambda c: c.inside).swapped
+        if det.contradicted:
+            plan.notes.append(
+                f"지정한 {kcrs.crs_label(epsg)}(으)로는 좌표 대부분이 서울 밖입니다; 값은 "
+                f"{kcrs.crs_label(det.epsg)}에 맞습니다 / with the given "
+                f"{kcrs.crs_label(epsg, 'en')} most points fall outside Seoul; the values fit "
+                f"{kcrs.crs_label(det.epsg, 'en')}"
+            )
+        plan.detection = det
+        return
+    det = kcrs.detect(x, y, district_names=names, hints=hints, hint_label=hint_label)
+    plan.detection = det
+    plan.epsg, plan.swapped, plan.degrees = det.epsg, det.swapped, det.degrees
+    plan.notes.extend(det.notes)
+
+
+def _plan_geometry(plan: ImportPlan, forced: int | str | None) -> None:
+    table = plan.table
+    geoms = np.asarray(table.geometry.values)
+    valid = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    pts = shapely.point_on_surface(shapely.make_valid(geoms[valid]))
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    names = _district_names(table, plan.mapping)
+    if names is not None:
+        names = list(np.asarray(names, dtype=object)[valid])
+    if forced is not None:
+        plan.epsg, plan.crs_origin = kcrs.parse_epsg(forced), "given"
+        return
+    fix = kcrs.repair(table.crs)
+    if fix.note:
+        plan.notes.append(fix.note)
+    if fix.epsg is None and fix.crs is not None:
+        # A system without EPSG code (e.g. a .prj with its own TOWGS84): used as written,
+        # unless the values say it is wrong.
+        lon, lat = shapely.get_coordinates(shapely.transform(pts, _pyproj_transform(fix.crs))).T
+        if (kcrs.locate_districts(lon, lat) != "").mean() >= 0.5:
+            plan.crs, plan.crs_origin = fix.crs, "declared"
+            return
+    det = kcrs.detect(
+        x, y, district_names=names, declared=fix.epsg, declared_label=table.crs_source
+    )
+    plan.detection, plan.epsg, plan.degrees = det, det.epsg, det.degrees
+    plan.swapped = det.swapped
+    plan.crs_origin = "declared" if fix.epsg is not None and det.epsg == fix.epsg else "detected"
+    plan.notes.extend(det.notes)
+
+
+def _pyproj_transform(crs: CRS):
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+    def run(coords: np.ndarray) -> np.ndarray:
+        x, y = t.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return run

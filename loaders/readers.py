@@ -1,0 +1,697 @@
+"""Read an input file of any common format into text cells (+ geometry), detecting encoding.
+
+Formats are dispatched by extension through :data:`READERS` (CSV/TXT/TSV, XLSX/XLS,
+GeoJSON, Shapefile as ``.shp``, folder or ``.zip``, GeoPackage, KML). Every reader returns
+a :class:`SourceTable`: column names, the cells as text (numbers are validated later, row
+by row), the source row number of each row, the geometry with its declared CRS when the
+format has one, and what was detected (encoding, header row, layer, sheet) for the report.
+
+A large CSV is not parsed here: the table holds a sample, and ``loaders.ingest`` streams
+the raw bytes to PostgreSQL's ``COPY`` (:class:`CsvSource` says how).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from geo.errors import InvalidInput
+from loaders.columns import header_score
+from loaders.targets import Target
+
+#: Rows read for detection and preview when a CSV is streamed to the database.
+SAMPLE_ROWS = 5000
+#: Rows searched for the header.
+HEADER_SEARCH = 30
+#: Largest total size of a zip's members (guards against zip bombs).
+MAX_UNZIPPED = 4 * 1024**3
+
+_TOTAL = re.compile(r"^\s*(합\s*계|총\s*계|소\s*계|계|total|sum|grand\s*total)\s*$", re.I)
+_NOTE = re.compile(r"^\s*(※|\*|주\s*\)|출처|자료\s*:|source\s*:|note\s*:)", re.I)
+
+
+class UnreadableFile(InvalidInput):
+    """The file as a whole cannot be read (format, encoding, structure)."""
+
+    user_msg = "파일을 읽을 수 없습니다. / The file cannot be read."
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """How to stream a CSV file's data rows to ``COPY`` (bytes ``start``..``end``)."""
+
+    path: Path
+    encoding: str  # Python codec name: "utf-8" or "cp949"
+    delimiter: str
+    start: int  # byte offset of the first data row
+    end: int  # byte offset after the last data row
+    n_columns: int
+
+    @property
+    def pg_encoding(self) -> str:
+        """The encoding name PostgreSQL's COPY knows (UHC is Windows-949 = CP949)."""
+        return {"utf-8": "UTF8", "cp949": "UHC"}[self.encoding]
+
+
+@dataclass
+class SourceTable:
+    """A file read as text cells, with what was detected about it."""
+
+    path: Path
+    format: str
+    columns: list[str]
+    frame: pd.DataFrame  # object columns: str or None; one row per data row
+    rows: np.ndarray  # source row number of each frame row (header = its own row)
+    geometry: gpd.GeoSeries | None = None  # in ``crs``
+    crs: CRS | None = None
+    crs_source: str | None = None
+    encoding: str | None = None
+    layers: list[str] = field(default_factory=list)
+    layer: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    header_row: int | None = None
+    #: Rows that are not data (total rows, notes): (row, reason code).
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    #: Data rows that could not be split into cells: (row, detail).
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: For a CSV streamed to COPY; ``frame`` is then only the first rows.
+    csv: CsvSource | None = None
+    #: Keeps an unzipped folder alive as long as the table.
+    _tmp: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when ``frame`` holds every data row (not a sample)."""
+        return self.csv is None
+
+
+# --- encoding ----------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path, *, chunk: int = 1 << 20) -> tuple[str, bool]:
+    """The encoding of a text file (``utf-8`` or ``cp949``) and whether it has a UTF-8 BOM.
+
+    The whole file is decoded (incrementally): UTF-8 when it decodes so, else CP949
+    (which includes EUC-KR). Anything else cannot be read.
+    """
+    with open(path, "rb") as f:
+        bom = f.read(3) == codecs.BOM_UTF8
+    for encoding in ("utf-8", "cp949"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as f:
+                if bom:
+                    f.seek(3)
+                while block := f.read(chunk):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, bom
+    raise UnreadableFile(
+        "파일의 문자 인코딩을 알 수 없습니다 (UTF-8도 CP949도 아님) / the file is neither "
+        "UTF-8 nor CP949 (EUC-KR) text"
+    )
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str | None:
+    """One cell as text: numbers without float noise (``2013.0`` -> ``2013``), dates ISO."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        if float(value).is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(float(value))
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        if value.hour == value.minute == value.second == 0:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _unique(names: Sequence[object]) -> list[str]:
+    out: list[str] = []
+    for i, name in enumerate(names):
+        base = cell_text(name) or f"column_{i + 1}"
+        base = " ".join(base.split())
+        candidate, n = base, 2
+        while candidate in out:
+            candidate, n = f"{base}_{n}", n + 1
+        out.append(candidate)
+    return out
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"\s*[+-]?\d[\d,]*(\.\d*)?\s*", text))
+
+
+def _find_header(rows: Sequence[Sequence[object]], target: Target) -> tuple[int, int]:
+    """Index of the header row among the first rows, and how many rows the header spans.
+
+    The header is the row with the most known column names (the first non-empty row when
+    none is known). The next row joins it when it also holds known names and no numbers
+    (a second header row under merged cells, e.g. 좌표 over 위도 | 경도).
+    """
+    scores = [header_score(r, target) for r in rows[:HEADER_SEARCH]]
+    if not scores:
+        raise UnreadableFile("빈 파일입니다 / the file is empty")
+    best = max(scores)
+    if best == 0:
+        h = next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
+        if h is None:
+            raise UnreadableFile("빈 파일입니다 / the file is empty")
+        return h, 1
+    h = scores.index(best)
+    if h + 1 < len(rows):
+        nxt = [cell_text(c) for c in rows[h + 1]]
+        if header_score(rows[h + 1], target) > 0 and not any(c and _is_number(c) for c in nxt):
+            return h, 2
+    return h, 1
+
+
+def _filled_width(cells: Sequence[object]) -> int:
+    """Cells up to the last non-empty one."""
+    filled = [i for i, c in enumerate(cells) if cell_text(c)]
+    return filled[-1] + 1 if filled else 0
+
+
+def _header_names(rows: Sequence[Sequence[object]], h: int, span: int, width: int) -> list[str]:
+    top = [cell_text(c) for c in rows[h]] + [None] * width
+    if span == 1:
+        return _unique(top[:width])
+    sub = [cell_text(c) for c in rows[h + 1]] + [None] * width
+    names, parent = [], None
+    for i in range(width):
+        parent = top[i] or (parent if sub[i] else None)  # merged cells span to the right
+        names.append(sub[i] or parent)
+    return _unique(names)
+
+
+def _non_data(cells: Sequence[str | None]) -> str | None:
+    """``"total_row"`` / ``"note_row"`` for rows that are not records, else None."""
+    filled = [c for c in cells if c]
+    if not filled:
+        return "empty_row"
+    if any(_TOTAL.match(c) for c in filled[:3]):
+        return "total_row"
+    if len(filled) == 1 and _NOTE.match(filled[0]):
+        return "note_row"
+    return None
+
+
+def _grid_table(
+    path: Path, fmt: str, rows: list[list[object]], target: Target, *, first_row: int = 1
+) -> SourceTable:
+    """A table from a grid of cells (spreadsheets, small CSVs): header, data, non-data."""
+    h, span = _find_header(rows, target)
+    width = max(_filled_width(rows[h + i]) for i in range(span))
+    columns = _header_names(rows, h, span, width)
+    data, numbers, skipped = [], [], []
+    for i in range(h + span, len(rows)):
+        cells = [cell_text(c) for c in rows[i]][:width]
+        cells += [None] * (width - len(cells))
+        row_no = first_row + i
+        reason = _non_data(cells)
+        if reason == "empty_row":
+            continue
+        if reason:
+            skipped.append((row_no, reason))
+            continue
+        data.append(cells)
+        numbers.append(row_no)
+    frame = pd.DataFrame(data, columns=columns, dtype=object) if data else _empty(columns)
+    table = SourceTable(path, fmt, columns, frame, np.array(numbers, dtype=np.int64))
+    table.header_row = first_row + h + span - 1
+    table.skipped = skipped
+    if h > 0 or span > 1:
+        table.notes.append(
+            f"머리글: {first_row + h}행{'~' + str(first_row + h + 1) + '행' if span > 1 else ''}"
+            f" / header: row {first_row + h}{'-' + str(first_row + h + 1) if span > 1 else ''}"
+        )
+    return table
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _sniff_delimiter(lines: Sequence[str]) -> str:
+    best, best_score = ",", -1.0
+    for d in (",", "\t", ";", "|"):
+        counts = [len(next(csv.reader([ln], delimiter=d))) for ln in lines if ln.strip()]
+        if not counts or max(counts) < 2:
+            continue
+        common = max(set(counts), key=counts.count)
+        score = counts.count(common) + common / 100
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _line_offsets(path: Path, skip: int, n_lines: int) -> list[int]:
+    """Byte offsets of the starts of the first ``n_lines`` lines (after ``skip`` bytes)."""
+    offsets = [skip]
+    with open(path, "rb") as f:
+        f.seek(skip)
+        pos = skip
+        while len(offsets) <= n_lines:
+            line = f.readline()
+            if not line:
+                break
+            pos += len(line)
+            offsets.append(pos)
+    return offsets
+
+
+def _count_lines(path: Path, *, chunk: int = 1 << 22) -> int:
+    """Lines in a file (a last line without newline counts)."""
+    n, last = 0, b"\n"
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def _tail_non_data(path: Path, encoding: str, delimiter: str, start: int) -> tuple[int, list[str]]:
+    """Trailing total/note/blank lines: the byte offset where the data ends, and why.
+
+    Returns the end offset and, in file order, the reason of each trailing line dropped.
+    """
+    size = path.stat().st_size
+    base = max(start, size - 65536)
+    with open(path, "rb") as f:
+        f.seek(base)
+        tail = f.read()
+    pieces = tail.split(b"\n")
+    if base > start:
+        pieces = pieces[1:]  # the first piece may be the end of a longer line
+    end = size
+    if pieces and pieces[-1] == b"":
+        pieces, end = pieces[:-1], size - 1  # the newline that ends the file
+    reasons: list[str] = []
+    for raw in reversed(pieces):
+        text = raw.decode(encoding, errors="replace").rstrip("\r")
+        reason = _non_data(next(csv.reader([text], delimiter=delimiter), []))
+        if reason is None:
+            break
+        end -= len(raw) + 1
+        reasons.append(reason)
+    return max(end, start), reasons[::-1]
+
+
+def read_csv(path: Path, target: Target, **_: object) -> SourceTable:
+    """CSV/TXT/TSV in UTF-8, UTF-8 with BOM or CP949, any of , ; tab | as separator."""
+    encoding, bom = detect_encoding(path)
+    skip = 3 if bom else 0
+    offsets = _line_offsets(path, skip, HEADER_SEARCH + SAMPLE_ROWS + 1)
+    with open(path, "rb") as f:
+        f.seek(skip)
+        head = f.read(offsets[-1] - skip).decode(encoding, errors="replace")
+    head_lines = head.splitlines()
+    delimiter = _sniff_delimiter(head_lines[:HEADER_SEARCH])
+    grid = list(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))
+    h, span = _find_header(grid, target)
+    n_lines = _count_lines(path)
+    if n_lines - h - span <= SAMPLE_ROWS:
+        table = _complete_csv(path, encoding, skip, delimiter, target)
+    else:
+        table = _grid_table(path, "csv", grid[: h + span + SAMPLE_ROWS], target)
+        start = offsets[h + span]
+        end, tail = _tail_non_data(path, encoding, delimiter, start)
+        first = n_lines - len(tail) + 1
+        table.skipped = [(first + i, r) for i, r in enumerate(tail) if r != "empty_row"]
+        table.csv = CsvSource(path, encoding, delimiter, start, end, len(table.columns))
+    table.encoding = _encoding_label(encoding, bom)
+    return table
+
+
+def _complete_csv(
+    path: Path, encoding: str, skip: int, delimiter: str, target: Target
+) -> SourceTable:
+    with open(path, "rb") as f:
+        f.seek(skip)
+        text = f.read().decode(encoding)
+    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    table = _grid_table(path, "csv", grid, target)
+    width = len(table.columns)
+    bad = [
+        (table.header_row + 1 + i, len(r))
+        for i, r in enumerate(grid[table.header_row :])
+        if len(r) > width and any(c.strip() for c in r[width:])
+    ]
+    table.malformed = [(row, f"{n} fields, expected {width}") for row, n in bad]
+    if bad:
+        keep = ~np.isin(table.rows, [row for row, _ in bad])
+        table.frame = table.frame[keep].reset_index(drop=True)
+        table.rows = table.rows[keep]
+    return table
+
+
+def read_csv_complete(source: CsvSource, target: Target) -> SourceTable:
+    """Every row of a streamed CSV, parsed in Python (when ``COPY`` refused the file)."""
+    skip = 3 if source.start >= 3 and _has_bom(source.path) else 0
+    return _complete_csv(source.path, source.encoding, skip, source.delimiter, target)
+
+
+def _has_bom(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(3) == codecs.BOM_UTF8
+
+
+def _encoding_label(encoding: str, bom: bool) -> str:
+    if encoding == "cp949":
+        return "CP949 (EUC-KR)"
+    return "UTF-8 (BOM)" if bom else "UTF-8"
+
+
+# --- spreadsheets --------------------------------------------------------------------------------
+
+
+def read_xlsx(path: Path, target: Target, *, sheet: str | None = None, **_: object) -> SourceTable:
+    """XLSX: the first sheet or ``sheet``; header rows anywhere in the first rows."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise UnreadableFile(detail=str(exc)) from exc
+    try:
+        names = list(wb.sheetnames)
+        ws = wb[_choose(names, sheet, "sheet")]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    table = _grid_table(path, "xlsx", rows, target)
+    table.sheets, table.sheet = names, ws.title
+    return table
+
+
+def read_xls(path: Path, target: Target, *, sheet: str | None = None, **_: object) -> SourceTable:
+    """Legacy XLS (via xlrd): same rules as XLSX."""
+    try:
+        book = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="xlrd")
+    except (ImportError, ValueError, OSError) as exc:
+        raise UnreadableFile(detail=str(exc)) from exc
+    names = list(book)
+    chosen = _choose(names, sheet, "sheet")
+    rows = book[chosen].astype(object).where(book[chosen].notna(), None).values.tolist()
+    table = _grid_table(path, "xls", rows, target)
+    table.sheets, table.sheet = names, chosen
+    return table
+
+
+def _choose(names: Sequence[str], wanted: str | None, what: str) -> str:
+    if not names:
+        raise UnreadableFile(f"{what}가 없습니다 / no {what} in the file")
+    if wanted is None:
+        return names[0]
+    if wanted not in names:
+        raise UnreadableFile(
+            f"'{wanted}' {what}가 없습니다 / no {what} '{wanted}'; the file has: "
+            + ", ".join(names)
+        )
+    return wanted
+
+
+# --- vector formats ------------------------------------------------------------------------------
+
+
+def _vector_table(
+    path: Path,
+    fmt: str,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    crs_source: str,
+) -> SourceTable:
+    try:
+        layers = [str(name) for name, *_ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError as exc:
+        raise UnreadableFile(detail=str(exc)) from exc
+    chosen = _choose(layers, layer, "layer")
+    try:
+        gdf = pyogrio.read_dataframe(
+            path, layer=chosen, encoding=encoding, on_invalid="ignore", datetime_as_string=True
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise UnreadableFile(detail=str(exc)) from exc
+    columns = _unique([c for c in gdf.columns if c != gdf.geometry.name])
+    attrs = gdf.drop(columns=gdf.geometry.name)
+    frame = pd.DataFrame(
+        {new: [cell_text(v) for v in attrs[old]] for new, old in zip(columns, attrs, strict=True)},
+        dtype=object,
+    )
+    if not columns:
+        frame = pd.DataFrame(index=range(len(gdf)))
+    geoms = gdf.geometry.array
+    geometry = gpd.GeoSeries(shapely.force_2d(np.asarray(geoms)), crs=gdf.crs)
+    table = SourceTable(
+        path,
+        fmt,
+        columns,
+        frame,
+        np.arange(1, len(gdf) + 1, dtype=np.int64),
+        geometry=geometry,
+        crs=gdf.crs,
+        crs_source=crs_source if gdf.crs is not None else None,
+        layers=layers,
+        layer=chosen,
+    )
+    if len(layers) > 1 and layer is None:
+        table.notes.append(
+            f"레이어 {len(layers)}개 중 '{chosen}'을(를) 읽었습니다 (--layer로 선택) / the file "
+            f"has {len(layers)} layers ({', '.join(layers)}); read '{chosen}' (choose with "
+            "--layer)"
+        )
+    return table
+
+
+def read_geojson(path: Path, target: Target, **_: object) -> SourceTable:
+    """GeoJSON (UTF-8, WGS84 unless it says otherwise)."""
+    return _vector_table(path, "geojson", crs_source="GeoJSON")
+
+
+def read_gpkg(path: Path, target: Target, *, layer: str | None = None, **_: object) -> SourceTable:
+    """GeoPackage: the first layer or ``layer``."""
+    return _vector_table(path, "gpkg", layer=layer, crs_source="GeoPackage")
+
+
+def read_kml(path: Path, target: Target, *, layer: str | None = None, **_: object) -> SourceTable:
+    """KML (always WGS84): the first folder/layer or ``layer``.
+
+    The drawing fields GDAL's LIBKML driver adds (``visibility``, ``tessellate``, ...) are
+    dropped: they are styling, not data.
+    """
+    table = _vector_table(path, "kml", layer=layer, crs_source="KML")
+    keep = [c for c in table.columns if c not in _KML_STYLING]
+    table.frame, table.columns = table.frame[keep], keep
+    return table
+
+
+_KML_STYLING = frozenset(
+    {
+        "timestamp",
+        "begin",
+        "end",
+        "altitudeMode",
+        "tessellate",
+        "extrude",
+        "visibility",
+        "drawOrder",
+        "icon",
+        "snippet",
+    }
+)
+
+
+def dbf_encoding(dbf: Path) -> str | None:
+    """``UTF-8`` or ``CP949`` when the DBF's records decode so (used when there is no .cpg)."""
+    data = dbf.read_bytes()
+    if len(data) < 32:
+        return None
+    header_len = int.from_bytes(data[8:10], "little")
+    records = data[header_len:].rstrip(b"\x1a")
+    for encoding in ("utf-8", "cp949"):
+        try:
+            records.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return "UTF-8" if encoding == "utf-8" else "CP949"
+    return None
+
+
+def _shapefiles(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".shp")
+
+
+def read_shapefile(
+    path: Path, target: Target, *, layer: str | None = None, **_: object
+) -> SourceTable:
+    """A ``.shp`` (with its .dbf/.prj/.cpg) or a folder of them; ``layer`` is a file stem."""
+    shps = _shapefiles(path) if path.is_dir() else [path]
+    if not shps:
+        raise UnreadableFile("폴더에 .shp 파일이 없습니다 / no .shp file in the folder")
+    stems = [p.stem for p in shps]
+    shp = shps[stems.index(_choose(stems, layer, "layer"))]
+    cpg = [p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".cpg"]
+    dbf = [p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".dbf"]
+    encoding, note = None, None
+    if cpg:
+        note = f".cpg: {cpg[0].read_text(errors='replace').strip()}"
+    elif dbf:
+        encoding = dbf_encoding(dbf[0])
+        if encoding:
+            note = f".cpg 없음, 내용으로 판단 / no .cpg, detected from the text: {encoding}"
+    table = _vector_table(shp, "shapefile", encoding=encoding, crs_source=".prj")
+    table.layers, table.layer = stems, shp.stem
+    table.encoding = encoding or (cpg[0].read_text(errors="replace").strip() if cpg else None)
+    if len(stems) > 1 and layer is None:
+        table.notes.append(
+            f"Shapefile {len(stems)}개 중 '{shp.stem}'을(를) 읽었습니다 (--layer로 선택) / "
+            f"{len(stems)} shapefiles ({', '.join(stems)}); read '{shp.stem}' (choose with "
+            "--layer)"
+        )
+    if note:
+        table.notes.insert(0, f"인코딩 / encoding: {note}")
+    return table
+
+
+def read_zip(path: Path, target: Target, **options: object) -> SourceTable:
+    """A .zip holding a shapefile (or any one readable file): unpacked to a temporary folder."""
+    tmp = tempfile.TemporaryDirectory(prefix="maeul-import-")
+    root = Path(tmp.name)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = 0
+            for info in zf.infolist():
+                target_path = (root / _zip_name(info)).resolve()
+                if not target_path.is_relative_to(root.resolve()):
+                    raise UnreadableFile(detail=f"unsafe path in zip: {info.filename}")
+                total += info.file_size
+                if total > MAX_UNZIPPED:
+                    raise UnreadableFile(detail="zip expands beyond the size limit")
+                if info.is_dir():
+                    continue
+                target_path.parent.mkdir(parents=True, exist_ok=True)
+                target_path.write_bytes(zf.read(info))
+    except zipfile.BadZipFile as exc:
+        tmp.cleanup()
+        raise UnreadableFile(detail=str(exc)) from exc
+    if _shapefiles(root):
+        table = read_shapefile(root, target, **options)
+    else:
+        inner = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in READERS]
+        inner = [p for p in inner if p.suffix.lower() != ".zip"]
+        if len(inner) != 1:
+            tmp.cleanup()
+            raise UnreadableFile(
+                "zip 안에 Shapefile이나 읽을 수 있는 파일이 하나여야 합니다 / the zip must hold a "
+                "shapefile or exactly one readable file"
+            )
+        table = READERS[inner[0].suffix.lower()](inner[0], target, **options)
+    table.path, table._tmp = path, tmp
+    table.format = f"zip/{table.format}"
+    return table
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """Member name, decoded as CP949 when the zip did not flag it as UTF-8 (Korean Windows)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp949", errors="replace")
+
+
+#: Extension -> reader. Every reader takes (path, target, layer=, sheet=).
+READERS: dict[str, Callable[..., SourceTable]] = {
+    ".csv": read_csv,
+    ".txt": read_csv,
+    ".tsv": read_csv,
+    ".xlsx": read_xlsx,
+    ".xlsm": read_xlsx,
+    ".xls": read_xls,
+    ".geojson": read_geojson,
+    ".json": read_geojson,
+    ".shp": read_shapefile,
+    ".zip": read_zip,
+    ".gpkg": read_gpkg,
+    ".kml": read_kml,
+}
+
+
+def read_source(
+    path: str | Path, target: Target, *, layer: str | None = None, sheet: str | None = None
+) -> SourceTable:
+    """Read ``path`` (file or shapefile folder) with the reader its extension names.
+
+    Raises
+    ------
+    UnreadableFile
+        When the file as a whole cannot be read: unknown format, encoding, structure.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFile(f"파일이 없습니다 / no such file: {path}")
+    if path.is_dir():
+        return read_shapefile(path, target, layer=layer)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise UnreadableFile(
+            f"지원하지 않는 형식입니다 / unsupported format '{path.suffix}'; supported: "
+            + ", ".join(sorted(READERS))
+        )
+    try:
+        return reader(path, target, layer=layer, sheet=sheet)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(detail=str(exc)) from exc
+
+
+def iter_csv_chunks(source: CsvSource, *, size: int = 1 << 20) -> Iterator[bytes]:
+    """The data rows of a streamed CSV as raw byte chunks, for ``COPY``."""
+    with open(source.path, "rb") as f:
+        f.seek(source.start)
+        left = source.end - source.start
+        while left > 0:
+            block = f.read(min(size, left))
+            if not block:
+                break
+            left -= len(block)
+            yield block

@@ -1,0 +1,134 @@
+"""The report of an import: counts, rejected rows with reasons, warnings; as text, JSON, CSV.
+
+Made by ``loaders.ingest.run_import`` for real and dry runs alike; the CLI prints
+:meth:`ImportReport.summary`, writes :meth:`ImportReport.write_json` and the rejected rows
+(:meth:`ImportReport.write_rejected`), and the import page shows the same object.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from loaders.validate import REASONS
+
+
+def reason_label(code: str, lang: str = "ko") -> str:
+    """The label of a rejection reason in ``lang``."""
+    pair = REASONS.get(code, (code, code))
+    return pair[0] if lang == "ko" else pair[1]
+
+
+@dataclass
+class ImportReport:
+    """What an import read, wrote and refused, and why."""
+
+    target: str
+    source: str
+    file: str
+    dry_run: bool
+    detected: dict[str, str] = field(default_factory=dict)
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    #: Rows that are not records (total and note rows): (row, reason).
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: One row per rejected row: row, reason (the first), reasons (all), detail, the cells.
+    rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Rows imported whose named district differs from where they fall: row, named, found.
+    mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: A sample of the rows to import (name, status, geometry), for the preview map.
+    preview: gpd.GeoDataFrame | None = None
+    run_id: int | None = None
+
+    @property
+    def rejected(self) -> int:
+        """Rows rejected, all reasons."""
+        return sum(self.rejected_by_reason.values())
+
+    @property
+    def accepted(self) -> int:
+        """Rows that passed every check (inserted, updated or unchanged)."""
+        return self.inserted + self.updated + self.unchanged
+
+    def counts(self) -> dict[str, object]:
+        """The headline figures."""
+        return {
+            "read": self.read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "rejected_by_reason": dict(self.rejected_by_reason),
+            "skipped": len(self.skipped),
+            "district_mismatches": len(self.mismatches),
+        }
+
+    def summary(self, lang: str = "ko") -> list[str]:
+        """A few lines for the terminal: counts, reasons, warnings."""
+        ko = lang == "ko"
+        head = "미리보기 (저장 안 함)" if ko else "dry run (nothing written)"
+        lines = [
+            f"{self.file} -> {self.target} [{self.source}]" + (f" · {head}" if self.dry_run else "")
+        ]
+        lines += [f"  {k}: {v}" for k, v in self.detected.items()]
+        lines.append(
+            f"read {self.read:,} · inserted {self.inserted:,} · updated {self.updated:,} · "
+            f"unchanged {self.unchanged:,} · rejected {self.rejected:,}"
+        )
+        for code, n in self.rejected_by_reason.items():
+            lines.append(f"  rejected {code} ({reason_label(code, lang)}): {n:,}")
+        if self.skipped:
+            rows = ", ".join(str(r) for r, _ in self.skipped[:10])
+            lines.append(
+                f"  skipped (합계·주석 행 / total or note rows): {len(self.skipped)} (row {rows})"
+            )
+        if len(self.mismatches):
+            lines.append(
+                f"  district mismatch (자치구 불일치): {len(self.mismatches):,} "
+                f"(e.g. row {self.mismatches.iloc[0]['row']}: "
+                f"{self.mismatches.iloc[0]['named']} -> {self.mismatches.iloc[0]['found']})"
+            )
+        lines += [f"  ! {w}" for w in self.warnings]
+        return lines
+
+    def to_dict(self) -> dict:
+        """JSON-able report (rejected rows and mismatches included, the preview not)."""
+        return {
+            "target": self.target,
+            "source": self.source,
+            "file": self.file,
+            "dry_run": self.dry_run,
+            "detected": self.detected,
+            **self.counts(),
+            "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
+            "warnings": self.warnings,
+            "rejected_rows": _records(self.rejected_rows),
+            "district_mismatches": _records(self.mismatches),
+            "run_id": self.run_id,
+        }
+
+    def write_json(self, path: str | Path) -> Path:
+        """Write :meth:`to_dict` as UTF-8 JSON."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), "utf-8")
+        return path
+
+    def write_rejected(self, path: str | Path) -> Path:
+        """Write the rejected rows as CSV (UTF-8 with BOM, opens in Korean Excel)."""
+        path = Path(path)
+        self.rejected_rows.to_csv(path, index=False, encoding="utf-8-sig")
+        return path
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    if df is None or df.empty:
+        return []
+    return json.loads(df.to_json(orient="records", force_ascii=False))

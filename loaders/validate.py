@@ -1,0 +1,351 @@
+"""Validation rules of an import, as set-based SQL over the staged rows: every problem at once.
+
+The staged table holds the file's cells as text (``c0``, ``c1``... in file order) and, for
+files with geometry, the WKB of each feature in WGS84. :func:`parse_sql` builds the one
+``SELECT`` that turns each row into typed values, a WGS84 geometry, the record key and
+the list of reasons it cannot be imported (every reason of the row, not only the first);
+the spatial checks that need the district join (outside Seoul) and the duplicates come
+after it (:data:`OUTSIDE_SQL`, :data:`DUPLICATE_SQL`). Column names in the SQL are only
+ever the generated ``cN`` names; every value from the file or the user is a bind parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from geo import crs as kcrs
+from loaders.columns import code_lookup, kind_of_category
+from loaders.plan import ImportPlan
+from loaders.targets import NOT_WRITTEN, Field
+
+#: Reason code -> (Korean, English). Order = priority of the reason a row is counted under.
+REASONS: dict[str, tuple[str, str]] = {
+    "malformed_row": ("행을 열로 나눌 수 없음", "row cannot be split into columns"),
+    "no_name": ("이름 없음", "no name"),
+    "no_coordinates": ("좌표 없음", "no coordinates"),
+    "bad_number": ("좌표가 숫자가 아님", "coordinate is not a number"),
+    "invalid_geometry": ("도형 오류 (복구 불가)", "invalid geometry that cannot be repaired"),
+    "bad_value": ("값 오류", "invalid or missing value"),
+    "outside_seoul": ("서울 밖", "outside Seoul"),
+    "duplicate": ("파일 안에서 중복", "duplicated in the file"),
+}
+
+#: Characters dropped when comparing values (same as ``loaders.columns.norm_key``).
+_SEPARATORS_RE = r"[\s·ㆍ_\-./:()\[\]{}]+"
+_NUMBER_RE = r"^[+-]?([0-9]{1,15}([.][0-9]*)?|[.][0-9]+)$"
+_THOUSANDS_RE = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$"
+_INTEGER_RE = r"^[+-]?[0-9]{1,9}([.]0*)?$"
+_DATE_RE = r"^([0-9]{4})[^0-9]{0,3}([0-9]{1,2})[^0-9]{0,3}([0-9]{1,2})"
+
+#: Korea in degrees, with a margin: coordinates outside never reach ST_Transform.
+_KOREA_DEG = (120.0, 28.0, 136.0, 46.0)
+
+
+@dataclass
+class StageLayout:
+    """How the file's columns are named in the staging table."""
+
+    columns: dict[str, str]  # file column -> "c0", "c1", ...
+    has_wkb: bool
+
+    def col(self, file_column: str) -> str:
+        """The staging column of ``file_column``."""
+        return self.columns[file_column]
+
+
+def _clean(expr: str) -> str:
+    """Trimmed, NFKC-normalised text (full-width digits and spaces become ASCII)."""
+    return f"NULLIF(btrim(normalize({expr}, NFKC), E' \\t\\r\\n'), '')"
+
+
+def _number(v: str) -> str:
+    return (
+        f"(CASE WHEN {v} ~ '{_NUMBER_RE}' THEN {v}::float8 "
+        f"WHEN {v} ~ '{_THOUSANDS_RE}' THEN replace({v}, ',', '')::float8 END)"
+    )
+
+
+def _integer(v: str) -> str:
+    return f"(CASE WHEN {v} ~ '{_INTEGER_RE}' THEN split_part({v}, '.', 1)::int END)"
+
+
+def _date(v: str) -> str:
+    m = f"regexp_match({v}, '{_DATE_RE}')"
+    y, mo, d = (f"({m})[{i}]::int" for i in (1, 2, 3))
+    return (
+        f"(CASE WHEN {m} IS NULL THEN NULL "
+        f"WHEN {y} NOT BETWEEN 1900 AND 2100 OR {mo} NOT BETWEEN 1 AND 12 "
+        f"OR {d} NOT BETWEEN 1 AND 31 THEN NULL "
+        f"WHEN {d} > extract(day FROM make_date({y}, {mo}, 1) + interval '1 month - 1 day') "
+        f"THEN NULL ELSE make_date({y}, {mo}, {d}) END)"
+    )
+
+
+def _code(v: str, param: str) -> str:
+    key = f"lower(regexp_replace({v}, '{_SEPARATORS_RE}', '', 'g'))"
+    return f"(CAST(:{param} AS jsonb) ->> {key})"
+
+
+def _list(v: str) -> str:
+    return f"COALESCE(array_remove(regexp_split_to_array({v}, '\\s*[,;/·ㆍ]\\s*'), ''), '{{}}')"
+
+
+_PARSERS = {"number": _number, "integer": _integer, "date": _date, "list": _list}
+
+
+def _projected_bbox(epsg: int) -> tuple[float, float, float, float]:
+    """Korea's extent in ``epsg`` units: points outside are never transformed."""
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+    lon, lat = np.meshgrid(np.linspace(122, 134, 25), np.linspace(30, 44, 25))
+    x, y = t.transform(lon.ravel(), lat.ravel())
+    return float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
+
+
+def plan_codes(plan: ImportPlan) -> dict[str, dict[str, str]]:
+    """The code lookups of the plan's code fields (spelling -> code)."""
+    return code_lookup(plan.target, plan.mapping)
+
+
+def written_fields(plan: ImportPlan) -> list[Field]:
+    """Target fields the import writes: those mapped or given, plus a resource's kind.
+
+    A resource's kind may be derived from its category, so it is always written.
+    """
+    have = set(plan.mapping.columns) | set(plan.mapping.values)
+    if plan.target.table == "resources":
+        have.add("kind")
+    return [f for f in plan.target.fields if f.name in have and f.name not in NOT_WRITTEN]
+
+
+@dataclass
+class _Query:
+    """Pieces of the parse query: cleaned texts, typed values, reasons, details, output."""
+
+    cleaned: list[str] = field(default_factory=list)  # "expr AS t_name" over s.*
+    values: list[str] = field(default_factory=list)  # "expr AS name" over s.*, t.*, n.*, v.*
+    reasons: list[str] = field(default_factory=list)  # "CASE WHEN ... THEN 'code' END" over p.*
+    details: list[str] = field(default_factory=list)  # text over p.*
+    output: list[str] = field(default_factory=list)  # over p.*
+    laterals: list[str] = field(default_factory=list)  # further "CROSS JOIN LATERAL ..."
+
+
+def _coordinates(q: _Query, plan: ImportPlan, layout: StageLayout, params: dict) -> None:
+    """x/y columns -> numbers -> (swapped back) -> WGS84 point; blanks and bad numbers."""
+    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['x']))} AS t_x")
+    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['y']))} AS t_y")
+    q.laterals.append(
+        f"CROSS JOIN LATERAL (SELECT {_number('t.t_x')} AS xn, {_number('t.t_y')} AS yn OFFSET 0) n"
+    )
+    gx, gy = ("n.yn", "n.xn") if plan.swapped else ("n.xn", "n.yn")
+    if plan.degrees:
+        swap = f"({gy} BETWEEN 124 AND 132 AND {gx} BETWEEN 33 AND 43)"
+        lon = f"(CASE WHEN {swap} THEN {gy} ELSE {gx} END)"
+        lat = f"(CASE WHEN {swap} THEN {gx} ELSE {gy} END)"
+        bbox = _KOREA_DEG
+    else:
+        swap, lon, lat = "false", gx, gy
+        bbox = _projected_bbox(plan.epsg)
+    params.update(xmin=bbox[0], ymin=bbox[1], xmax=bbox[2], ymax=bbox[3], srid=plan.epsg)
+    point = f"ST_SetSRID(ST_MakePoint({lon}, {lat}), CAST(:srid AS int))"
+    if plan.epsg != kcrs.WGS84:
+        point = f"ST_Transform({point}, 4326)"
+    inside = f"{lon} BETWEEN :xmin AND :xmax AND {lat} BETWEEN :ymin AND :ymax"
+    q.values += [
+        "t.t_x, t.t_y, n.xn, n.yn",
+        f"{swap} AS swapped",
+        "false AS on_surface",
+        f"(CASE WHEN {inside} THEN {point} END) AS geom",
+    ]
+    q.reasons += [
+        "CASE WHEN p.t_x IS NULL OR p.t_y IS NULL THEN 'no_coordinates' END",
+        "CASE WHEN (p.t_x IS NOT NULL AND p.xn IS NULL) OR (p.t_y IS NOT NULL AND p.yn IS NULL)"
+        " THEN 'bad_number' END",
+    ]
+    params["x_label"], params["y_label"] = plan.mapping.columns["x"], plan.mapping.columns["y"]
+    for axis in ("x", "y"):
+        q.details.append(
+            f"CASE WHEN p.t_{axis} IS NOT NULL AND p.{axis}n IS NULL THEN "
+            f"CAST(:{axis}_label AS text) || '=' || quote_literal(p.t_{axis}) END"
+        )
+
+
+def _geometry(q: _Query, plan: ImportPlan) -> None:
+    """The file's own geometry (WKB, WGS84): repaired when invalid, a point for point tables."""
+    q.laterals += [
+        "CROSS JOIN LATERAL (SELECT ST_GeomFromWKB(s.wkb, 4326) AS g0 OFFSET 0) g",
+        "CROSS JOIN LATERAL (SELECT CASE WHEN g.g0 IS NULL OR ST_IsEmpty(g.g0) THEN NULL "
+        "WHEN ST_IsValid(g.g0) THEN g.g0 "
+        "ELSE ST_CollectionExtract(ST_MakeValid(g.g0), ST_Dimension(g.g0) + 1) END AS g1"
+        " OFFSET 0) v",
+        "CROSS JOIN LATERAL (SELECT CASE WHEN GeometryType(v.g1) = 'MULTIPOINT' "
+        "AND ST_NumGeometries(v.g1) = 1 THEN ST_GeometryN(v.g1, 1) ELSE v.g1 END AS g2"
+        " OFFSET 0) w",
+    ]
+    points_only = plan.target.geometry == "point"
+    area = "GeometryType(w.g2) <> 'POINT'"
+    geom = (
+        f"(CASE WHEN {area} THEN ST_PointOnSurface(w.g2) ELSE w.g2 END)" if points_only else "w.g2"
+    )
+    q.values += [
+        "(g.g0 IS NULL OR ST_IsEmpty(g.g0)) AS no_geometry",
+        "(g.g0 IS NOT NULL AND NOT ST_IsEmpty(g.g0) AND (v.g1 IS NULL OR ST_IsEmpty(v.g1)))"
+        " AS bad_geometry",
+        "false AS swapped",
+        f"(w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) AND {area} AND {points_only}) AS on_surface",
+        f"(CASE WHEN w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) THEN {geom} END) AS geom",
+    ]
+    q.reasons += [
+        "CASE WHEN p.no_geometry THEN 'no_coordinates' END",
+        "CASE WHEN p.bad_geometry THEN 'invalid_geometry' END",
+    ]
+
+
+def _field(q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: dict) -> str:
+    """Add field ``f``'s typed value and checks; return its bad-value condition ('' if none)."""
+    mapping = plan.mapping
+    raw = None
+    if f.name in mapping.values:
+        params[f"v_{f.name}"] = str(mapping.values[f.name])
+        value = f"CAST(:v_{f.name} AS text)"
+        if f.type in _PARSERS:
+            value = _PARSERS[f.type](value)
+    else:
+        col = "s." + layout.col(mapping.columns[f.name])
+        if f.type == "text":
+            value = f"NULLIF(btrim({col}), '')"
+        else:
+            raw = f"t_{f.name}"
+            q.cleaned.append(f"{_clean(col)} AS {raw}")
+            if f.type == "code":
+                params[f"codes_{f.name}"] = json.dumps(plan_codes(plan)[f.name], ensure_ascii=False)
+                value = _code(f"t.{raw}", f"codes_{f.name}")
+            else:
+                value = _PARSERS[f.type](f"t.{raw}")
+            q.values.append(f"t.{raw}")
+    if f.default is not None:
+        params[f"d_{f.name}"] = f.default
+        value = f"COALESCE({value}, CAST(:d_{f.name} AS text))"
+    q.values.append(f"{value} AS {f.name}")
+    conds = []
+    if f.required and f.name != plan.target.name_field:  # a missing name is "no_name"
+        conds.append(f"p.{raw or f.name} IS NULL")
+    if raw is not None:
+        conds.append(f"(p.{raw} IS NOT NULL AND p.{f.name} IS NULL)")
+    if f.type in ("number", "integer"):
+        if f.minimum is not None:
+            conds.append(f"p.{f.name} < {float(f.minimum)}")
+        if f.maximum is not None:
+            conds.append(f"p.{f.name} > {float(f.maximum)}")
+    if f.name == "program_no":
+        conds.append(f"NOT (p.{f.name} = ANY(CAST(:programs AS int[])))")
+    if not conds:
+        return ""
+    cond = " OR ".join(conds)
+    shown = f"quote_literal(p.{raw})" if raw else f"quote_literal(p.{f.name}::text)"
+    q.details.append(
+        f"CASE WHEN {cond} THEN '{f.name}=' || COALESCE({shown}, '(없음/missing)') END"
+    )
+    return cond
+
+
+def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: list[int]) -> str:
+    """``SELECT`` over ``import_stage s`` giving one typed, checked row per staged row.
+
+    Output columns: ``id`` (source row), every written field, ``geom`` (WGS84),
+    ``swapped``, ``on_surface``, ``district_named``, ``key`` (the file's id or a key
+    derived from name and position), ``reasons`` (text[]), ``detail``, and empty
+    ``dong_code`` / ``district_code`` for :func:`geo.areas.assign_areas`.
+    """
+    target = plan.target
+    q = _Query()
+    (_coordinates(q, plan, layout, params) if plan.mode == "columns" else _geometry(q, plan))
+    params["programs"] = programs
+    derived_kind = target.table == "resources" and "kind" not in (
+        set(plan.mapping.columns) | set(plan.mapping.values)
+    )
+    bad = []
+    for f in written_fields(plan):
+        if f.name == "kind" and derived_kind:
+            params["category_kind"] = json.dumps(kind_of_category())
+            q.output.append("(CAST(:category_kind AS jsonb) ->> p.category) AS kind")
+            continue
+        cond = _field(q, f, plan, layout, params)
+        if cond:
+            bad.append(cond)
+        q.output.append(f"p.{f.name}")
+    if target.table == "resources" and not derived_kind:
+        params["category_kind"] = json.dumps(kind_of_category())
+        cond = (
+            "p.category IS NOT NULL AND p.kind IS NOT NULL AND "
+            "(CAST(:category_kind AS jsonb) ->> p.category) IS DISTINCT FROM p.kind"
+        )
+        bad.append(cond)
+        q.details.append(
+            f"CASE WHEN {cond} THEN 'category ' || p.category || ' / kind ' || p.kind END"
+        )
+    if target.table == "conflict_cases" and "closed_on" in plan.mapping.columns:
+        bad.append("p.closed_on < p.opened_on")
+        q.details.append("CASE WHEN p.closed_on < p.opened_on THEN 'closed_on < opened_on' END")
+    name = target.name_field
+    q.reasons.insert(0, f"CASE WHEN p.{name} IS NULL THEN 'no_name' END")
+    if bad:
+        q.reasons.append(
+            "CASE WHEN " + " OR ".join(f"({b})" for b in bad) + " THEN 'bad_value' END"
+        )
+    for col, alias in (("source_id", "source_key"), ("district", "district_named")):
+        src = plan.mapping.columns.get(col)
+        q.values.append(
+            f"NULLIF(btrim(s.{layout.col(src)}), '') AS {alias}"
+            if src
+            else f"NULL::text AS {alias}"
+        )
+    key = (
+        f"COALESCE(p.source_key, 'h' || substr(md5(lower(p.{name}) || '|' || "
+        "COALESCE(ST_AsText(ST_SnapToGrid(p.geom, 0.000001)), '')), 1, 16))"
+    )
+    # OFFSET 0 keeps each step a step: without it the planner inlines the subqueries and
+    # evaluates every cleaned text and number again wherever it is used.
+    cleaned = f"CROSS JOIN LATERAL (SELECT {', '.join(q.cleaned)} OFFSET 0) t" if q.cleaned else ""
+    return f"""
+        SELECT p.id, {", ".join(q.output)}, p.geom, p.swapped, p.on_surface, p.district_named,
+               {key} AS key,
+               array_remove(ARRAY[{", ".join(q.reasons)}]::text[], NULL) AS reasons,
+               concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail,
+               NULL::varchar(8) AS dong_code, NULL::varchar(5) AS district_code
+        FROM (SELECT s.id, {", ".join(q.values)}
+              FROM import_stage s {cleaned} {" ".join(q.laterals)} OFFSET 0) p
+    """
+
+
+#: Rows with a geometry that the district join left without district: outside Seoul.
+OUTSIDE_SQL = """
+    UPDATE import_rows SET reasons = reasons || ARRAY['outside_seoul']
+        , detail = concat_ws('; ', NULLIF(detail, ''), CASE WHEN geom IS NOT NULL THEN
+              round(ST_X(geom)::numeric, 6) || ', ' || round(ST_Y(geom)::numeric, 6) END)
+    WHERE district_code IS NULL AND cardinality(reasons) = 0
+"""
+
+#: Later rows with the key of an earlier valid row: duplicates, with the row they repeat.
+DUPLICATE_SQL = """
+    UPDATE import_rows r SET reasons = ARRAY['duplicate'],
+           detail = 'row ' || d.first_id
+    FROM (SELECT id, min(id) OVER (PARTITION BY key) AS first_id
+          FROM import_rows WHERE cardinality(reasons) = 0) d
+    WHERE r.id = d.id AND d.first_id <> d.id
+"""
+
+#: Valid rows whose named district differs from the one they fall in.
+MISMATCH_SQL = """
+    SELECT r.id AS row, r.district_named AS named, d.name_ko AS found, r.key
+    FROM import_rows r JOIN districts d ON d.code = r.district_code
+    WHERE cardinality(r.reasons) = 0 AND r.district_named IS NOT NULL
+      AND regexp_replace(regexp_replace(r.district_named,
+              '^\\s*(서울특별시|서울시|서울)\\s*', ''), '\\s', '', 'g')
+          NOT IN (d.name_ko, d.code, d.name_en)
+    ORDER BY r.id
+"""

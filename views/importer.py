@@ -1,0 +1,292 @@
+"""Page "Import": upload a file, confirm what was detected, check it, then import it.
+
+A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+The work is done by ``loaders.plan.prepare`` (read, map, CRS) and
+``loaders.ingest.run_import`` (check and write in one transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import vocab
+from geo.errors import AtlasError
+from geo.reference import attribution
+from geo.settings import load_settings
+from layers import maps
+from layers.import_preview import add_import_preview
+from loaders.columns import COORDINATES, Mapping
+from loaders.ingest import run_import
+from loaders.plan import ImportOptions, ImportPlan, prepare
+from loaders.readers import READERS
+from loaders.report import ImportReport, reason_label
+from loaders.targets import TARGETS
+from views.common import csv_download, districts, page_progress, show_error, viewer
+from views.i18n import lang, translator
+
+t = translator(
+    {
+        "title": ("가져오기", "Import"),
+        "intro": (
+            "공공데이터 포털·자치구 GIS의 파일을 그대로 올리세요 (CSV, XLSX, GeoJSON, Shapefile "
+            "zip, GeoPackage, KML). 인코딩·좌표계·열은 자동으로 찾고, 확인한 뒤 가져옵니다. "
+            "같은 파일을 다시 가져와도 바뀌는 것은 없습니다.",
+            "Upload files as they come from the open-data portals or district GIS (CSV, XLSX, "
+            "GeoJSON, zipped Shapefile, GeoPackage, KML). Encoding, CRS and columns are "
+            "detected; confirm, check, then import. Importing the same file again changes "
+            "nothing.",
+        ),
+        "staff_only": (
+            "가져오기는 직원 계정으로 로그인해야 쓸 수 있습니다.",
+            "Importing requires a staff sign-in.",
+        ),
+        "target": ("가져올 대상", "Import into"),
+        "file": ("파일", "File"),
+        "file_help": ("최대 {mb} MB", "At most {mb} MB"),
+        "source": ("출처 이름", "Source name"),
+        "source_help": (
+            "다시 가져올 때 같은 이름을 쓰면 기존 기록을 갱신합니다.",
+            "Use the same name when re-importing: records are matched on it.",
+        ),
+        "crs": ("좌표계 (EPSG, 비우면 자동)", "CRS (EPSG, empty: detect)"),
+        "layer": ("레이어", "Layer"),
+        "sheet": ("시트", "Sheet"),
+        "kind": ("자원 유형", "Kind"),
+        "category": ("세부 분류", "Category"),
+        "from_column": ("(파일의 열에서)", "(from a column)"),
+        "detected": ("찾아낸 내용", "Detected"),
+        "item": ("항목", "Item"),
+        "value": ("값", "Value"),
+        "mapping": ("열 연결 (바꿀 수 있음)", "Column mapping (editable)"),
+        "field": ("필드", "Field"),
+        "column": ("파일의 열", "Column in the file"),
+        "check": ("검사 (저장 안 함)", "Check (writes nothing)"),
+        "commit": ("가져오기 실행", "Import now"),
+        "checking": ("검사 중", "Checking"),
+        "importing": ("가져오는 중", "Importing"),
+        "dry_note": (
+            "검사 결과입니다. 아직 아무것도 저장하지 않았습니다.",
+            "This is a check: nothing has been written yet.",
+        ),
+        "done": ("가져오기 완료 (기록 #{run}).", "Import done (run #{run})."),
+        "read": ("읽은 행", "Read"),
+        "inserted": ("추가", "Inserted"),
+        "updated": ("갱신", "Updated"),
+        "unchanged": ("변경 없음", "Unchanged"),
+        "rejected": ("제외", "Rejected"),
+        "reason": ("사유", "Reason"),
+        "count": ("건수", "Count"),
+        "preview": ("가져올 행 미리보기", "Rows to import"),
+        "rejected_rows": ("제외된 행", "Rejected rows"),
+        "mismatches": ("자치구 불일치 (위치를 따름)", "District mismatches (location wins)"),
+        "download_csv": ("CSV 내려받기", "Download CSV"),
+        "x": ("X / 경도", "X / longitude"),
+        "y": ("Y / 위도", "Y / latitude"),
+        "none": ("(없음)", "(none)"),
+    }
+)
+
+_SESSION = "importer"
+
+
+def _pair(label: tuple[str, str]) -> str:
+    return label[0] if lang() == "ko" else label[1]
+
+
+def _saved(upload) -> Path | None:
+    """The uploaded file saved under its own name (readers dispatch on the extension)."""
+    state = st.session_state.setdefault(_SESSION, {})
+    if upload is None:
+        return state.get("path")
+    digest = hashlib.sha256(upload.getvalue()).hexdigest()[:16]
+    if state.get("digest") != digest:
+        folder = Path(tempfile.mkdtemp(prefix="maeul-upload-"))
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        state.update(digest=digest, path=path, plans={}, report=None)
+    return state["path"]
+
+
+def _plan(path: Path, options: ImportOptions) -> ImportPlan:
+    """``prepare`` once per file and set of choices (widgets rerun the page often)."""
+    plans = st.session_state[_SESSION].setdefault("plans", {})
+    key = repr((str(path), options))
+    if key not in plans:
+        plans[key] = prepare(path, options)
+    return plans[key]
+
+
+def _choices(target: str, path: Path) -> ImportOptions:
+    cols = st.columns(3)
+    source = cols[0].text_input(t("source"), value=path.stem, help=t("source_help"))
+    crs = cols[1].text_input(t("crs"), value="").strip() or None
+    kind = category = None
+    if target == "resources":
+        kinds = [None, *vocab.KINDS]
+        kind = cols[2].selectbox(
+            t("kind"),
+            kinds,
+            format_func=lambda k: t("from_column") if k is None else _pair(vocab.KINDS[k]),
+        )
+        cats = [None, *(vocab.CATEGORIES[kind] if kind else vocab.all_categories())]
+        category = cols[2].selectbox(
+            t("category"),
+            cats,
+            format_func=lambda c: (
+                t("from_column") if c is None else _pair(vocab.all_categories()[c])
+            ),
+        )
+    return ImportOptions(
+        target=target,
+        source=source or path.stem,
+        kind=kind,
+        category=category,
+        crs=crs,
+        actor=viewer().username,
+    )
+
+
+def _layer_and_sheet(plan: ImportPlan, options: ImportOptions) -> ImportOptions:
+    table = plan.table
+    if len(table.layers) > 1:
+        layer = st.selectbox(t("layer"), table.layers, index=table.layers.index(table.layer))
+        options = ImportOptions(**{**options.__dict__, "layer": layer})
+    if len(table.sheets) > 1:
+        sheet = st.selectbox(t("sheet"), table.sheets, index=table.sheets.index(table.sheet))
+        options = ImportOptions(**{**options.__dict__, "sheet": sheet})
+    return options
+
+
+def _mapping_editor(plan: ImportPlan) -> Mapping | None:
+    """The detected mapping as an editable table; the edited mapping when it differs."""
+    fields = [] if plan.mode == "geometry" else list(COORDINATES)
+    fields += [f.name for f in plan.target.fields if f.name not in plan.mapping.values]
+    labels = {"x": t("x"), "y": t("y")} | {f.name: _pair(f.label) for f in plan.target.fields}
+    none = t("none")
+    df = pd.DataFrame(
+        {
+            "field": fields,
+            t("field"): [labels[f] for f in fields],
+            t("column"): [plan.mapping.columns.get(f, none) for f in fields],
+        }
+    )
+    edited = st.data_editor(
+        df,
+        hide_index=True,
+        width="stretch",
+        disabled=["field", t("field")],
+        column_config={
+            "field": None,
+            t("column"): st.column_config.SelectboxColumn(
+                options=[none, *plan.table.columns], required=True
+            ),
+        },
+        key=f"mapping-{plan.target.table}-{st.session_state[_SESSION].get('digest')}",
+    )
+    columns = {f: c for f, c in zip(edited["field"], edited[t("column")], strict=True) if c != none}
+    if columns == {f: plan.mapping.columns[f] for f in fields if f in plan.mapping.columns}:
+        return None
+    return Mapping(columns=columns, values=dict(plan.mapping.values))
+
+
+def _show_report(report: ImportReport) -> None:
+    if report.dry_run:
+        st.info(t("dry_note"))
+    else:
+        st.success(t("done", run=report.run_id))
+    cols = st.columns(5)
+    for col, key in zip(
+        cols, ("read", "inserted", "updated", "unchanged", "rejected"), strict=True
+    ):
+        col.metric(t(key), f"{getattr(report, key):,}")
+    for warning in report.warnings:
+        st.warning(warning)
+    counts = pd.DataFrame(
+        [(t(k), getattr(report, k)) for k in ("read", "inserted", "updated", "unchanged")]
+        + [(reason_label(r, lang()), n) for r, n in report.rejected_by_reason.items()],
+        columns=[t("reason"), t("count")],
+    )
+    st.dataframe(counts, hide_index=True, width="content")
+    csv_download(counts, label=t("download_csv"), file_name="import_counts.csv", key="imp_counts")
+    st.subheader(t("preview"))
+    m = maps.base_map(districts(), attribution=attribution(lang()), lang=lang())
+    add_import_preview(m, report.preview, lang=lang())
+    st_folium(maps.finish(m), height=480, use_container_width=True, returned_objects=[])
+    if len(report.rejected_rows):
+        st.subheader(t("rejected_rows"))
+        shown = report.rejected_rows.copy()
+        shown["reason"] = [reason_label(r, lang()) for r in shown["reason"]]
+        st.dataframe(shown, hide_index=True, width="stretch")
+        csv_download(
+            report.rejected_rows,
+            label=t("download_csv"),
+            file_name=f"{Path(report.file).stem}_rejected.csv",
+            key="imp_rejected",
+        )
+    if len(report.mismatches):
+        st.subheader(t("mismatches"))
+        st.dataframe(report.mismatches, hide_index=True, width="stretch")
+        csv_download(
+            report.mismatches,
+            label=t("download_csv"),
+            file_name=f"{Path(report.file).stem}_district_mismatches.csv",
+            key="imp_mismatches",
+        )
+
+
+def render() -> None:
+    """Draw the page."""
+    st.title(t("title"))
+    st.caption(t("intro"))
+    if not viewer().is_staff:
+        st.info(t("staff_only"))
+        return
+    limit = load_settings().max_upload_mb
+    target = st.selectbox(t("target"), list(TARGETS), format_func=lambda k: _pair(TARGETS[k].label))
+    upload = st.file_uploader(
+        t("file"),
+        type=sorted({ext.lstrip(".") for ext in READERS}),
+        max_upload_size=limit,
+        help=t("file_help", mb=limit),
+    )
+    path = _saved(upload)
+    if path is None:
+        return
+    options = _choices(target, path)
+    state = st.session_state[_SESSION]
+    try:
+        plan = _plan(path, options)
+        options = _layer_and_sheet(plan, options)
+        plan = _plan(path, options)
+        st.subheader(t("detected"))
+        detected = pd.DataFrame(
+            list(plan.describe(lang()).items()), columns=[t("item"), t("value")]
+        )
+        st.dataframe(detected, hide_index=True, width="content")
+        for note in plan.notes:
+            st.caption(note)
+        st.subheader(t("mapping"))
+        edited = _mapping_editor(plan)
+        if edited is not None:
+            options = ImportOptions(
+                **{**options.__dict__, "mapping": edited, "replace_mapping": True}
+            )
+            plan = _plan(path, options)
+        left, right = st.columns(2)
+        if left.button(t("check"), key="imp_check"):
+            state["report"] = run_import(plan, dry_run=True, progress=page_progress(t("checking")))
+        if right.button(t("commit"), type="primary", key="imp_commit"):
+            state["report"] = run_import(plan, progress=page_progress(t("importing")))
+    except AtlasError as exc:
+        show_error(exc)
+    if state.get("report") is not None:
+        _show_report(state["report"])
+
+
+render()
