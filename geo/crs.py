@@ -294,9 +294,8 @@ def _has_datum_shift(crs: CRS) -> bool:
     """True when PROJ knows how to take this CRS's datum to WGS84 (not a ballpark guess)."""
     if crs.is_bound:
         # A TOWGS84 of zeros on a Bessel datum is the same mistake as none at all.
-        shift = crs.to_dict().get("towgs84") or []
-        values = shift.split(",") if isinstance(shift, str) else shift
-        return any(float(v or 0) != 0 for v in values)
+        op = crs.coordinate_operation
+        return op is not None and any(float(p.value) != 0 for p in op.params)
     datum = (crs.datum.name if crs.datum else "").lower()
     return bool(datum) and "unknown" not in datum and "not specified" not in datum
 
