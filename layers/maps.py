@@ -155,13 +155,10 @@ def add_points(
     ).add_to(m)
 
 
-def finish(m: folium.Map, *, online_tiles: bool = False, layer_control: bool = True) -> folium.Map:
+def finish(m: folium.Map, *, online_tiles: bool = False) -> folium.Map:
     """Add the layer switcher and point every asset at the copies the app serves (no CDN).
 
     ``online_tiles`` must match :func:`base_map`'s: only then may a remote tile layer stay.
-    Pass ``layer_control=False`` when the page gives streamlit-folium its own control (for
-    layers it adds dynamically).
     """
-    if layer_control:
-        folium.LayerControl(collapsed=True).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return localize(m, allow_remote_tiles=online_tiles)

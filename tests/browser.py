@@ -250,6 +250,7 @@ def inspect_map_page(
     timeout: float = 60.0,
     viewport: tuple[int, int] = (1280, 900),
     wait_text: str | None = None,
+    min_features: int = 1,
 ) -> MapPageResult:
     """Open ``url`` in offline Chromium and wait for its folium map(s) to draw.
 
@@ -267,6 +268,9 @@ def inspect_map_page(
         Browser window size.
     wait_text : str, optional
         Also wait until this text is visible on the page (for pages without a map).
+    min_features : int, default 1
+        A map counts as drawn once it holds this many features and markers (layers that
+        streamlit-folium adds after the map itself arrive a moment later).
 
     Returns
     -------
@@ -334,7 +338,8 @@ def inspect_map_page(
                 for frame in frames:
                     with contextlib.suppress(Error):
                         counts = frame.evaluate(_COUNT_JS)
-                        if counts["containers"] and counts["features"] + counts["markers"]:
+                        drawn = counts["features"] + counts["markers"]
+                        if counts["containers"] and drawn >= min_features:
                             ready.append(frame)
                 if len(ready) >= maps:
                     break
@@ -352,8 +357,12 @@ def inspect_map_page(
                 page.wait_for_load_state("networkidle", timeout=10_000)
             page.wait_for_timeout(500)
             result.maps = len(ready)
-            for frame in ready:
-                counts = frame.evaluate(_COUNT_JS)
+            # Count in the frames as they are now: a rerun may have replaced an iframe.
+            for frame in [f for f in page.frames if FOLIUM_FRAME in f.url][: len(ready)]:
+                try:
+                    counts = frame.evaluate(_COUNT_JS)
+                except Error:  # detached while counting: the map is being redrawn
+                    continue
                 result.features += counts["features"]
                 result.markers += counts["markers"]
                 result.clusters += counts["clusters"]

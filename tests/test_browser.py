@@ -32,7 +32,8 @@ def app_url(db_url):
 
 @pytest.fixture(scope="module")
 def explorer(app_url) -> MapPageResult:
-    return inspect_map_page(f"{app_url}/", "explorer")
+    shown = min(sum(queries.count_resources(PUBLIC).values()), 5000)
+    return inspect_map_page(f"{app_url}/", "explorer", min_features=25 + 467 + shown)
 
 
 def test_explorer_map_draws_outlines_and_resources_offline(explorer):
@@ -45,7 +46,9 @@ def test_explorer_map_draws_outlines_and_resources_offline(explorer):
 
 
 def test_explorer_works_on_a_phone_screen(app_url):
-    phone = inspect_map_page(f"{app_url}/", "explorer_phone", viewport=(390, 844))
+    phone = inspect_map_page(
+        f"{app_url}/", "explorer_phone", viewport=(390, 844), min_features=25 + 467 + 1
+    )
     assert phone.blocked == []
     assert phone.maps == 1 and phone.features > 0
 
@@ -62,7 +65,7 @@ def test_many_points_are_grouped_not_sent_one_by_one(db_url):
     """With a marker budget below what is in view, the map shows grid cells instead."""
     env = {"DATABASE_URL": db_url, "MAEUL_MAX_MAP_MARKERS": "1000"}
     with streamlit_server(REPO_ROOT / "app.py", env=env) as base:
-        page = inspect_map_page(f"{base}/", "explorer_grouped")
+        page = inspect_map_page(f"{base}/", "explorer_grouped", min_features=25 + 467 + 1)
     in_view = sum(queries.count_resources(PUBLIC).values())
     assert in_view > 1000
     assert page.blocked == []
@@ -71,7 +74,9 @@ def test_many_points_are_grouped_not_sent_one_by_one(db_url):
 
 
 def test_nearby_page_on_a_phone_lists_results_on_the_map(app_url):
-    page = inspect_map_page(f"{app_url}/nearby", "nearby_phone", viewport=(390, 844))
+    page = inspect_map_page(
+        f"{app_url}/nearby", "nearby_phone", viewport=(390, 844), min_features=25 + 467 + 22
+    )
     assert page.blocked == []
     assert _asset_errors(page) == [] and _js_errors(page) == []
     # Outlines, the search circle and centre, and the 20 nearest results.

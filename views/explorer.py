@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -70,7 +69,9 @@ def _map(who, flt: queries.ResourceFilter, base, online: bool, start_bbox) -> No
 
     Only this fragment reruns when the view changes (panning never reruns the page). Up
     to ``MAEUL_MAX_MAP_MARKERS`` resources in view are drawn one by one; beyond, they are
-    counted per grid cell in PostGIS, the cell size following the zoom.
+    counted per grid cell in PostGIS, the cell size following the zoom. The swapped layers
+    stay out of the layer switcher (streamlit-folium's dynamic control raced with the map
+    script under load); kinds are chosen with the filter above the map.
     """
     map_key = f"explorer_map::{flt.district_code}::{online}"
     # streamlit-folium keeps the last reported view under the key (its on_change runs
@@ -96,7 +97,6 @@ def _map(who, flt: queries.ResourceFilter, base, online: bool, start_bbox) -> No
         use_container_width=True,
         key=map_key,
         feature_group_to_add=groups,
-        layer_control=folium.LayerControl(collapsed=True),
         returned_objects=["bounds", "zoom"],
     )
 
@@ -137,7 +137,7 @@ def render() -> None:
     )
     map_col, side = st.columns([3, 1])
     with map_col:
-        _map(who, flt, maps.finish(m, online_tiles=online, layer_control=False), online, start_bbox)
+        _map(who, flt, maps.finish(m, online_tiles=online), online, start_bbox)
     with side:
         title = (
             t("summary_title", name=summary["name_ko" if lang() == "ko" else "name_en"])
