@@ -155,20 +155,3 @@ def load_reference(conn: sa.Connection) -> tuple[int, int]:
     for table in ("districts", "dongs"):
         conn.execute(sa.text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))
     return len(districts), len(dongs)
-
-
-def district_code_for(conn: sa.Connection, name_or_code: str) -> str:
-    """The code of a district given as code, Korean name (any prefix) or romanised name."""
-    from geo.errors import InvalidInput
-
-    key = normalize_district_name(name_or_code)
-    code = conn.execute(
-        sa.text(
-            """SELECT code FROM districts WHERE code = :k OR name_ko = :k
-               OR lower(name_en) = lower(:k) OR lower(name_en) = lower(:k || '-gu')"""
-        ),
-        {"k": key},
-    ).scalar()
-    if code is None:
-        raise InvalidInput(f"서울의 자치구가 아닙니다 / not a Seoul district: {name_or_code}")
-    return code

@@ -43,7 +43,7 @@ def _create_user(args: argparse.Namespace) -> None:
 
     from geo.auth import create_user
     from geo.db import get_engine, transaction
-    from geo.reference import district_code_for
+    from geo.exports import resolve_districts
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -53,7 +53,12 @@ def _create_user(args: argparse.Namespace) -> None:
             raise InvalidInput("비밀번호가 서로 다릅니다. / The passwords differ.")
     engine = get_engine(args.database_url)
     with transaction(engine) as conn:
-        district = district_code_for(conn, args.district) if args.district else None
+        district = None
+        if args.district:
+            codes = resolve_districts([args.district])
+            if len(codes) != 1:
+                raise InvalidInput("자치구 하나를 지정하세요. / Name one district.")
+            district = codes[0]
         create_user(conn, args.username, password, role=args.role, district_code=district)
     print(f"created {args.role} {args.username}")
 
