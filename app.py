@@ -6,10 +6,10 @@ import streamlit as st
 
 from geo.db import check_ready
 from geo.errors import AtlasError
-from geo.queries import demo_counts
 from geo.reference import attribution
+from geo.settings import load_settings
 from views.account import account_box
-from views.common import viewer
+from views.common import demo_counts, viewer
 from views.i18n import LANGS, t
 
 st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", layout="wide")
@@ -26,7 +26,7 @@ with st.sidebar:
 
 try:
     check_ready()
-    demo = demo_counts()
+    demo = demo_counts(load_settings().database_url)
 except AtlasError as exc:
     st.error(exc.user_msg)
     st.stop()

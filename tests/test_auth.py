@@ -101,46 +101,23 @@ def test_bad_accounts_are_refused_with_a_reason(engine, username, password, role
     assert made == 0
 
 
-def test_first_administrator_from_the_cli(db_url, engine):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "loaders",
-            "--database-url",
-            db_url,
-            "create-user",
-            "mapo.admin",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
+def _create_admin_cli(db_url: str) -> subprocess.CompletedProcess:
+    cmd = ["create-user", "mapo.admin", "--role", "admin", "--password-stdin"]
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", "--database-url", db_url, *cmd],
         input=PASSWORD + "\n",
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_first_administrator_from_the_cli(db_url, engine):
+    proc = _create_admin_cli(db_url)
     try:
         assert proc.returncode == 0, proc.stderr
         assert auth.authenticate("mapo.admin", PASSWORD, sleep=lambda _s: None).role == "admin"
-        again = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "loaders",
-                "--database-url",
-                db_url,
-                "create-user",
-                "mapo.admin",
-                "--role",
-                "admin",
-                "--password-stdin",
-            ],
-            input=PASSWORD + "\n",
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        again = _create_admin_cli(db_url)  # the same user name a second time
         assert again.returncode == 2 and "Traceback" not in again.stderr
     finally:
         with engine.begin() as conn:

@@ -29,6 +29,16 @@ def viewer() -> Viewer:
     return who
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def demo_counts(_database_url: str) -> dict[str, int]:
+    """Demo records per table for the banner; counted at most once a minute per database.
+
+    The banner is shown on every rerun of every page: without the cache each click would
+    count three tables.
+    """
+    return queries.demo_counts()
+
+
 #: Outlines drawn on maps are thinned to about this many metres (invisible on screen).
 DISPLAY_SIMPLIFY_M = 5
 
