@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo.errors import Forbidden
+
 ROLES = ("public", "district_officer", "planner", "admin")
 
 
@@ -42,9 +44,122 @@ class Viewer:
 
 PUBLIC = Viewer()
 
+#: What a role may do. ``"all"``: anywhere in Seoul; ``"own"``: in the user's own district
+#: only; ``"public"``: what the public views show (people generalised, no contacts);
+#: ``None``: refused. ``import_population`` (the city-wide population table) is a
+#: planner's task; the other actions are the issue's list. Every write and export function
+#: checks this table (:func:`require`); reads get their rows from :func:`resource_source`,
+#: which follows the same rules.
+RIGHTS: dict[str, dict[str, str | None]] = {
+    "public": {
+        "view": "public",
+        "exact_point": None,
+        "contact": None,
+        "edit": None,
+        "import": None,
+        "export": "public",
+        "manage_users": None,
+        "import_population": None,
+    },
+    "district_officer": {
+        "view": "all",
+        "exact_point": "own",
+        "contact": "own",
+        "edit": "own",
+        "import": "own",
+        "export": "own",
+        "manage_users": None,
+        "import_population": None,
+    },
+    "planner": {
+        "view": "all",
+        "exact_point": "all",
+        "contact": "all",
+        "edit": None,
+        "import": None,
+        "export": "all",
+        "manage_users": None,
+        "import_population": "all",
+    },
+    "admin": {
+        "view": "all",
+        "exact_point": "all",
+        "contact": "all",
+        "edit": "all",
+        "import": "all",
+        "export": "all",
+        "manage_users": "all",
+        "import_population": "all",
+    },
+}
+ACTIONS = tuple(RIGHTS["public"])
+
+#: User-facing refusal per action (Korean / English).
+_REFUSED = {
+    "edit": "기록을 추가·수정·폐지할 권한이 없습니다. / You may not add, edit or retire records.",
+    "import": "가져오기 권한이 없습니다. / You may not import files.",
+    "export": "내보내기 권한이 없습니다. / You may not export this.",
+    "manage_users": "관리자만 할 수 있습니다. / Administrators only.",
+    "import_population": (
+        "인구 자료는 기획 담당자와 관리자만 가져올 수 있습니다. / Only planners and "
+        "administrators may import population figures."
+    ),
+}
+_OTHER_DISTRICT = (
+    "담당 자치구의 기록만 다룰 수 있습니다. / You may only work on records of your own district."
+)
+
+
+def scope(viewer: Viewer, action: str) -> str | None:
+    """How far ``viewer`` may do ``action``: ``"all"``, ``"own"``, ``"public"`` or ``None``."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action: {action}")
+    return RIGHTS[viewer.role][action]
+
+
+def allowed(viewer: Viewer, action: str, district_code: str | None = None) -> bool:
+    """Whether ``viewer`` may do ``action`` on a record of ``district_code``.
+
+    With ``district_code=None`` the question is whether the action is open to the viewer at
+    all (somewhere). A record without a district (outside every dong) is nobody's "own".
+    """
+    where = scope(viewer, action)
+    if where is None:
+        return False
+    if where == "own" and district_code is not None:
+        return district_code == viewer.district_code
+    return True
+
+
+def require(viewer: Viewer, action: str, district_code: str | None = None) -> None:
+    """Raise :class:`~geo.errors.Forbidden` unless :func:`allowed`."""
+    if allowed(viewer, action, district_code):
+        return
+    if scope(viewer, action) == "own":
+        raise Forbidden(_OTHER_DISTRICT, detail=f"{viewer.username}: {action} {district_code}")
+    raise Forbidden(_REFUSED.get(action, Forbidden.user_msg), detail=f"{viewer.role}: {action}")
+
+
+def require_districts(viewer: Viewer, action: str, districts: tuple[str, ...]) -> tuple[str, ...]:
+    """The districts ``viewer`` may ``action`` in, from the requested ``districts``.
+
+    A district officer asking for all of Seoul (``()``) gets their own district; asking for
+    another district is refused.
+    """
+    require(viewer, action)
+    if scope(viewer, action) != "own":
+        return districts
+    if not districts:
+        return (viewer.district_code,)
+    for code in districts:
+        require(viewer, action, code)
+    return districts
+
 
 def resource_source(viewer: Viewer) -> str:
     """The relation resource queries read for ``viewer``, with the same column names.
+
+    Retired records are in neither (the editing page reads them from ``resources``).
 
     Both relations expose ``id, kind, category, name, description, address, contact, geom,
     location_generalised, district_code, dong_code, source, source_id, is_demo``.
@@ -54,7 +169,7 @@ def resource_source(viewer: Viewer) -> str:
     exact = (
         "(SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,"
         " r.geom, false AS location_generalised, r.district_code, r.dong_code, r.source,"
-        " r.source_id, r.is_demo FROM resources r)"
+        " r.source_id, r.is_demo FROM resources r WHERE r.retired_at IS NULL)"
     )
     if viewer.role == "district_officer":
         # Exact data of their own district only; elsewhere they see what the public sees.

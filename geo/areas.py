@@ -75,3 +75,21 @@ def assign_areas(
         params,
     )
     return n
+
+
+def locate(conn: sa.Connection, lon: float, lat: float) -> tuple[str | None, str | None]:
+    """(district code, dong code) of a point, by the same rules as :func:`assign_areas`."""
+    row = conn.execute(
+        sa.text(
+            """WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:x, :y), 4326) AS geom)
+               SELECT COALESCE(
+                          (SELECT d.district_code FROM dongs d, p
+                            WHERE ST_Intersects(d.geom, p.geom) ORDER BY d.code LIMIT 1),
+                          (SELECT g.code FROM districts g, p
+                            WHERE ST_Intersects(g.geom, p.geom) ORDER BY g.code LIMIT 1)),
+                      (SELECT d.code FROM dongs d, p
+                        WHERE ST_Intersects(d.geom, p.geom) ORDER BY d.code LIMIT 1)"""
+        ),
+        {"x": lon, "y": lat},
+    ).one()
+    return row[0], row[1]

@@ -11,14 +11,14 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from geo.access import Viewer
+from geo.access import Viewer, require
 from geo.db import connect, transaction
 from geo.errors import AtlasError, Forbidden, InvalidInput, NotFound
 from geo.settings import load_settings
@@ -61,8 +61,15 @@ def create_user(
     *,
     role: str,
     district_code: str | None = None,
+    by: Viewer | None = None,
 ) -> int:
-    """Add a staff account; a district officer needs a district. Returns the user id."""
+    """Add a staff account; a district officer needs a district. Returns the user id.
+
+    ``by`` is the administrator doing it on a page; ``None`` is the operator at the shell
+    (``python -m loaders create-user``), who has the database anyway.
+    """
+    if by is not None:
+        require(by, "manage_users")
     if not _USERNAME.match(username):
         raise InvalidInput(
             "아이디는 영문 소문자·숫자·._- 3~40자입니다. / A user name is 3-40 characters of "
@@ -86,7 +93,7 @@ def create_user(
         ),
         {"u": username, "h": hash_password(password), "r": role, "d": district_code},
     ).scalar_one()
-    audit(conn, None, "create_user", target=username, detail={"role": role})
+    audit(conn, by or "shell", "create_user", target=username, detail={"role": role})
     return uid
 
 
@@ -162,6 +169,68 @@ def _check(conn, username, password, now, sleep) -> tuple[Viewer | None, AtlasEr
     return Viewer(row.role, username, row.district_code), None
 
 
+def account_viewer(username: str, *, engine: sa.Engine | None = None) -> Viewer:
+    """The :class:`Viewer` of an active account, for command-line work done as that user.
+
+    The command line trusts the shell (whoever runs it can reach the database), but a task
+    run ``--user`` a district officer is held to that officer's rights like the pages are.
+
+    Raises
+    ------
+    NotFound
+        No active account has that name.
+    """
+    with connect(engine) as conn:
+        row = conn.execute(
+            sa.text("SELECT role, district_code FROM users WHERE username = :u AND active"),
+            {"u": username},
+        ).first()
+    if row is None:
+        raise NotFound(f"활성 계정이 없습니다 / no active account: {username}")
+    return Viewer(row.role, username, row.district_code)
+
+
+def parse_role_map(text: str) -> list[tuple[str, Viewer]]:
+    """``value=role[:district],...`` (``MAEUL_OIDC_ROLES``) as (claim value, role template)."""
+    out = []
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        value, _, target = entry.partition("=")
+        role, _, district = target.strip().partition(":")
+        if (
+            not value.strip()
+            or role not in STAFF_ROLES
+            or (role == "district_officer") != bool(district.strip())
+        ):
+            raise InvalidInput(f"MAEUL_OIDC_ROLES: '{entry}' (value=role[:district code])")
+        out.append((value.strip(), Viewer(role, None, district.strip() or None)))
+    return out
+
+
+def viewer_from_claims(claims: Mapping, *, claim: str, role_map: str) -> Viewer:
+    """The :class:`Viewer` of a user signed in through the OpenID Connect provider.
+
+    The values of ``claim`` in the ID token (a string or a list) are matched against
+    ``role_map`` (:func:`parse_role_map`); the first entry that matches gives the role. The
+    user name is ``oidc:`` plus the token's e-mail (or subject).
+
+    Raises
+    ------
+    Forbidden
+        None of the user's claim values is mapped to a role.
+    """
+    raw = claims.get(claim)
+    values = {raw} if isinstance(raw, str) else set(raw or ())
+    who = claims.get("email") or claims.get("sub")
+    for value, template in parse_role_map(role_map):
+        if value in values and who:
+            return Viewer(template.role, f"oidc:{who}", template.district_code)
+    raise Forbidden(
+        "이 계정에는 마을 아틀라스 역할이 없습니다. 관리자에게 문의하세요. / This account has no "
+        "Maeul Atlas role: ask an administrator.",
+        detail=f"{who}: {claim}={sorted(map(str, values))}",
+    )
+
+
 def audit(
     conn: sa.Connection,
     who: Viewer | str | None,
@@ -192,14 +261,9 @@ def _json(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if viewer.role != "admin":
-        raise Forbidden("관리자만 할 수 있습니다. / Administrators only.")
-
-
 def list_users(viewer: Viewer) -> pd.DataFrame:
     """Every account with role, district, state and last sign-in (administrators only)."""
-    _require_admin(viewer)
+    require(viewer, "manage_users")
     with connect() as conn:
         return pd.read_sql(
             sa.text(
@@ -214,7 +278,7 @@ def set_account(
     viewer: Viewer, username: str, *, active: bool | None = None, unlock: bool = False
 ) -> None:
     """Activate, deactivate or unlock an account (administrators only), and log it."""
-    _require_admin(viewer)
+    require(viewer, "manage_users")
     with transaction() as conn:
         n = conn.execute(
             sa.text(
@@ -238,7 +302,7 @@ def set_account(
 
 def audit_entries(viewer: Viewer, *, limit: int = 1000) -> pd.DataFrame:
     """The newest audit log entries (administrators only)."""
-    _require_admin(viewer)
+    require(viewer, "manage_users")
     with connect() as conn:
         return pd.read_sql(
             sa.text(

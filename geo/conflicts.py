@@ -23,10 +23,10 @@ import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
 from geo import vocab
-from geo.access import Viewer
+from geo.access import Viewer, allowed, require
 from geo.areas import assign_areas
 from geo.db import connect, transaction
-from geo.errors import AtlasError, InvalidInput, NotFound
+from geo.errors import Forbidden, InvalidInput, NotFound
 
 #: Source name of cases entered through the register.
 REGISTER_SOURCE = "register"
@@ -53,12 +53,12 @@ MAX_WARNING_DISTANCE_M = 5000.0
 _STAGE_ORDER = {code: i for i, code in enumerate(vocab.CONFLICT_STAGES)}
 
 
-class StaffOnly(AtlasError, PermissionError):
-    """A write was attempted by a viewer who is not signed-in staff."""
+class StaffOnly(Forbidden):
+    """A write was attempted by a viewer whose role may not edit (public, planner)."""
 
     user_msg = (
-        "직원만 갈등 사례를 등록·변경할 수 있습니다. / Only signed-in staff may add or change "
-        "conflict cases."
+        "자치구 담당자와 관리자만 갈등 사례를 등록·변경할 수 있습니다. / Only district officers "
+        "and administrators may add or change conflict cases."
     )
 
 
@@ -130,7 +130,7 @@ def register(flt: ConflictFilter = ConflictFilter()) -> gpd.GeoDataFrame:
                    g.name_ko AS district_name, d.name_ko AS dong_name, c.is_demo,
                    (SELECT count(*) FROM conflict_reports r WHERE r.case_id = c.id) AS reports,
                    c.geom
-            FROM conflict_cases c
+            FROM active_conflict_cases c
             LEFT JOIN districts g ON g.code = c.district_code
             LEFT JOIN dongs d ON d.code = c.dong_code
             WHERE {where}
@@ -144,7 +144,7 @@ def departments() -> list[str]:
     with connect() as conn:
         return list(
             conn.execute(
-                sa.text("SELECT DISTINCT department FROM conflict_cases ORDER BY department")
+                sa.text("SELECT DISTINCT department FROM active_conflict_cases ORDER BY department")
             ).scalars()
         )
 
@@ -172,7 +172,7 @@ def case_detail(case_id: int) -> CaseDetail:
                   c.severity, c.stakeholders, c.opened_on, c.closed_on, c.district_code,
                   g.name_ko AS district_name, g.name_en AS district_name_en,
                   d.name_ko AS dong_name, c.source, c.is_demo, c.geom
-           FROM conflict_cases c
+           FROM active_conflict_cases c
            LEFT JOIN districts g ON g.code = c.district_code
            LEFT JOIN dongs d ON d.code = c.dong_code
            WHERE c.id = :id""",
@@ -222,10 +222,20 @@ def report_file(report_id: int) -> tuple[str, str, bytes]:
 
 
 def _actor(viewer: Viewer) -> str:
-    """The username recorded for ``viewer``'s writes; refuse anyone who is not staff."""
-    if not viewer.is_staff or not (viewer.username or "").strip():
+    """The username recorded for ``viewer``'s writes; refuse anyone who may not edit."""
+    if not allowed(viewer, "edit") or not (viewer.username or "").strip():
         raise StaffOnly(detail=f"role={viewer.role}")
     return viewer.username.strip()
+
+
+def _case_district(conn: sa.Connection, case_id: int) -> str | None:
+    row = conn.execute(
+        sa.text("SELECT district_code FROM conflict_cases WHERE id = :id FOR UPDATE"),
+        {"id": int(case_id)},
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"갈등 사례를 찾을 수 없습니다 / no such conflict case: {case_id}")
+    return row[0]
 
 
 def _begin_write(conn: sa.Connection, actor: str) -> None:
@@ -316,12 +326,10 @@ def add_case(viewer: Viewer, case: NewCase) -> int:
             },
         ).scalar_one()
         assign_areas(conn, "conflict_cases", ids=[case_id])
-        inside = conn.execute(
-            sa.text("SELECT district_code IS NOT NULL FROM conflict_cases WHERE id = :id"),
-            {"id": case_id},
-        ).scalar_one()
-        if not inside:
+        district = _case_district(conn, case_id)
+        if district is None:
             raise InvalidInput("서울 밖의 위치입니다 / the place is outside Seoul")
+        require(viewer, "edit", district)
         conn.execute(
             sa.text(
                 """INSERT INTO conflict_stage_events (case_id, stage, entered_on, changed_by, note)
@@ -358,6 +366,7 @@ def move_stage(
         raise InvalidInput("미래 날짜로 기록할 수 없습니다 / a move cannot be dated in the future")
     with transaction() as conn:
         _begin_write(conn, actor)
+        require(viewer, "edit", _case_district(conn, case_id))
         row = conn.execute(
             sa.text(
                 """SELECT c.stage, c.opened_on,
@@ -435,11 +444,7 @@ def add_report(
         file_name, media_type = name, REPORT_TYPES[ext]
     with transaction() as conn:
         _begin_write(conn, actor)
-        exists = conn.execute(
-            sa.text("SELECT 1 FROM conflict_cases WHERE id = :id"), {"id": int(case_id)}
-        ).first()
-        if exists is None:
-            raise NotFound(f"갈등 사례를 찾을 수 없습니다 / no such conflict case: {case_id}")
+        require(viewer, "edit", _case_district(conn, case_id))
         return int(
             conn.execute(
                 sa.text(
@@ -505,7 +510,7 @@ def early_warning(distance_m: float, *, district_code: str | None = None) -> Ear
         "district": district_code,
     }
     active = """SELECT c.id, c.title, c.stage, c.severity, c.district_code, c.geom
-                FROM conflict_cases c
+                FROM active_conflict_cases c
                 WHERE c.stage = ANY(:active)
                   AND (CAST(:district AS text) IS NULL OR c.district_code = :district)"""
     zones = _read_gdf(
@@ -519,11 +524,11 @@ def early_warning(distance_m: float, *, district_code: str | None = None) -> Ear
             items AS (
                 SELECT 'program_site' AS kind, s.id, s.name, p.name AS detail,
                        s.district_code, s.geom
-                FROM program_sites s JOIN programs p ON p.no = s.program_no
+                FROM active_program_sites s JOIN programs p ON p.no = s.program_no
                 UNION ALL
                 SELECT 'planned_project', c.id, c.title, c.city_project, c.district_code,
                        c.geom
-                FROM conflict_cases c WHERE c.stage = :planned)
+                FROM active_conflict_cases c WHERE c.stage = :planned)
             SELECT i.kind, i.id AS item_id, i.name, i.detail, i.district_code,
                    a.id AS conflict_id, a.title AS conflict_title, a.stage AS conflict_stage,
                    a.severity, ST_Distance(i.geom::geography, a.geom::geography) AS distance_m,

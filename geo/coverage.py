@@ -160,8 +160,9 @@ def _options_statement() -> Statement:
     return Statement(
         "filter options",
         """SELECT p.no, p.name, p.office, p.division, p.budget_mkrw,
-                  (SELECT array_agg(DISTINCT year ORDER BY year) FROM program_sites) AS years,
-                  (SELECT array_agg(DISTINCT source ORDER BY source) FROM program_sites)
+                  (SELECT array_agg(DISTINCT year ORDER BY year) FROM active_program_sites)
+                      AS years,
+                  (SELECT array_agg(DISTINCT source ORDER BY source) FROM active_program_sites)
                       AS sources
            FROM programs p ORDER BY p.no""",
     )
@@ -205,7 +206,7 @@ def _metrics_statement(level: str, flt: CoverageFilter) -> Statement:
         f"""WITH agg AS (
                 SELECT s.{lv.site_column} AS code, count(*) AS sites,
                        sum(s.grant_mkrw)::float8 AS grant_mkrw, {stage_cols}
-                FROM program_sites s JOIN programs p ON p.no = s.program_no
+                FROM active_program_sites s JOIN programs p ON p.no = s.program_no
                 WHERE {where} AND s.{lv.site_column} IS NOT NULL
                 GROUP BY s.{lv.site_column}){pop_cte}
             SELECT a.code, {lv.select}, a.area_km2,
@@ -229,7 +230,7 @@ def _matrix_statement(flt: CoverageFilter) -> Statement:
                    count(s.id) AS sites, COALESCE(sum(s.grant_mkrw), 0)::float8 AS grant_mkrw,
                    (SELECT array_agg(code ORDER BY code) FROM districts) AS all_districts
             FROM programs p
-            LEFT JOIN program_sites s ON s.program_no = p.no AND {site_where}
+            LEFT JOIN active_program_sites s ON s.program_no = p.no AND {site_where}
             WHERE {prog_where}
             GROUP BY p.no, s.district_code ORDER BY p.no, s.district_code""",
         params | site_params,
@@ -276,7 +277,7 @@ def _distance_statement(
         f"""WITH u AS MATERIALIZED (
                 -- Everything within :distance metres of a site, as one shape (UTM-K, metres).
                 SELECT ST_Union(ST_Buffer(ST_Transform(s.geom, 5179), :distance, 8)) AS g
-                FROM program_sites s JOIN programs p ON p.no = s.program_no
+                FROM active_program_sites s JOIN programs p ON p.no = s.program_no
                 WHERE {where}),
             d AS MATERIALIZED (
                 SELECT g.code, g.name_ko, g.name_en, d5.geom, ST_Area(d5.geom) AS area_m2,
@@ -345,7 +346,7 @@ def _evaluation_statement(flt: CoverageFilter, by: str) -> Statement:
         f"""SELECT e.year, e.quarter, {key} AS code, {name_ko} AS name_ko,
                    {name_en} AS name_en, count(DISTINCT e.site_id) AS sites, {means}
             FROM site_evaluations e
-            JOIN program_sites s ON s.id = e.site_id
+            JOIN active_program_sites s ON s.id = e.site_id
             JOIN programs p ON p.no = s.program_no
             LEFT JOIN districts g ON g.code = s.district_code
             WHERE {where} AND {key} IS NOT NULL

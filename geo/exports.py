@@ -23,8 +23,9 @@ import pyarrow.csv as pcsv
 import sqlalchemy as sa
 
 from geo import vocab
-from geo.access import Viewer, resource_source, source_params
-from geo.db import connect
+from geo.access import Viewer, require_districts, resource_source, source_params
+from geo.auth import audit
+from geo.db import connect, transaction
 from geo.errors import InvalidInput
 from geo.progress import Progress, no_progress
 from geo.queries import ResourceFilter
@@ -208,7 +209,7 @@ LAYERS: dict[str, LayerSpec] = {
     "program_sites": LayerSpec(
         name="program_sites",
         label=("지원사업 대상지", "Program sites"),
-        source=_fixed("program_sites"),
+        source=_fixed("active_program_sites"),
         columns=(
             Column("id", "r.id", pa.int64(), ("대상지 ID", "Site ID")),
             Column("name", "r.name", label=("대상지 이름", "Site name")),
@@ -231,7 +232,7 @@ LAYERS: dict[str, LayerSpec] = {
     "conflict_cases": LayerSpec(
         name="conflict_cases",
         label=("공공갈등 사례", "Conflict cases"),
-        source=_fixed("conflict_cases"),
+        source=_fixed("active_conflict_cases"),
         columns=(
             Column("id", "r.id", pa.int64(), ("갈등 ID", "Case ID")),
             Column("title", "r.title", label=("제목", "Title")),
@@ -451,6 +452,10 @@ def read_layers(
 ) -> list[LayerTable]:
     """Read layers ``names`` as ``viewer`` may see them, all in one database snapshot.
 
+    A district officer reads their own district only (asking for all of Seoul gives their
+    district; another district is refused). Every read is an export: it is written to the
+    audit log with the number of records.
+
     Parameters
     ----------
     names
@@ -468,6 +473,9 @@ def read_layers(
         In the order of ``names``.
     """
     specs = [layer_spec(n) for n in names]
+    selection = dataclasses.replace(
+        selection, districts=require_districts(viewer, "export", selection.districts)
+    )
     crs = check_crs(crs)
     modes = set(geometry)
     if not modes or modes - {"wkb", "xy"}:
@@ -489,6 +497,15 @@ def read_layers(
                 table = table.set_column(index, "geom", _hex_to_wkb(table["geom"]))
             out.append(LayerTable(spec, table, crs))
         conn.rollback()
+    with transaction() as conn:
+        audit(
+            conn,
+            viewer,
+            "export",
+            target=",".join(names),
+            records=sum(t.n for t in out),
+            detail={"districts": list(selection.districts), "crs": crs},
+        )
     progress(1.0, "read")
     return out
 

@@ -412,7 +412,7 @@ def case_points(flt: ConflictFilter | None = None) -> pd.DataFrame:
                            c.opened_on, c.dong_code,
                            ST_X(ST_PointOnSurface(c.geom)) AS lon,
                            ST_Y(ST_PointOnSurface(c.geom)) AS lat
-                    FROM conflict_cases c WHERE {where} ORDER BY c.id"""
+                    FROM active_conflict_cases c WHERE {where} ORDER BY c.id"""
             ),
             conn,
             params=params,
@@ -559,5 +559,5 @@ def default_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The period the page starts with: from the first case's opening to today."""
     today = today or dt.date.today()
     with connect() as conn:
-        first = conn.execute(sa.text("SELECT min(opened_on) FROM conflict_cases")).scalar()
+        first = conn.execute(sa.text("SELECT min(opened_on) FROM active_conflict_cases")).scalar()
     return (first or today - dt.timedelta(days=365)), today

@@ -80,7 +80,7 @@ class Program(Base):
 
 
 class _Sourced:
-    """Columns shared by imported records: provenance, demo flag, timestamps."""
+    """Columns shared by imported records: provenance, demo flag, timestamps, retirement."""
 
     source: Mapped[str] = mapped_column(sa.Text)
     source_id: Mapped[str] = mapped_column(sa.Text)
@@ -91,6 +91,10 @@ class _Sourced:
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
+    #: Set when staff retire the record (migration 0007): it leaves public views and
+    #: analyses but is never deleted, and can be restored.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    retired_by: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Resource(_Sourced, Base):

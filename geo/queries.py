@@ -164,10 +164,10 @@ def district_summary(viewer: Viewer, district_code: str) -> dict:
         row = conn.execute(
             sa.text(
                 """SELECT d.code, d.name_ko, d.name_en, d.area_km2,
-                      (SELECT count(*) FROM program_sites s WHERE s.district_code = d.code),
-                      (SELECT COALESCE(sum(s.grant_mkrw), 0) FROM program_sites s
+                      (SELECT count(*) FROM active_program_sites s WHERE s.district_code = d.code),
+                      (SELECT COALESCE(sum(s.grant_mkrw), 0) FROM active_program_sites s
                         WHERE s.district_code = d.code),
-                      (SELECT count(*) FROM conflict_cases c
+                      (SELECT count(*) FROM active_conflict_cases c
                         WHERE c.district_code = d.code AND c.stage <> 'closed')
                    FROM districts d WHERE d.code = :code"""
             ),
@@ -192,7 +192,7 @@ def program_sites(district_code: str | None = None) -> gpd.GeoDataFrame:
     return _read_gdf(
         """SELECT s.id, s.name, s.program_no, p.name AS program_name, s.stage, s.year,
                   s.grant_mkrw, s.district_code, s.dong_code, s.is_demo, s.geom
-           FROM program_sites s JOIN programs p ON p.no = s.program_no
+           FROM active_program_sites s JOIN programs p ON p.no = s.program_no
            WHERE (CAST(:district AS text) IS NULL OR s.district_code = :district)
            ORDER BY s.id""",
         {"district": district_code},
@@ -204,7 +204,7 @@ def conflicts(district_code: str | None = None, *, open_only: bool = False) -> g
     return _read_gdf(
         """SELECT c.id, c.title, c.city_project, c.department, c.conflict_type, c.stage,
                   c.severity, c.opened_on, c.closed_on, c.district_code, c.is_demo, c.geom
-           FROM conflict_cases c
+           FROM active_conflict_cases c
            WHERE (CAST(:district AS text) IS NULL OR c.district_code = :district)
              AND (NOT :open_only OR c.stage <> 'closed')
            ORDER BY c.id""",
@@ -219,7 +219,7 @@ def programs() -> pd.DataFrame:
             sa.text(
                 """SELECT p.no, p.name, p.office, p.division, p.summary, p.budget_mkrw,
                           count(s.id) AS sites, COALESCE(sum(s.grant_mkrw), 0) AS granted_mkrw
-                   FROM programs p LEFT JOIN program_sites s ON s.program_no = p.no
+                   FROM programs p LEFT JOIN active_program_sites s ON s.program_no = p.no
                    GROUP BY p.no ORDER BY p.no"""
             ),
             conn,

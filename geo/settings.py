@@ -22,12 +22,29 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "MAEUL_MAX_UPLOAD_MB": (
         "200",
-        "Largest file the import page accepts, in MB (at most .streamlit/config.toml's "
-        "server.maxUploadSize).",
+        "Largest file any upload (import, population table, conflict report) accepts, in MB "
+        "(at most .streamlit/config.toml's server.maxUploadSize).",
+    ),
+    "MAEUL_MAX_UNZIPPED_MB": (
+        "2000",
+        "Largest total a .zip may expand to when imported, in MB; beyond, it is refused "
+        "before anything is unpacked (zip bombs).",
     ),
     "MAEUL_SESSION_MINUTES": ("60", "A staff sign-in expires after this many minutes."),
     "MAEUL_LOGIN_MAX_FAILURES": ("5", "Failed sign-ins in a row before an account locks."),
     "MAEUL_LOGIN_LOCK_MINUTES": ("15", "How long a locked account stays locked."),
+    "MAEUL_OIDC_ROLE_CLAIM": (
+        "",
+        "Single sign-on, when an OpenID Connect provider is configured in "
+        ".streamlit/secrets.toml ([auth]): the ID-token claim naming the user's groups or "
+        "roles (e.g. groups). Empty: staff sign in with a password only.",
+    ),
+    "MAEUL_OIDC_ROLES": (
+        "",
+        "Claim value -> role, comma-separated, first match wins: "
+        "maeul-admin=admin,maeul-planning=planner,mapo-gu=district_officer:11440 "
+        "(a district officer's district as its code). Users matching none are refused.",
+    ),
     "MAEUL_STATIC_URL": (
         "app/static",
         "URL path under which Streamlit serves ./static.",
@@ -43,10 +60,13 @@ class Settings:
     demo_seed: int
     max_map_markers: int
     max_upload_mb: int
+    max_unzipped_mb: int
     static_url: str
     session_minutes: int
     login_max_failures: int
     login_lock_minutes: int
+    oidc_role_claim: str
+    oidc_roles: str
 
 
 def _get(name: str) -> str:
@@ -66,8 +86,11 @@ def load_settings() -> Settings:
         demo_seed=int(_get("MAEUL_DEMO_SEED")),
         max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
         max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),
+        max_unzipped_mb=int(_get("MAEUL_MAX_UNZIPPED_MB")),
         static_url=_get("MAEUL_STATIC_URL"),
         session_minutes=int(_get("MAEUL_SESSION_MINUTES")),
         login_max_failures=int(_get("MAEUL_LOGIN_MAX_FAILURES")),
         login_lock_minutes=int(_get("MAEUL_LOGIN_LOCK_MINUTES")),
+        oidc_role_claim=os.environ.get("MAEUL_OIDC_ROLE_CLAIM", "").strip(),
+        oidc_roles=os.environ.get("MAEUL_OIDC_ROLES", "").strip(),
     )

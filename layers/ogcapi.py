@@ -41,7 +41,8 @@ class Collection:
     title_field: str
 
 
-#: Collection id -> what it serves. Only public relations; resources only via the view.
+#: Collection id -> what it serves. Only public relations (resources only via the view;
+#: sites and cases via the views without retired records).
 COLLECTIONS: dict[str, Collection] = {
     "resources": Collection(
         "resources_public",
@@ -62,7 +63,7 @@ COLLECTIONS: dict[str, Collection] = {
         "name",
     ),
     "program_sites": Collection(
-        "program_sites",
+        "active_program_sites",
         "id",
         (
             "name",
@@ -77,7 +78,7 @@ COLLECTIONS: dict[str, Collection] = {
         "name",
     ),
     "conflict_cases": Collection(
-        "conflict_cases",
+        "active_conflict_cases",
         "id",
         (
             "title",

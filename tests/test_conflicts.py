@@ -14,10 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 from geo import conflicts, vocab
 from geo.access import PUBLIC, Viewer
-from geo.errors import InvalidInput, NotFound
+from geo.errors import Forbidden, InvalidInput, NotFound
 
-STAFF = Viewer(role="planner", username="test-kim")
-OFFICER = Viewer(role="district_officer", username="test-lee", district_code="11440")
+STAFF = Viewer(role="admin", username="test-kim")  # planners read; they do not edit
+# The officer of Jung-gu, where the test cases lie (an officer of another district is refused).
+OFFICER = Viewer(role="district_officer", username="test-lee", district_code="11140")
+MAPO_OFFICER = Viewer(role="district_officer", username="test-park", district_code="11440")
 HERE = (126.9780, 37.5665)  # lon, lat: Seoul City Hall, Jung-gu
 GEOD = Geod(ellps="WGS84")
 SITE_SOURCE = "test-conflicts"
@@ -127,6 +129,8 @@ def test_staff_add_a_case_placed_by_its_geometry_with_its_first_stage(cases, eng
 def test_stage_moves_are_recorded_with_date_and_who(cases, engine):
     case_id = cases()
     conflicts.move_stage(STAFF, case_id, "impact_analysis", on=dt.date(2020, 4, 10), note="착수")
+    with pytest.raises(Forbidden):
+        conflicts.move_stage(MAPO_OFFICER, case_id, "mediation_council", on=dt.date(2020, 9, 1))
     conflicts.move_stage(OFFICER, case_id, "mediation_council", on=dt.date(2020, 9, 1))
     conflicts.move_stage(STAFF, case_id, "closed", on=dt.date(2021, 1, 15), note="합의")
     detail = conflicts.case_detail(case_id)
@@ -160,7 +164,7 @@ def test_public_viewers_and_nameless_staff_cannot_write(cases, engine, viewer):
     before = _history(engine, case_id)
     with pytest.raises(conflicts.StaffOnly) as err:
         conflicts.move_stage(viewer, case_id, "review_meeting", on=dt.date(2020, 5, 1))
-    assert "staff" in err.value.user_msg
+    assert "administrators" in err.value.user_msg
     with pytest.raises(conflicts.StaffOnly):
         conflicts.add_case(viewer, _new())
     with pytest.raises(conflicts.StaffOnly):
