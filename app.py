@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.access import allowed
 from geo.db import check_ready
 from geo.errors import AtlasError
 from geo.reference import attribution
@@ -45,10 +46,15 @@ PAGES = [
     ("views/export.py", "page_export", "export"),
     ("views/importer.py", "page_import", "import"),
 ]
-#: Pages for administrators only (the domain functions refuse others too).
-ADMIN_PAGES = [("views/admin.py", "page_admin", "admin")]
+#: Pages shown to those whose role allows the action (the domain functions refuse others
+#: too: hiding a page is a convenience, not the protection).
+RIGHTS_PAGES = [
+    ("views/editor.py", "page_editor", "edit", "edit"),
+    ("views/admin.py", "page_admin", "admin", "manage_users"),
+]
 
-pages = PAGES + (ADMIN_PAGES if viewer().role == "admin" else [])
+who = viewer()
+pages = PAGES + [(s, k, p) for s, k, p, action in RIGHTS_PAGES if allowed(who, action)]
 page = st.navigation(
     [
         st.Page(script, title=t(key), url_path=path, default=i == 0)

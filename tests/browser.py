@@ -23,10 +23,14 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
@@ -251,6 +255,7 @@ def inspect_map_page(
     viewport: tuple[int, int] = (1280, 900),
     wait_text: str | None = None,
     min_features: int = 1,
+    steps: Callable[[Page], None] | None = None,
 ) -> MapPageResult:
     """Open ``url`` in offline Chromium and wait for its folium map(s) to draw.
 
@@ -271,6 +276,8 @@ def inspect_map_page(
     min_features : int, default 1
         A map counts as drawn once it holds this many features and markers (layers that
         streamlit-folium adds after the map itself arrive a moment later).
+    steps : callable, optional
+        Run with the page once it has loaded, before waiting for maps (sign in, navigate).
 
     Returns
     -------
@@ -329,6 +336,8 @@ def inspect_map_page(
             page.on("console", on_console)
             page.on("pageerror", lambda exc: result.console_errors.append(f"pageerror: {exc}"))
             page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+            if steps is not None:
+                steps(page)
             if wait_text:
                 page.get_by_text(wait_text).first.wait_for(timeout=timeout * 1000)
             deadline = time.monotonic() + timeout

@@ -89,3 +89,51 @@ def test_every_map_page_draws_offline(app_url, path):
     assert page.blocked == []
     assert _asset_errors(page) == [] and _js_errors(page) == []
     assert page.maps >= 1 and page.features >= 25  # at least the district outlines
+
+
+def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url, engine):
+    """Sign in through the sidebar, open 편집 / Edit, click the map: the point is taken."""
+    import sqlalchemy as sa
+
+    from geo import auth
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.officer'"))
+        auth.create_user(
+            conn,
+            "browser.officer",
+            "browser password 1",
+            role="district_officer",
+            district_code="11440",
+        )
+    clicked: dict[str, str] = {}
+
+    def sign_in_and_click(page) -> None:
+        page.get_by_text("직원 로그인").click()
+        page.get_by_label("아이디").fill("browser.officer")
+        page.get_by_label("비밀번호").fill("browser password 1")
+        page.get_by_role("button", name="로그인").click()
+        page.get_by_text("로그아웃").wait_for(timeout=60_000)
+        page.get_by_role("link", name="편집").click()
+        page.get_by_text("새 기록 추가").click()
+        frame = page.frame_locator("iframe[src*='streamlit_folium']").first
+        frame.locator(".leaflet-container").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        frame.locator(".leaflet-container").click()  # the middle of Seoul
+        lat = page.get_by_label("위도")
+        for _ in range(240):  # the click reruns the page, which fills the form
+            if lat.input_value():
+                break
+            page.wait_for_timeout(250)
+        clicked["lat"] = lat.input_value()
+        clicked["lon"] = page.get_by_label("경도").input_value()
+
+    try:
+        page = inspect_map_page(f"{app_url}/", "editor", steps=sign_in_and_click, min_features=25)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.officer'"))
+    assert page.blocked == []
+    assert _js_errors(page) == []
+    # The click put a point inside Seoul into the form.
+    assert 37.4 < float(clicked["lat"]) < 37.7 and 126.7 < float(clicked["lon"]) < 127.2

@@ -14,6 +14,8 @@ from geo.errors import AtlasError
 from geo.settings import load_settings
 
 SESSION_KEY = "signed_in"
+#: Set when a sign-in expired (a single sign-on session is then ended at the provider too).
+EXPIRED_KEY = "sign_in_expired"
 
 
 def viewer() -> Viewer:
@@ -25,6 +27,7 @@ def viewer() -> Viewer:
     limit = dt.timedelta(minutes=load_settings().session_minutes)
     if dt.datetime.now(dt.UTC) - since > limit:
         st.session_state.pop(SESSION_KEY, None)
+        st.session_state[EXPIRED_KEY] = True
         return PUBLIC
     return who
 
@@ -53,6 +56,16 @@ def districts() -> gpd.GeoDataFrame:
 def dongs(district_code: str | None = None) -> gpd.GeoDataFrame:
     """Dong outlines (of a district) for maps, cached."""
     return queries.dongs(district_code, simplify_m=DISPLAY_SIMPLIFY_M)
+
+
+def district_label(code: str | None) -> str:
+    """The district's name in the interface language (its code if unknown)."""
+    rows = districts()
+    match = rows[rows["code"] == code]
+    if match.empty:
+        return str(code or "")
+    column = "name_ko" if st.session_state.get("lang", "ko") == "ko" else "name_en"
+    return str(match.iloc[0][column])
 
 
 def show_error(exc: AtlasError) -> None:

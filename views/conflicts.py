@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import conflicts, vocab
+from geo.access import allowed
 from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import conflicts as conflict_layers
@@ -68,8 +69,9 @@ t = translator(
         "download_report": ("파일 내려받기: {name}", "Download file: {name}"),
         "demo_case": ("데모 사례 (가상의 기록)", "Demo case (invented record)"),
         "staff_only": (
-            "사례 등록과 단계 변경은 로그인한 직원만 할 수 있습니다.",
-            "Only signed-in staff can add cases and move them through the stages.",
+            "사례 등록과 단계 변경은 로그인한 직원(자치구 담당자·관리자)만 할 수 있습니다.",
+            "Only signed-in staff (district officers and administrators) can add cases and "
+            "move them through the stages.",
         ),
         "add_case": ("새 사례 등록", "Add a case"),
         "f_title": ("사례명", "Title"),
@@ -216,9 +218,9 @@ def _case_tab(d, cases, who) -> None:
         except AtlasError as exc:
             show_error(exc)
         _case_view(d, detail)
-        if who.is_staff:
+        if allowed(who, "edit", detail.case["district_code"]):
             _staff_case_forms(who, detail)
-    if who.is_staff:
+    if allowed(who, "edit"):
         _add_case_form(who)
     else:
         st.caption(t("staff_only"))
@@ -311,7 +313,11 @@ def _staff_case_forms(who, detail: conflicts.CaseDetail) -> None:
     with cols[1], st.form("attach_report", clear_on_submit=True):
         st.markdown(f"**{t('attach')}**")
         url = st.text_input(t("f_url"), max_chars=2000)
-        upload = st.file_uploader(t("f_file"), type=[e.strip(".") for e in conflicts.REPORT_TYPES])
+        upload = st.file_uploader(
+            t("f_file"),
+            type=[e.strip(".") for e in conflicts.REPORT_TYPES],
+            max_upload_size=conflicts.MAX_REPORT_BYTES // 2**20,
+        )
         if st.form_submit_button(t("f_submit")):
             try:
                 conflicts.add_report(

@@ -20,6 +20,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_hotspots": ("갈등 집중지", "Hotspots"),
     "page_export": ("내보내기", "Export"),
     "page_import": ("가져오기", "Import"),
+    "page_editor": ("편집", "Edit"),
     "page_admin": ("관리", "Administration"),
     "demo_banner": (
         "데모 데이터 포함: 자원 {resources:,}건, 사업지 {program_sites:,}건, 갈등 {conflict_cases:,}건은 "
