@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from geo.access import ROLES, Viewer
+from geo.auth import account_viewer
 from geo.errors import AtlasError, InvalidInput
 from geo.exports import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, resolve_districts
 from geo.progress import print_progress
@@ -39,6 +40,9 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _viewer(args: argparse.Namespace) -> Viewer:
+    if args.user and args.role == "public":
+        # An account's own rights (a district officer: their district only).
+        return account_viewer(args.user)
     district = None
     if args.role == "district_officer":
         codes = resolve_districts([args.role_district or ""])
@@ -119,7 +123,10 @@ def _add_common(p: argparse.ArgumentParser, *, default_crs: int) -> None:
     p.add_argument("--text", help="resources whose name or description contains this")
     p.add_argument("--role", default="public", choices=ROLES, help="whose rights apply")
     p.add_argument("--role-district", help="the district of a district_officer")
-    p.add_argument("--user", help="user name recorded for staff roles")
+    p.add_argument(
+        "--user",
+        help="export as this account, with its rights (alone), or the name recorded for --role",
+    )
     p.add_argument("-o", "--output", required=True, type=Path, help="file to write")
 
 

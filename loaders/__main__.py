@@ -64,6 +64,7 @@ def _create_user(args: argparse.Namespace) -> None:
 
 
 def _import(args: argparse.Namespace) -> None:
+    from geo.auth import account_viewer
     from geo.db import get_engine
     from geo.progress import print_progress
     from loaders.columns import read_mapping_file
@@ -71,7 +72,10 @@ def _import(args: argparse.Namespace) -> None:
     from loaders.plan import ImportOptions, prepare
 
     mapping = read_mapping_file(args.mapping) if args.mapping else None
+    engine = get_engine(args.database_url)
+    viewer = account_viewer(args.user, engine=engine) if args.user else None
     options = ImportOptions(
+        viewer=viewer,
         target=args.target,
         source=args.source,
         kind=args.kind,
@@ -83,9 +87,7 @@ def _import(args: argparse.Namespace) -> None:
     )
     print_progress(0.0, f"reading {args.path}")
     plan = prepare(args.path, options)
-    report = run_import(
-        plan, engine=get_engine(args.database_url), dry_run=args.dry_run, progress=print_progress
-    )
+    report = run_import(plan, engine=engine, dry_run=args.dry_run, progress=print_progress)
     print("\n".join(report.summary()))
     if args.report:
         print(f"report: {report.write_json(args.report)}")
@@ -115,6 +117,10 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layer", help="layer of a GeoPackage/KML, or shapefile in a folder/zip")
     p.add_argument("--sheet", help="sheet of a spreadsheet (default: the first)")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument(
+        "--user",
+        help="import as this account, with its rights (a district officer: own district only)",
+    )
     p.add_argument(
         "--report", type=Path, help="write the report as JSON (rejected rows CSV beside)"
     )

@@ -31,7 +31,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from geo import crs as kcrs
+from geo.access import require, scope
 from geo.areas import IMPORT_ROWS_TABLE, assign_areas
+from geo.auth import audit
 from geo.db import connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
@@ -41,6 +43,7 @@ from loaders.report import ImportReport
 from loaders.validate import (
     DUPLICATE_SQL,
     MISMATCH_SQL,
+    OTHER_DISTRICT_SQL,
     OUTSIDE_SQL,
     REASONS,
     StageLayout,
@@ -71,7 +74,7 @@ def _sha256(path: Path) -> str | None:
 
 
 def _actor(plan: ImportPlan) -> str:
-    who = plan.options.actor
+    who = plan.options.viewer.username if plan.options.viewer else plan.options.actor
     if not who:
         try:
             who = getpass.getuser()
@@ -302,7 +305,7 @@ def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
         {
             "target": plan.target.table,
             "source": plan.source,
-            "file": plan.path.name,
+            "file": plan.file_name,
             "sha": _sha256(plan.path),
             "actor": _actor(plan),
             "counts": json.dumps(report.counts()),
@@ -327,6 +330,12 @@ def _run(
     progress(0.45, "자치구·법정동 공간 결합 / district and dong by spatial join")
     assign_areas(conn, IMPORT_ROWS_TABLE)
     conn.execute(sa.text(OUTSIDE_SQL))
+    viewer = plan.options.viewer
+    if viewer is not None and scope(viewer, "import") == "own":
+        conn.execute(
+            sa.text(OTHER_DISTRICT_SQL.format(table=plan.target.table)),
+            {"own": viewer.district_code, "source": plan.source},
+        )
     conn.execute(sa.text(DUPLICATE_SQL))
     progress(0.7, "보고서 / report")
     stats = conn.execute(
@@ -338,7 +347,7 @@ def _run(
         )
     ).one()
     report = ImportReport(
-        plan.target.table, plan.source, plan.path.name, dry_run, detected=plan.describe()
+        plan.target.table, plan.source, plan.file_name, dry_run, detected=plan.describe()
     )
     report.read = int(stats[0]) + len(plan.table.malformed)
     report.skipped = list(plan.table.skipped)
@@ -373,6 +382,14 @@ def _run(
     report.unchanged = int(stats[1]) - report.inserted - report.updated
     if not dry_run:
         report.run_id = _log(conn, plan, report)
+        audit(
+            conn,
+            plan.options.viewer or _actor(plan),
+            "import",
+            target=f"{plan.target.table}:{plan.source}",
+            records=report.inserted + report.updated,
+            detail={"run": report.run_id, "file": plan.file_name} | report.counts(),
+        )
     progress(1.0, "완료 / done")
     return report
 
@@ -405,6 +422,8 @@ def run_import(
     ImportFailed
         A write failed: the transaction was rolled back, the database is as before.
     """
+    if plan.options.viewer is not None:
+        require(plan.options.viewer, "import")
     engine = engine or get_engine()
     with connect(engine) as conn:
         trans = conn.begin()

@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from geo import crs as kcrs
+from geo.access import Viewer, require
 from geo.errors import InvalidInput
 from loaders.columns import (
     COORDINATES,
@@ -50,6 +51,11 @@ class ImportOptions:
     #: detected one field by field (a mapping file).
     replace_mapping: bool = False
     actor: str | None = None
+    #: Whose rights apply (the page's signed-in user, the CLI's ``--user``); ``None`` is the
+    #: operator at the server's shell, who has the database anyway (administrator rights).
+    viewer: Viewer | None = None
+    #: The name the user's file had (uploads are saved under a fixed name on disk).
+    file_name: str | None = None
 
 
 @dataclass
@@ -71,6 +77,11 @@ class ImportPlan:
     degrees: bool = False
     detection: kcrs.Detection | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        """The file's name as the user knows it."""
+        return self.options.file_name or self.path.name
 
     def describe(self, lang: str = "ko") -> dict[str, str]:
         """What was detected, as label -> value (for the page and the CLI)."""
@@ -184,6 +195,8 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
 
     Raises
     ------
+    geo.errors.Forbidden
+        ``options.viewer`` may not import.
     loaders.readers.UnreadableFile
         The file as a whole cannot be read.
     InvalidInput
@@ -191,6 +204,8 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
         required field, unknown CRS or value).
     """
     options = options or ImportOptions()
+    if options.viewer is not None:
+        require(options.viewer, "import")
     path = Path(path)
     target = get_target(options.target)
     table = read_source(path, target, layer=options.layer, sheet=options.sheet)

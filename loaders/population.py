@@ -19,8 +19,11 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from geo.access import Viewer, require
+from geo.auth import audit
 from geo.errors import InvalidInput
 from geo.reference import DATA_DIR, normalize_district_name
+from loaders.uploads import check_upload_size
 
 #: Labels of the whole-city row.
 TOTAL_LABELS = {
@@ -402,10 +405,30 @@ def store(conn: sa.Connection, table: PopulationTable, *, source: str) -> Popula
 
 
 def import_file(
-    conn: sa.Connection, data: bytes, *, source: str, period: str | None = None
+    conn: sa.Connection,
+    data: bytes,
+    *,
+    source: str,
+    period: str | None = None,
+    viewer: Viewer | None = None,
 ) -> PopulationReport:
-    """Read ``data`` (a published table) and store it; see :func:`read_table`, :func:`store`."""
-    return store(conn, read_table(data, period=period), source=source)
+    """Read ``data`` (a published table) and store it; see :func:`read_table`, :func:`store`.
+
+    ``viewer`` is the signed-in user of a page (``None``: the operator at the shell); only
+    planners and administrators may import population figures. The import is audited.
+    """
+    if viewer is not None:
+        require(viewer, "import_population")
+        check_upload_size(len(data))
+    report = store(conn, read_table(data, period=period), source=source)
+    audit(
+        conn,
+        viewer or "shell",
+        "import_population",
+        target=source,
+        records=len(report.matched),
+    )
+    return report
 
 
 def import_path(conn: sa.Connection, path: Path, *, period: str | None = None) -> PopulationReport:

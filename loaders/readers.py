@@ -32,6 +32,7 @@ import shapely
 from pyproj import CRS
 
 from geo.errors import InvalidInput
+from geo.settings import load_settings
 from loaders.columns import header_score
 from loaders.targets import Target
 
@@ -40,7 +41,6 @@ SAMPLE_ROWS = 5000
 #: Rows searched for the header.
 HEADER_SEARCH = 30
 #: Largest total size of a zip's members (guards against zip bombs).
-MAX_UNZIPPED = 4 * 1024**3
 
 _TOTAL = re.compile(r"^\s*(합\s*계|총\s*계|소\s*계|계|total|sum|grand\s*total)\s*$", re.I)
 _NOTE = re.compile(r"^\s*(※|\*|주\s*\)|출처|자료\s*:|source\s*:|note\s*:)", re.I)
@@ -597,14 +597,11 @@ def read_zip(path: Path, target: Target, **options: object) -> SourceTable:
     root = Path(tmp.name)
     try:
         with zipfile.ZipFile(path) as zf:
-            total = 0
+            check_unzipped_size(zf)
             for info in zf.infolist():
                 target_path = (root / _zip_name(info)).resolve()
                 if not target_path.is_relative_to(root.resolve()):
                     raise UnreadableFile(detail=f"unsafe path in zip: {info.filename}")
-                total += info.file_size
-                if total > MAX_UNZIPPED:
-                    raise UnreadableFile(detail="zip expands beyond the size limit")
                 if info.is_dir():
                     continue
                 target_path.parent.mkdir(parents=True, exist_ok=True)
@@ -627,6 +624,26 @@ def read_zip(path: Path, target: Target, **options: object) -> SourceTable:
     table.path, table._tmp = path, tmp
     table.format = f"zip/{table.format}"
     return table
+
+
+class ZipTooLarge(UnreadableFile):
+    """A zip whose contents would expand beyond ``MAEUL_MAX_UNZIPPED_MB``."""
+
+
+def check_unzipped_size(zf: zipfile.ZipFile) -> None:
+    """Refuse ``zf`` before unpacking if its members add up to more than the limit.
+
+    The sizes are the ones the zip declares; :mod:`zipfile` never inflates a member beyond
+    its declared size, so a zip cannot lie its way past the check.
+    """
+    limit_mb = load_settings().max_unzipped_mb
+    total = sum(info.file_size for info in zf.infolist())
+    if total > limit_mb * 1024**2:
+        raise ZipTooLarge(
+            f"압축을 풀면 {total / 1024**2:,.0f} MB가 되어 한도 {limit_mb:,} MB를 넘습니다. / "
+            f"The zip would expand to {total / 1024**2:,.0f} MB, beyond the limit of "
+            f"{limit_mb:,} MB."
+        )
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:

@@ -30,6 +30,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "invalid_geometry": ("도형 오류 (복구 불가)", "invalid geometry that cannot be repaired"),
     "bad_value": ("값 오류", "invalid or missing value"),
     "outside_seoul": ("서울 밖", "outside Seoul"),
+    "other_district": ("담당 자치구 밖", "outside your district"),
     "duplicate": ("파일 안에서 중복", "duplicated in the file"),
 }
 
@@ -328,6 +329,18 @@ OUTSIDE_SQL = """
         , detail = concat_ws('; ', NULLIF(detail, ''), CASE WHEN geom IS NOT NULL THEN
               round(ST_X(geom)::numeric, 6) || ', ' || round(ST_Y(geom)::numeric, 6) END)
     WHERE district_code IS NULL AND cardinality(reasons) = 0
+"""
+
+#: For a district officer: rows that fall in another district, or that would change a
+#: record of another district (matched on source and key), are not theirs to import.
+OTHER_DISTRICT_SQL = """
+    UPDATE import_rows r SET reasons = reasons || ARRAY['other_district']
+        , detail = concat_ws('; ', NULLIF(r.detail, ''), d.name_ko)
+    FROM districts d
+    WHERE d.code = r.district_code AND cardinality(r.reasons) = 0
+      AND (r.district_code <> :own OR EXISTS (
+          SELECT 1 FROM {table} t WHERE t.source = :source AND t.source_id = r.key
+            AND t.district_code IS DISTINCT FROM :own))
 """
 
 #: Later rows with the key of an earlier valid row: duplicates, with the row they repeat.

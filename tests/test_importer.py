@@ -29,7 +29,7 @@ def _page(staff: bool) -> AppTest:
 
     at = AppTest.from_file(APP, default_timeout=120)
     if staff:
-        at.session_state[SESSION_KEY] = (Viewer("planner", "page.tester"), dt.datetime.now(dt.UTC))
+        at.session_state[SESSION_KEY] = (Viewer("admin", "page.tester"), dt.datetime.now(dt.UTC))
     at.run()
     at.switch_page("views/importer.py")
     at.run()

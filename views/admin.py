@@ -60,7 +60,12 @@ def render() -> None:
             try:
                 with transaction() as conn:
                     auth.create_user(
-                        conn, username.strip(), password, role=role, district_code=district
+                        conn,
+                        username.strip(),
+                        password,
+                        role=role,
+                        district_code=district,
+                        by=who,
                     )
                 st.success(t("created", u=username))
             except AtlasError as exc:

@@ -11,10 +11,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import coverage, vocab
+from geo.access import allowed
 from geo.classify import SCHEMES, classify
 from geo.db import transaction
 from geo.errors import AtlasError
 from geo.reference import attribution
+from geo.settings import load_settings
 from layers import choropleth, maps
 from loaders import population
 from views.common import csv_download, show_error, viewer
@@ -172,9 +174,6 @@ _METRICS = {
     "share_sprout": "m_share_sprout",
     "share_hope": "m_share_hope",
 }
-#: Roles that may import a population table (it changes every per-resident figure).
-_IMPORTERS = ("planner", "admin")
-
 
 # --- cached, filter-independent ---------------------------------------------------------
 
@@ -610,18 +609,26 @@ def _population_tab(pop: pd.DataFrame) -> None:
             | _columns()
         )
         _table_with_csv(shown, key="cov_pop_csv", file_name="maeul_population.csv")
-    if viewer().role not in _IMPORTERS:
+    if not allowed(viewer(), "import_population"):
         st.caption(t("pop_staff_only"))
         return
     with st.form("population_upload"):
-        upload = st.file_uploader(t("pop_upload"), type=["xlsx", "xls", "csv", "txt"])
+        upload = st.file_uploader(
+            t("pop_upload"),
+            type=["xlsx", "xls", "csv", "txt"],
+            max_upload_size=load_settings().max_upload_mb,
+        )
         period = st.text_input(t("pop_period"), max_chars=20)
         submitted = st.form_submit_button(t("pop_import"))
     if submitted and upload is not None:
         try:
             with transaction() as conn:
                 report = population.import_file(
-                    conn, upload.getvalue(), source=upload.name, period=period.strip() or None
+                    conn,
+                    upload.getvalue(),
+                    source=upload.name,
+                    period=period.strip() or None,
+                    viewer=viewer(),
                 )
         except AtlasError as exc:
             show_error(exc)

@@ -12,12 +12,20 @@ import pandas as pd
 import streamlit as st
 
 from geo import vocab
+from geo.access import scope
 from geo.errors import AtlasError
 from geo.exports import EXPORT_CRS, LAYERS, Selection
 from geo.queries import ResourceFilter
 from layers.bundle import bundle_stem, export_bundle
 from layers.export import FORMATS, ExportRequest, export_layers, output_suffix
-from views.common import csv_download, districts, page_progress, show_error, viewer
+from views.common import (
+    csv_download,
+    district_label,
+    districts,
+    page_progress,
+    show_error,
+    viewer,
+)
 from views.i18n import lang, translator
 
 t = translator(
@@ -60,6 +68,10 @@ t = translator(
         "demo_note": (
             "시연용 가상 데이터 {n:,}건이 포함되어 있습니다 (is_demo 열).",
             "{n:,} demo records are included (column is_demo).",
+        ),
+        "own_district": (
+            "자치구 담당자는 담당 자치구({district})만 내보낼 수 있습니다.",
+            "District officers export their own district ({district}) only.",
         ),
         "people_note": (
             "공개 내보내기: 인적자원은 법정동 대표 위치로만, 주소·연락처 없이 들어갑니다.",
@@ -253,6 +265,11 @@ def render() -> None:
         d = districts()
     except AtlasError as exc:
         show_error(exc)
+    who = viewer()
+    if scope(who, "export") == "own":
+        # The export functions refuse other districts too; the page offers only theirs.
+        d = d[d["code"] == who.district_code]
+        st.caption(t("own_district", district=district_label(who.district_code)))
     _files_section(d)
     st.divider()
     _bundle_section(d)

@@ -8,7 +8,6 @@ The work is done by ``loaders.plan.prepare`` (read, map, CRS) and
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import vocab
+from geo.access import allowed, scope
 from geo.errors import AtlasError
 from geo.reference import attribution
 from geo.settings import load_settings
@@ -27,7 +27,15 @@ from loaders.plan import ImportOptions, ImportPlan, prepare
 from loaders.readers import READERS
 from loaders.report import ImportReport, reason_label
 from loaders.targets import TARGETS
-from views.common import csv_download, districts, page_progress, show_error, viewer
+from loaders.uploads import save_upload
+from views.common import (
+    csv_download,
+    district_label,
+    districts,
+    page_progress,
+    show_error,
+    viewer,
+)
 from views.i18n import lang, translator
 
 t = translator(
@@ -43,8 +51,14 @@ t = translator(
             "nothing.",
         ),
         "staff_only": (
-            "가져오기는 직원 계정으로 로그인해야 쓸 수 있습니다.",
-            "Importing requires a staff sign-in.",
+            "가져오기는 자치구 담당자나 관리자 계정으로 로그인해야 쓸 수 있습니다.",
+            "Importing requires signing in as a district officer or administrator.",
+        ),
+        "own_district": (
+            "담당 자치구({district}) 안의 행만 가져옵니다. 다른 자치구의 행은 사유와 함께 "
+            "제외됩니다.",
+            "Only rows in your district ({district}) are imported; rows elsewhere are "
+            "rejected with their reason.",
         ),
         "target": ("가져올 대상", "Import into"),
         "file": ("파일", "File"),
@@ -99,18 +113,17 @@ def _pair(label: tuple[str, str]) -> str:
     return label[0] if lang() == "ko" else label[1]
 
 
-def _saved(upload) -> Path | None:
-    """The uploaded file saved under its own name (readers dispatch on the extension)."""
+def _saved(upload) -> tuple[Path, str] | None:
+    """The upload saved on disk (under a fixed name) and the name the user gave it."""
     state = st.session_state.setdefault(_SESSION, {})
     if upload is None:
-        return state.get("path")
-    digest = hashlib.sha256(upload.getvalue()).hexdigest()[:16]
+        return (state["path"], state["name"]) if state.get("path") else None
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
     if state.get("digest") != digest:
-        folder = Path(tempfile.mkdtemp(prefix="maeul-upload-"))
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        state.update(digest=digest, path=path, plans={}, report=None)
-    return state["path"]
+        path = save_upload(data, upload.name, allowed=READERS)
+        state.update(digest=digest, path=path, name=upload.name, plans={}, report=None)
+    return state["path"], state["name"]
 
 
 def _plan(path: Path, options: ImportOptions) -> ImportPlan:
@@ -122,9 +135,10 @@ def _plan(path: Path, options: ImportOptions) -> ImportPlan:
     return plans[key]
 
 
-def _choices(target: str, path: Path) -> ImportOptions:
+def _choices(target: str, name: str) -> ImportOptions:
+    stem = Path(name).stem
     cols = st.columns(3)
-    source = cols[0].text_input(t("source"), value=path.stem, help=t("source_help"))
+    source = cols[0].text_input(t("source"), value=stem, help=t("source_help"))
     crs = cols[1].text_input(t("crs"), value="").strip() or None
     kind = category = None
     if target == "resources":
@@ -144,11 +158,12 @@ def _choices(target: str, path: Path) -> ImportOptions:
         )
     return ImportOptions(
         target=target,
-        source=source or path.stem,
+        source=source or stem,
         kind=kind,
         category=category,
         crs=crs,
-        actor=viewer().username,
+        viewer=viewer(),
+        file_name=name,
     )
 
 
@@ -244,9 +259,12 @@ def render() -> None:
     """Draw the page."""
     st.title(t("title"))
     st.caption(t("intro"))
-    if not viewer().is_staff:
+    who = viewer()
+    if not allowed(who, "import"):
         st.info(t("staff_only"))
         return
+    if scope(who, "import") == "own":
+        st.caption(t("own_district", district=district_label(who.district_code)))
     limit = load_settings().max_upload_mb
     target = st.selectbox(t("target"), list(TARGETS), format_func=lambda k: _pair(TARGETS[k].label))
     upload = st.file_uploader(
@@ -255,10 +273,14 @@ def render() -> None:
         max_upload_size=limit,
         help=t("file_help", mb=limit),
     )
-    path = _saved(upload)
-    if path is None:
+    try:
+        saved = _saved(upload)
+    except AtlasError as exc:
+        show_error(exc)
+    if saved is None:
         return
-    options = _choices(target, path)
+    path, name = saved
+    options = _choices(target, name)
     state = st.session_state[_SESSION]
     try:
         plan = _plan(path, options)
