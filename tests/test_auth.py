@@ -180,3 +180,53 @@ def test_admin_page_is_listed_for_administrators_only(officer, db_url):
     at.switch_page("views/admin.py").run()
     assert not at.exception
     assert officer in set(at.dataframe[0].value["username"])
+
+
+ROLE_MAP = "maeul-admin=admin, maeul-planning=planner, mapo-gu=district_officer:11440"
+
+
+@pytest.mark.parametrize(
+    "claims, expected",
+    [
+        (
+            {"email": "kim@seoul.go.kr", "groups": ["staff", "mapo-gu"]},
+            ("district_officer", "11440"),
+        ),
+        ({"email": "lee@seoul.go.kr", "groups": "maeul-planning"}, ("planner", None)),
+        # The first entry of the map that matches wins.
+        ({"sub": "abc", "groups": ["mapo-gu", "maeul-admin"]}, ("admin", None)),
+    ],
+)
+def test_single_sign_on_claims_give_the_mapped_role(claims, expected):
+    who = auth.viewer_from_claims(claims, claim="groups", role_map=ROLE_MAP)
+    assert (who.role, who.district_code) == expected
+    assert who.username == "oidc:" + (claims.get("email") or claims["sub"])
+
+
+def test_single_sign_on_without_a_mapped_role_is_refused():
+    from geo.errors import Forbidden
+
+    for claims in ({"email": "x@y.kr", "groups": ["visitors"]}, {"email": "x@y.kr"}):
+        with pytest.raises(Forbidden, match="no Maeul Atlas role"):
+            auth.viewer_from_claims(claims, claim="groups", role_map=ROLE_MAP)
+    for bad in ("x=root", "x=district_officer", "=admin", "x=planner:11440"):
+        with pytest.raises(InvalidInput):
+            auth.parse_role_map(bad)
+
+
+def test_the_sidebar_offers_single_sign_on_only_when_configured(db_url, monkeypatch):
+    plain = AppTest.from_file(APP, default_timeout=90).run()
+    assert "기관 계정으로 로그인" not in [b.label for b in plain.sidebar.button]
+    monkeypatch.setenv("MAEUL_OIDC_ROLE_CLAIM", "groups")
+    monkeypatch.setenv("MAEUL_OIDC_ROLES", ROLE_MAP)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test only",
+        "client_id": "maeul",
+        "client_secret": "test only",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+    at.run()
+    assert not at.exception
+    assert "기관 계정으로 로그인" in [b.label for b in at.sidebar.button]
