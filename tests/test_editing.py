@@ -239,6 +239,9 @@ def test_the_edit_page_saves_a_change_for_a_signed_in_officer(clean, engine, db_
     from views.common import SESSION_KEY
 
     rid = editing.save_record(ADMIN, "resources", _space(), lon=MANGWON[0], lat=MANGWON[1])
+    elsewhere = editing.save_record(
+        ADMIN, "resources", _space(f"{TAG} 역삼"), lon=YEOKSAM[0], lat=YEOKSAM[1]
+    )
     public = AppTest.from_file(APP, default_timeout=90).run()
     with pytest.raises(ValueError):  # not even listed for the public
         public.switch_page("views/editor.py")
@@ -248,6 +251,9 @@ def test_the_edit_page_saves_a_change_for_a_signed_in_officer(clean, engine, db_
     at.switch_page("views/editor.py").run()
     assert not at.exception
     at.text_input(key="editor_search").input(TAG).run()
+    offered = [o for o in at.selectbox(key="ed_pick").options if TAG in o]
+    assert len(offered) == 1 and f"#{rid} " in offered[0]  # not the Gangnam record
+    assert f"#{elsewhere} " not in " ".join(at.selectbox(key="ed_pick").options)
     at.selectbox(key="ed_pick").select(rid).run()
     # Inside a form a value is sent with the submit click, not before.
     at.text_area(key=f"ed-resources-{rid}-description").input("주말에만 엽니다")
