@@ -337,7 +337,11 @@ def inspect_map_page(
             page.on("pageerror", lambda exc: result.console_errors.append(f"pageerror: {exc}"))
             page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
             if steps is not None:
-                steps(page)
+                try:
+                    steps(page)
+                except Exception:
+                    page.screenshot(path=result.screenshot, full_page=True)
+                    raise
             if wait_text:
                 page.get_by_text(wait_text).first.wait_for(timeout=timeout * 1000)
             deadline = time.monotonic() + timeout

@@ -91,6 +91,15 @@ def test_every_map_page_draws_offline(app_url, path):
     assert page.maps >= 1 and page.features >= 25  # at least the district outlines
 
 
+def _sign_in(page, username: str, password: str) -> None:
+    """Sign in through the sidebar's form, as a person would."""
+    page.get_by_text("직원 로그인").click()
+    page.get_by_label("아이디").fill(username)
+    page.get_by_label("비밀번호").fill(password)
+    page.get_by_role("button", name="로그인").click()
+    page.get_by_text("로그아웃").wait_for(timeout=60_000)
+
+
 def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url, engine):
     """Sign in through the sidebar, open 편집 / Edit, click the map: the point is taken."""
     import sqlalchemy as sa
@@ -109,11 +118,7 @@ def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url
     clicked: dict[str, str] = {}
 
     def sign_in_and_click(page) -> None:
-        page.get_by_text("직원 로그인").click()
-        page.get_by_label("아이디").fill("browser.officer")
-        page.get_by_label("비밀번호").fill("browser password 1")
-        page.get_by_role("button", name="로그인").click()
-        page.get_by_text("로그아웃").wait_for(timeout=60_000)
+        _sign_in(page, "browser.officer", "browser password 1")
         page.get_by_role("link", name="편집").click()
         page.get_by_text("새 기록 추가").click()
         frame = page.frame_locator("iframe[src*='streamlit_folium']").first
@@ -137,3 +142,66 @@ def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url
     assert _js_errors(page) == []
     # The click put a point inside Seoul into the form.
     assert 37.4 < float(clicked["lat"]) < 37.7 and 126.7 < float(clicked["lon"]) < 127.2
+
+
+def test_an_officer_imports_a_file_through_the_page(app_url, engine, tmp_path):
+    """Upload a CP949 CSV, check it (preview map, report), import it: rows elsewhere stay out."""
+    import sqlalchemy as sa
+
+    from geo import auth
+
+    path = tmp_path / "마포_회의실.csv"
+    rows = [
+        ("망원 주민회의실", 37.5560, 126.9045),
+        ("합정 북카페", 37.5495, 126.9140),
+        ("역삼 강당", 37.5006, 127.0366),
+    ]  # the last is in Gangnam-gu
+    path.write_bytes(
+        ("시설명,위도,경도\n" + "".join(f"{n},{y},{x}\n" for n, y, x in rows)).encode("cp949")
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.importer'"))
+        auth.create_user(
+            conn,
+            "browser.importer",
+            "browser password 2",
+            role="district_officer",
+            district_code="11440",
+        )
+    seen: dict[str, str] = {}
+
+    def upload_check_and_import(page) -> None:
+        _sign_in(page, "browser.importer", "browser password 2")
+        page.get_by_role("link", name="가져오기").click()
+        page.locator("input[type=file]").set_input_files(str(path))
+        # The file has no kind or category column: one for the whole file.
+        for label, choice in (("자원 유형", "공간자원"), ("세부 분류", "회의실·다목적실")):
+            page.get_by_label(label).click()
+            page.get_by_role("option", name=choice).click()
+            page.wait_for_timeout(1000)
+        page.get_by_text("찾아낸 내용").wait_for(timeout=60_000)
+        page.get_by_role("button", name="검사 (저장 안 함)").click()
+        page.get_by_text("가져올 행 미리보기").wait_for(timeout=60_000)
+        page.get_by_role("button", name="가져오기 실행").click()
+        page.get_by_text("가져오기 완료").wait_for(timeout=120_000)
+        seen["report"] = page.locator("body").inner_text()
+
+    try:
+        # The preview map: district outlines plus the two rows that will go in.
+        page = inspect_map_page(
+            f"{app_url}/", "importer", steps=upload_check_and_import, min_features=25 + 2
+        )
+        with engine.connect() as conn:
+            stored = conn.execute(
+                sa.text("SELECT name, district_code FROM resources WHERE source = '마포_회의실'")
+            ).all()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM resources WHERE source = '마포_회의실'"))
+            conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.importer'"))
+    assert page.blocked == [] and _js_errors(page) == []
+    # The report's counts: three read, two in, the Gangnam row rejected.
+    counts = " ".join(seen["report"].split())
+    assert "읽은 행 3 추가 2 갱신 0 변경 없음 0 제외 1" in counts
+    # Korean names intact: the CP949 file was decoded without being asked.
+    assert sorted(stored) == [("망원 주민회의실", "11440"), ("합정 북카페", "11440")]
