@@ -34,6 +34,8 @@ from geo.vocab import Label
 #: ``source`` of records added by hand (each gets a random ``source_id``).
 EDITOR_SOURCE = "editor"
 MAX_TEXT = 2000
+#: A location closer than this to the record's own (about 0.1 m) leaves the geometry alone.
+MOVE_TOLERANCE_DEG = 1e-6
 
 
 @dataclass(frozen=True)
@@ -296,9 +298,15 @@ def _save(viewer: Viewer, table: str, clean: dict, x: float, y: float, record_id
             return int(record_id)
         old = _locked(conn, table, record_id)
         require(viewer, "edit", old["district_code"])
+        # The form shows the record's point (a shape's point on surface) to 6 decimals: a
+        # location within 1e-6 degrees of it is "not moved", so a conflict area keeps its
+        # shape and a save does not nudge a point by the rounding.
         moved = conn.execute(
-            sa.text(f"SELECT NOT ST_Equals(geom, {point}) FROM {table} WHERE id = :id"),
-            {"x": x, "y": y, "id": record_id},
+            sa.text(
+                f"""SELECT NOT ST_DWithin(ST_PointOnSurface(geom), {point}, :tol)
+                    FROM {table} WHERE id = :id"""
+            ),
+            {"x": x, "y": y, "id": record_id, "tol": MOVE_TOLERANCE_DEG},
         ).scalar_one()
         changed = [n for n in names if _differs(old[n], clean[n])]
         if not changed and not moved:

@@ -202,15 +202,29 @@ def test_retired_sites_and_cases_leave_maps_and_counts(clean, engine):
     )
     assert f"{TAG} 마을" not in set(queries.program_sites(MAPO)["name"])
     assert f"{TAG} 갈등" not in set(conflicts.register()["title"])
-    # Changing a case's details is an edit like any other (its stage has its own form).
+    # Changing a case's details is an edit like any other (its stage has its own form);
+    # an area stays an area when its location is not changed.
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE conflict_cases SET geom = ST_Buffer(geom::geography, 80)::geometry "
+                "WHERE id = :id"
+            ),
+            {"id": case_id},
+        )
     editing.retire_record(OFFICER, "conflict_cases", case_id, restore=True)
     values = {k: v for k, v in editing.get_record(OFFICER, "conflict_cases", case_id).items()}
     fields = {f.name: values[f.name] for f in editing.EDITABLE["conflict_cases"].fields}
     fields["department"] = "갈등조정담당관"
-    editing.save_record(
-        OFFICER, "conflict_cases", fields, lon=MANGWON[0], lat=MANGWON[1], record_id=case_id
-    )
+    lon, lat = round(values["lon"], 6), round(values["lat"], 6)  # as the form shows them
+    editing.save_record(OFFICER, "conflict_cases", fields, lon=lon, lat=lat, record_id=case_id)
     assert _row(engine, "conflict_cases", case_id)["department"] == "갈등조정담당관"
+    with engine.connect() as conn:
+        kind = conn.execute(
+            sa.text("SELECT GeometryType(geom) FROM conflict_cases WHERE id = :id"),
+            {"id": case_id},
+        ).scalar_one()
+    assert kind == "POLYGON"
 
 
 def test_every_problem_of_a_form_is_reported_at_once(clean):
