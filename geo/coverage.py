@@ -10,6 +10,7 @@ through :func:`geo.access.resource_source`, so counts respect what the viewer ma
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -260,6 +261,17 @@ def _district_totals(counts: pd.DataFrame, kinds: Sequence[str]) -> dict[str, li
     return {"t_codes": [str(c) for c in per.index], "t_counts": [int(n) for n in per]}
 
 
+#: Segments per quarter circle of the buffers (ST_Buffer's default): 32-gons.
+_QUAD_SEGS = 8
+
+
+def _inner_radius(distance_m: float) -> float:
+    """Radius of the circle inscribed in a site's buffer polygon (a regular 32-gon whose
+    corners lie at ``distance_m``), less a margin for rounding: a point nearer than this to
+    a site lies inside its buffer."""
+    return distance_m * math.cos(math.pi / (4 * _QUAD_SEGS)) * (1 - 1e-9)
+
+
 def _distance_statement(
     viewer: Viewer,
     flt: CoverageFilter,
@@ -274,25 +286,73 @@ def _distance_statement(
     src = resource_source(viewer)
     return Statement(
         "walking-distance coverage",
-        f"""WITH u AS MATERIALIZED (
-                -- Everything within :distance metres of a site, as one shape (UTM-K, metres).
-                SELECT ST_Union(ST_Buffer(ST_Transform(s.geom, 5179), :distance, 8)) AS g
+        f"""WITH s AS MATERIALIZED (  -- the filtered sites in UTM-K (metres)
+                SELECT ST_Transform(s.geom, 5179) AS p
                 FROM active_program_sites s JOIN programs p ON p.no = s.program_no
                 WHERE {where}),
+            tri AS MATERIALIZED (
+                -- Delaunay triangles of the sites. Every point of a triangle lies within its
+                -- minimum bounding radius of one of its corners, so a triangle whose radius is
+                -- below the inscribed radius of a buffer lies wholly within the reach.
+                SELECT t.geom AS g, (ST_MinimumBoundingRadius(t.geom)).radius <= :inner AS small
+                FROM (SELECT ST_DelaunayTriangles(ST_Collect(p)) AS g FROM s) dt,
+                     ST_Dump(dt.g) t),
+            hull AS MATERIALIZED (SELECT ST_ConvexHull(ST_Collect(p)) AS g FROM s),
+            split AS MATERIALIZED (
+                -- Worth it when most triangles are small (sites dense for the distance);
+                -- otherwise every site's buffer goes into the union, as it is.
+                SELECT count(*) FILTER (WHERE NOT small) <= count(*) / 4 AS yes FROM tri),
+            open AS MATERIALIZED (
+                SELECT ST_Union(g) AS g FROM tri WHERE NOT small AND (SELECT yes FROM split)),
+            core AS MATERIALIZED (  -- the hull less the open triangles: within reach
+                SELECT CASE WHEN (SELECT yes FROM split) AND EXISTS (SELECT FROM tri WHERE small)
+                            THEN COALESCE(ST_Difference(hull.g, open.g), hull.g) END AS g
+                FROM hull, open),
+            rim AS MATERIALIZED (
+                -- Where the reach can end: the open triangles and the outside of the hull,
+                -- in small pieces keyed by the grid cells (of :distance) they come near.
+                SELECT r.g, i, j
+                FROM (SELECT ST_Subdivide(e.g, 16) AS g FROM (
+                          SELECT g FROM open
+                          UNION ALL
+                          SELECT CASE WHEN ST_Dimension(g) = 2 THEN ST_Boundary(g) ELSE g END
+                          FROM hull) e
+                      WHERE e.g IS NOT NULL AND NOT ST_IsEmpty(e.g) AND (SELECT yes FROM split)) r,
+                     -- (unnest of an array: the planner expects a few rows, not a thousand)
+                     unnest(ARRAY(SELECT generate_series(
+                         floor((ST_XMin(r.g) - :distance) / :distance)::int,
+                         floor((ST_XMax(r.g) + :distance) / :distance)::int))) i,
+                     unnest(ARRAY(SELECT generate_series(
+                         floor((ST_YMin(r.g) - :distance) / :distance)::int,
+                         floor((ST_YMax(r.g) + :distance) / :distance)::int))) j),
+            edge AS (  -- sites whose buffer can reach beyond the core
+                SELECT s.p FROM s WHERE NOT (SELECT yes FROM split)
+                UNION ALL
+                SELECT s.p FROM s WHERE (SELECT yes FROM split) AND EXISTS (
+                    SELECT FROM rim WHERE rim.i = floor(ST_X(s.p) / :distance)::int
+                                      AND rim.j = floor(ST_Y(s.p) / :distance)::int
+                                      AND ST_DWithin(rim.g, s.p, :distance))),
+            u AS MATERIALIZED (
+                -- Everything within :distance metres of a site, as one shape: the same set as
+                -- the union of every site's buffer, with the inner buffers left out.
+                SELECT ST_Union(x.g) AS g FROM (
+                    SELECT g FROM core
+                    UNION ALL
+                    SELECT ST_Buffer(p, :distance, {_QUAD_SEGS}) FROM edge) x),
             d AS MATERIALIZED (
                 SELECT g.code, g.name_ko, g.name_en, d5.geom, ST_Area(d5.geom) AS area_m2,
-                       ST_Intersection(d5.geom, u.g) AS covered
+                       ST_Intersection(d5.geom, u.g) AS covered, u.g AS reach
                 FROM districts g CROSS JOIN u
                 CROSS JOIN LATERAL (SELECT ST_Transform(g.geom, 5179) AS geom) d5),
             a AS MATERIALIZED (
-                SELECT code, name_ko, name_en, area_m2, geom, covered,
+                SELECT code, name_ko, name_en, area_m2, geom, covered, reach,
                        COALESCE(ST_Area(covered), 0) AS covered_m2 FROM d),
             b AS MATERIALIZED (
                 -- Resources are counted in the smaller of the two parts of the district,
                 -- inside or outside the reach (index lookups on few points, not all of them).
                 SELECT code, covered_m2 <= area_m2 / 2 AS count_inside,
                        CASE WHEN covered_m2 <= area_m2 / 2 THEN covered
-                            ELSE ST_Difference(geom, covered) END AS part
+                            ELSE ST_Difference(geom, reach) END AS part
                 FROM a),
             pieces AS (
                 SELECT b.code, ST_Transform(ST_Subdivide(b.part, 64), 4326) AS geom
@@ -304,7 +364,10 @@ def _distance_statement(
                 SELECT pc.code, count(*) AS n
                 FROM pieces pc JOIN {src} r
                   ON r.geom::geography && pc.geom::geography  -- the geography GiST index
-                 AND ST_Intersects(pc.geom, r.geom) AND r.district_code = pc.code
+                 AND ST_Intersects(pc.geom, r.geom)
+                 -- a filter, not an index condition: a bitmap of the whole district per
+                 -- piece cost more than the piece's own points
+                 AND COALESCE(r.district_code, '') = pc.code
                 WHERE r.kind = ANY(:kinds) AND {rwhere} AND r.dong_code IS NOT NULL
                 GROUP BY pc.code),
             rows AS (
@@ -324,7 +387,7 @@ def _distance_statement(
         params
         | rparams
         | source_params(viewer)
-        | {"distance": float(distance_m), "kinds": kinds}
+        | {"distance": float(distance_m), "inner": _inner_radius(distance_m), "kinds": kinds}
         | _district_totals(counts, kinds),
     )
 

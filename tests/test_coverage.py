@@ -414,6 +414,92 @@ def test_share_within_distance_follows_viewer_distance_and_filters(scenario, eng
     assert empty.seoul["near"] == 0 and empty.seoul["covered_km2"] == 0 and empty.area is None
 
 
+DENSE = "test_coverage_dense"
+
+
+@pytest.fixture
+def dense_sites(engine):
+    """Sites on a jittered 150 m grid around 서교동 with a 750 m gap in the middle, three
+    sites far away, and public resources on a 120 m grid over the same ground: dense enough
+    that most sites' buffers lie inside their neighbours' (the query leaves those out)."""
+    centre = "ST_Transform(ST_SetSRID(ST_MakePoint(126.922, 37.553), 4326), 5179)"
+    jitter = "30 * sin(i * 12.9898 + j * 78.233)"
+    with engine.begin() as conn:
+        for table in ("resources", "program_sites"):
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE source = :s"), {"s": DENSE})
+        conn.execute(
+            sa.text(
+                f"""INSERT INTO program_sites (program_no, name, geom, stage, year, grant_mkrw,
+                        source, source_id)
+                    SELECT 2, 'dense ' || i || ',' || j,
+                           ST_Transform(ST_Translate({centre}, i * 150 + {jitter},
+                                                     j * 150 - {jitter}), 4326),
+                           'seed', 2020, 1, :s, i || ',' || j
+                    FROM generate_series(-7, 7) i, generate_series(-7, 7) j
+                    WHERE NOT (abs(i) <= 2 AND abs(j) <= 2)
+                    UNION ALL
+                    SELECT 2, 'far ' || n, ST_SetSRID(ST_MakePoint(x, y), 4326), 'seed', 2020,
+                           1, :s, 'far' || n
+                    FROM (VALUES (1, 127.0366, 37.5006), (2, 127.06, 37.65),
+                                 (3, 126.85, 37.50)) f(n, x, y)"""
+            ),
+            {"s": DENSE},
+        )
+        conn.execute(
+            sa.text(
+                f"""INSERT INTO resources (kind, category, name, geom, source, source_id)
+                    SELECT (ARRAY['space', 'heritage', 'other'])[1 + (i + j + 60) % 3],
+                           (ARRAY['hall', 'village_story', 'local_feature'])[1 + (i + j + 60) % 3],
+                           'dense ' || i || ',' || j,
+                           ST_Transform(ST_Translate({centre}, i * 120 + {jitter},
+                                                     j * 120 + {jitter}), 4326),
+                           :s, i || ',' || j
+                    FROM generate_series(-20, 20) i, generate_series(-20, 20) j"""
+            ),
+            {"s": DENSE},
+        )
+        for table in ("resources", "program_sites"):
+            ids = conn.execute(
+                sa.text(f"SELECT id FROM {table} WHERE source = :s"), {"s": DENSE}
+            ).scalars()
+            assign_areas(conn, table, ids=list(ids))
+    yield coverage.CoverageFilter(sources=(DENSE,))
+    with engine.begin() as conn:
+        for table in ("resources", "program_sites"):
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE source = :s"), {"s": DENSE})
+
+
+@pytest.mark.parametrize("distance", [300.0, 500.0, 1000.0])
+def test_share_within_distance_of_dense_sites_equals_the_union_of_every_buffer(
+    dense_sites, engine, distance
+):
+    counts = coverage.dong_resource_counts(PUBLIC, dense_sites)
+    reach = coverage.distance_coverage(PUBLIC, dense_sites, counts, distance_m=distance)
+    # The same figures the plain way: one buffer per site, all of them united.
+    with engine.connect() as conn:
+        plain = pd.read_sql(
+            sa.text(
+                """WITH u AS (
+                       SELECT ST_Union(ST_Buffer(ST_Transform(geom, 5179), :d, 8)) AS g
+                       FROM program_sites WHERE source = :s)
+                   SELECT g.code,
+                          ST_Area(ST_Intersection(ST_Transform(g.geom, 5179), u.g)) / 1e6
+                              AS covered_km2,
+                          (SELECT count(*) FROM resources_public r
+                           WHERE r.source = :s AND r.district_code = g.code
+                             AND r.dong_code IS NOT NULL
+                             AND ST_Intersects(u.g, ST_Transform(r.geom, 5179))) AS near
+                   FROM districts g, u"""
+            ),
+            conn,
+            params={"d": distance, "s": DENSE},
+        )
+    got = reach.districts.set_index("code").loc[plain["code"]]
+    assert got["covered_km2"].to_numpy() == pytest.approx(plain["covered_km2"], rel=1e-9, abs=1e-12)
+    assert got["near"].astype(int).tolist() == plain["near"].astype(int).tolist()
+    assert plain["near"].sum() > 0 and reach.seoul["near"] < reach.seoul["resources"]
+
+
 # --- quarterly evaluation ---------------------------------------------------------------
 
 
