@@ -185,6 +185,18 @@ def resource_source(viewer: Viewer) -> str:
     return exact
 
 
+def count_filter(viewer: Viewer) -> str:
+    """Which rows of ``resource_counts`` (alias ``c``) ``viewer`` counts: the same records
+    :func:`resource_source` gives them (active ones; public only, for the public; a district
+    officer all of their own district and the public ones elsewhere). Bind
+    :func:`source_params`."""
+    if not viewer.is_staff:
+        return "c.visibility = 'public'"
+    if viewer.role == "district_officer":
+        return "(c.district_code = :viewer_district OR c.visibility = 'public')"
+    return "true"
+
+
 def source_params(viewer: Viewer) -> dict[str, str]:
     """Bind parameters the relation from :func:`resource_source` needs."""
     return {"viewer_district": viewer.district_code} if viewer.role == "district_officer" else {}

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from geo import vocab
-from geo.access import Viewer, resource_source, source_params
+from geo.access import Viewer, count_filter, resource_source, source_params
 from geo.db import connect
 from geo.errors import InvalidInput
 
@@ -97,11 +97,12 @@ class CoverageFilter:
                 params[f"f_{name}"] = list(values)
         return " AND ".join(clauses), params
 
-    def resource_where(self) -> tuple[str, dict]:
-        """Condition on resources (alias ``r``): only the data-source filter applies."""
+    def resource_where(self, *, alias: str = "r") -> tuple[str, dict]:
+        """Condition on resources (or their counts) under ``alias``: only the data-source
+        filter applies."""
         if not self.sources:
             return "true", {}
-        return "r.source = ANY(:f_sources)", {"f_sources": list(self.sources)}
+        return f"{alias}.source = ANY(:f_sources)", {"f_sources": list(self.sources)}
 
 
 @dataclass(frozen=True)
@@ -239,17 +240,18 @@ def _matrix_statement(flt: CoverageFilter) -> Statement:
 
 
 def _resource_counts_statement(viewer: Viewer, flt: CoverageFilter) -> Statement:
-    rwhere, params = flt.resource_where()
-    counts = ",\n".join(f"count(*) FILTER (WHERE r.kind = '{k}') AS {k}" for k in vocab.KINDS)
-    out = ", ".join(f"COALESCE(c.{k}, 0) AS {k}" for k in vocab.KINDS)
+    # From the counts the triggers keep (migration 0008), not a scan of every resource.
+    cwhere, params = flt.resource_where(alias="c")
+    counts = ",\n".join(f"sum(c.n) FILTER (WHERE c.kind = '{k}') AS {k}" for k in vocab.KINDS)
+    out = ", ".join(f"COALESCE(c.{k}, 0)::bigint AS {k}" for k in vocab.KINDS)
     return Statement(
         "resources per dong",
         f"""SELECT d.code, d.district_code, {out}
             FROM dongs d LEFT JOIN (
-                SELECT r.dong_code, {counts}
-                FROM {resource_source(viewer)} r
-                WHERE r.dong_code IS NOT NULL AND {rwhere}
-                GROUP BY r.dong_code) c ON c.dong_code = d.code
+                SELECT c.dong_code, {counts}
+                FROM resource_counts c
+                WHERE {count_filter(viewer)} AND {cwhere}
+                GROUP BY c.dong_code) c ON c.dong_code = d.code
             ORDER BY d.code""",
         params | source_params(viewer),
     )

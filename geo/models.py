@@ -154,6 +154,22 @@ class ChangeHistory(Base):
     new_values = mapped_column(JSONB)
 
 
+class ResourceCount(Base):
+    """Active resources with a dong, counted per dong, kind, source and visibility.
+
+    Kept exact by statement-level triggers on ``resources`` (migration 0008), never written
+    by the application; ``district_code`` is the resources' own ('' for none).
+    """
+
+    __tablename__ = "resource_counts"
+    dong_code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    district_code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    visibility: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger)
+
+
 class ProgramSite(_Sourced, Base):
     """A funded village project of one program, at a place."""
 

@@ -35,7 +35,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo import coverage
-from geo.access import PUBLIC, Viewer
+from geo.access import PUBLIC, Viewer, resource_source, source_params
 from geo.areas import assign_areas
 from geo.classify import classify
 from geo.errors import InvalidInput
@@ -357,6 +357,74 @@ def test_gap_classes_follow_the_filters(scenario):
     gaps = _gaps(PUBLIC, coverage.CoverageFilter(sources=(SOURCE,), years=(2021,)))
     assert _row(gaps, name_ko=YEOKSAM, district_code=GANGNAM)["gap"] == "quiet"
     assert _row(gaps, name_ko=SANGAM)["sites"] == 1
+
+
+OFFICER = Viewer("district_officer", "officer1", MAPO)
+
+
+def _counted(engine, viewer: Viewer) -> pd.DataFrame:
+    """Resources per dong and kind counted row by row from what ``viewer`` may read."""
+    with engine.connect() as conn:
+        return pd.read_sql(
+            sa.text(
+                f"""SELECT r.dong_code AS code, r.kind, count(*) AS n
+                    FROM {resource_source(viewer)} r
+                    WHERE r.dong_code IS NOT NULL GROUP BY 1, 2"""
+            ),
+            conn,
+            params=source_params(viewer),
+        )
+
+
+@pytest.mark.parametrize("viewer", [PUBLIC, PLANNER, OFFICER], ids=lambda v: v.role)
+def test_resource_counts_per_dong_equal_counting_every_row(scenario, engine, viewer):
+    counts = coverage.dong_resource_counts(viewer)
+    long = counts.melt(id_vars=["code", "district_code"], var_name="kind", value_name="n")
+    long = long[long["n"] > 0].set_index(["code", "kind"])["n"].sort_index()
+    rows = _counted(engine, viewer).set_index(["code", "kind"])["n"].sort_index()
+    assert long.to_dict() == rows.to_dict()
+    assert long.sum() > 0
+
+
+def test_resource_counts_follow_inserts_moves_retirements_and_deletes(scenario, engine):
+    def mangwon(viewer=PUBLIC, kind="space") -> int:
+        return int(_row(_gaps(viewer), name_ko=MANGWON)[kind])
+
+    def write(sql: str) -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql), {"s": SOURCE})
+
+    assert (mangwon(), mangwon(kind="human")) == (2, 1)
+    write(
+        """INSERT INTO resources (kind, category, name, geom, dong_code, district_code,
+               visibility, source, source_id)
+           SELECT 'space', 'hall', 'extra ' || v, geom, dong_code, district_code, v, :s,
+                  'extra-' || v
+           FROM resources, (VALUES ('public'), ('staff')) x(v)
+           WHERE source = :s AND source_id = 'r5'"""
+    )
+    assert (mangwon(), mangwon(PLANNER)) == (3, 4)  # the staff-only one counts for staff
+    write(
+        "UPDATE resources SET kind = 'human', category = 'artist' WHERE source_id = 'r5'"
+        " AND source = :s"
+    )
+    assert (mangwon(), mangwon(kind="human")) == (2, 2)
+    write("UPDATE resources SET retired_at = now() WHERE source_id = 'r6' AND source = :s")
+    assert mangwon() == 1
+    write("UPDATE resources SET retired_at = NULL WHERE source_id = 'r6' AND source = :s")
+    assert mangwon() == 2
+    write(
+        "UPDATE resources SET visibility = 'staff' WHERE source_id = 'extra-public' AND source = :s"
+    )
+    assert (mangwon(), mangwon(PLANNER)) == (1, 3)
+    write("DELETE FROM resources WHERE source_id LIKE 'extra-%' AND source = :s")
+    write(
+        "UPDATE resources SET kind = 'space', category = 'library' WHERE source_id = 'r5'"
+        " AND source = :s"
+    )
+    assert (mangwon(), mangwon(PLANNER), mangwon(kind="human")) == (2, 2, 1)
+    for viewer in (PUBLIC, PLANNER, OFFICER):
+        test_resource_counts_per_dong_equal_counting_every_row(scenario, engine, viewer)
 
 
 def test_default_thresholds_are_the_quartiles(scenario):
