@@ -363,14 +363,17 @@ def _distance_statement(
                 SELECT * FROM unnest(CAST(:t_codes AS text[]), CAST(:t_counts AS bigint[]))
                     AS t(district_code, resources)),
             hits AS (
-                SELECT pc.code, count(*) AS n
-                FROM pieces pc JOIN {src} r
-                  ON r.geom::geography && pc.geom::geography  -- the geography GiST index
-                 AND ST_Intersects(pc.geom, r.geom)
-                 -- a filter, not an index condition: a bitmap of the whole district per
-                 -- piece cost more than the piece's own points
-                 AND COALESCE(r.district_code, '') = pc.code
-                WHERE r.kind = ANY(:kinds) AND {rwhere} AND r.dong_code IS NOT NULL
+                -- Per piece, the points in it through the geography GiST index: a lateral
+                -- subquery, so the plan stays an index lookup per piece whatever the
+                -- estimates; the district is a filter (a bitmap of the whole district per
+                -- piece cost more than the piece's own points).
+                SELECT pc.code, sum(x.n) AS n
+                FROM pieces pc CROSS JOIN LATERAL (
+                    SELECT count(*) AS n FROM {src} r
+                    WHERE r.geom::geography && pc.geom::geography
+                      AND ST_Intersects(pc.geom, r.geom)
+                      AND r.district_code IS NOT DISTINCT FROM pc.code
+                      AND r.kind = ANY(:kinds) AND {rwhere} AND r.dong_code IS NOT NULL) x
                 GROUP BY pc.code),
             rows AS (
                 SELECT a.code, a.name_ko, a.name_en, COALESCE(t.resources, 0) AS resources,
