@@ -1,11 +1,18 @@
-"""Database engine (created once per process), connections, and the readiness check."""
+"""Database engine (created once per process), connections, and the readiness check.
+
+Besides the SQLAlchemy engine, :func:`fetch_rows` runs short reads on bare psycopg
+connections kept idle in autocommit: for a query of half a millisecond (the nearby search)
+the engine's checkout, return and result wrapping cost about as much again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -73,3 +80,81 @@ def check_ready(engine: Engine | None = None) -> None:
             raise SchemaMissing(detail=str(exc.orig)) from exc
     if n == 0:
         raise SchemaMissing(detail="districts table is empty")
+
+
+#: Idle bare connections kept per database for :func:`fetch_rows` (more are closed).
+_READ_IDLE_MAX = 8
+#: ``application_name`` of those connections (as ``pg_stat_activity`` shows them).
+READS_APPLICATION = "maeul-atlas reads"
+
+
+class _Reads:
+    """Idle autocommit psycopg connections to one database (a stack; any thread)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.url = engine.url
+        self.dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.idle: deque[psycopg.Connection] = deque()
+
+    def get(self) -> tuple[psycopg.Connection, bool]:
+        """A connection and whether it was reused (an idle one) rather than new."""
+        try:
+            return self.idle.pop(), True
+        except IndexError:
+            pass
+        try:
+            conn = psycopg.connect(
+                self.dsn,
+                autocommit=True,
+                options="-c jit=off",
+                connect_timeout=5,
+                application_name=READS_APPLICATION,
+            )
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(detail=f"{safe_url(self.url)}: {exc}") from exc
+        return conn, False
+
+    def put(self, conn: psycopg.Connection) -> None:
+        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if not conn.closed and idle and len(self.idle) < _READ_IDLE_MAX:
+            self.idle.append(conn)
+        else:
+            conn.close()
+
+
+@lru_cache(maxsize=8)
+def _reads(url: str | None) -> _Reads:
+    return _Reads(get_engine(url))
+
+
+def fetch_rows(sql: str, params: Mapping[str, object], *, url: str | None = None) -> list[tuple]:
+    """Run one read-only statement and return its rows as tuples.
+
+    ``sql`` uses psycopg's ``%(name)s`` placeholders; values are always bound, never
+    formatted in. The statement is prepared on the server the first time a connection runs
+    it. A connection lost while idle (a server restart) is replaced once; otherwise a
+    connection failure raises :class:`~geo.errors.DatabaseUnavailable`.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL of the database; ``None``: the engine's (``DATABASE_URL``).
+    """
+    reads = _reads(url)
+    while True:
+        conn, reused = reads.get()
+        try:
+            rows = conn.execute(sql, params, prepare=True).fetchall()
+        except psycopg.OperationalError as exc:
+            if not conn.broken:  # e.g. a cancelled statement: the connection is fine
+                reads.put(conn)
+                raise
+            conn.close()
+            if reused:
+                continue  # stale after a restart: the next one is new (or also idle)
+            raise DatabaseUnavailable(detail=f"{safe_url(reads.url)}: {exc}") from exc
+        except BaseException:
+            reads.put(conn)
+            raise
+        reads.put(conn)
+        return rows

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo.access import Viewer, resource_source, source_params
-from geo.db import connect
+from geo.db import connect, fetch_rows
 from geo.errors import InvalidInput
 from geo.queries import ResourceFilter
 from geo.reference import SEOUL_BOUNDS
@@ -127,18 +127,25 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
     """
     where, params = flt.where()
     params |= source_params(viewer)
+    # <-> orders on the sphere (what the index serves), ST_Distance measures on the
+    # spheroid: the outer query orders the few rows found by the distance shown, ties by id,
+    # so equal inputs always give the same list.
     sql = f"""
-        SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
-               r.location_generalised, r.district_code, r.dong_code, r.is_demo,
-               ST_X(r.geom), ST_Y(r.geom),
-               ST_Distance(r.geom::geography,
-                           ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS distance_m
-        FROM {resource_source(viewer)} r
-        WHERE ST_DWithin(r.geom::geography,
-                         ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
-          AND {where}
-        ORDER BY r.geom::geography <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography
-        LIMIT :limit"""
+        SELECT * FROM (
+            SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
+                   r.location_generalised, r.district_code, r.dong_code, r.is_demo,
+                   ST_X(r.geom), ST_Y(r.geom),
+                   ST_Distance(r.geom::geography,
+                               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
+                       AS distance_m
+            FROM {resource_source(viewer)} r
+            WHERE ST_DWithin(r.geom::geography,
+                             ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
+              AND {where}
+            ORDER BY r.geom::geography
+                     <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography
+            LIMIT :limit) nearest
+        ORDER BY distance_m, id"""
     return sql, params
 
 
@@ -163,15 +170,11 @@ def nearby(
         raise InvalidInput("서울 안의 장소를 고르세요. / Choose a place inside Seoul.")
     radius = _check(radius_m, RADIUS_RANGE_M, "반경(m) / radius (m)")
     limit = _check(limit, LIMIT_RANGE, "결과 수 / number of results")
-    sql, params = nearby_sql(viewer, flt or ResourceFilter())
-    params |= {"lon": place.lon, "lat": place.lat, "radius": radius, "limit": limit}
-    with connect() as conn:
-        # A single read: autocommit spares the BEGIN/ROLLBACK round trips of a transaction.
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        rows = conn.exec_driver_sql(_driver_sql(sql), params).all()
-    # <-> orders on the sphere, ST_Distance measures on the spheroid: final order by the
-    # distance shown, ties by id, so equal inputs always give the same list.
-    rows.sort(key=lambda r: (r[-1], r[0]))
+    sql, params = _search(viewer, flt or ResourceFilter())
+    # A single short read: a bare autocommit connection, no SQLAlchemy round (geo.db).
+    rows = fetch_rows(
+        sql, {**params, "lon": place.lon, "lat": place.lat, "radius": radius, "limit": limit}
+    )
     return [Hit(*r[:-1], round(r[-1]), walk_minutes(r[-1])) for r in rows]
 
 
@@ -180,11 +183,19 @@ def hits_frame(hits: list[Hit]) -> pd.DataFrame:
     return pd.DataFrame(hits, columns=Hit._fields)
 
 
-@lru_cache(maxsize=64)
-def _driver_sql(sql: str) -> str:
-    """``:name`` parameters as psycopg's ``%(name)s``, once per statement shape.
+def _search(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
+    """:func:`nearby_sql` with psycopg's ``%(name)s`` placeholders, and its fixed params
+    (shared: callers copy them before adding theirs)."""
+    try:
+        return _search_cached(viewer, flt)
+    except TypeError:  # a filter holding lists is not hashable: build it every time
+        return _driver(*nearby_sql(viewer, flt))
 
-    The search is short enough that SQLAlchemy's per-call statement handling shows in its
-    latency, so it goes to the driver directly (still bound parameters, never formatted).
-    """
-    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+@lru_cache(maxsize=256)
+def _search_cached(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
+    return _driver(*nearby_sql(viewer, flt))
+
+
+def _driver(sql: str, params: dict) -> tuple[str, dict]:
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%")), params

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pyproj import Geod
 
 from geo.access import PUBLIC, Viewer
+from geo.db import READS_APPLICATION
 from geo.errors import InvalidInput
 from geo.nearby import Place, dong_places, nearby, parse_coordinates, walk_minutes
 from geo.queries import ResourceFilter
@@ -75,6 +76,23 @@ def test_radius_boundary_is_exact_to_the_metre(placed):
     flt = ResourceFilter(text="근처시험", kinds=("space", "heritage", "other"))
     names = [h.name for h in nearby(PUBLIC, CENTRE, radius_m=500, flt=flt)]
     assert names == ["근처시험 A", "근처시험 B", "근처시험 C"]  # 499 m in, 501 m out
+
+
+def test_search_answers_after_the_server_dropped_its_connections(placed, engine):
+    flt = ResourceFilter(text="근처시험", kinds=("space",))
+    first = nearby(PUBLIC, CENTRE, radius_m=1000, flt=flt)
+    # A server restart or an idle timeout ends the sessions the search keeps open.
+    with engine.connect() as conn:
+        ended = conn.execute(
+            sa.text(
+                """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                   WHERE datname = current_database() AND application_name = :app"""
+            ),
+            {"app": READS_APPLICATION},
+        ).scalar_one()
+    assert ended >= 1
+    assert nearby(PUBLIC, CENTRE, radius_m=1000, flt=flt) == first
+    assert [h.name for h in first] == ["근처시험 A", "근처시험 C", "근처시험 E"]
 
 
 def test_limit_keeps_the_nearest(placed):
