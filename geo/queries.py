@@ -96,6 +96,44 @@ def dongs(district_code: str | None = None, *, simplify_m: float = 0) -> gpd.Geo
     )
 
 
+#: Outline levels drawn on maps: table, properties shown in tooltips, join for the filter.
+_OUTLINE_LEVELS = {
+    "district": (
+        "districts a",
+        "'code', a.code, 'name_ko', a.name_ko, 'name_en', a.name_en",
+        "a.code",
+    ),
+    "dong": ("dongs a", "'code', a.code, 'name_ko', a.name_ko", "a.district_code"),
+}
+
+
+def outlines_geojson(
+    level: str, district_code: str | None = None, *, simplify_m: float, digits: int = 5
+) -> str:
+    """District or dong outlines (of one district, or all) as GeoJSON text, for drawing.
+
+    The FeatureCollection is built in PostGIS, coordinates rounded to ``digits`` decimals
+    (5: about 1 m, below the ``simplify_m`` thinning): half the text of a GeoDataFrame's
+    GeoJSON, and no Python objects per vertex. Properties: ``code, name_ko`` (and
+    ``name_en`` for districts).
+    """
+    if level not in _OUTLINE_LEVELS:
+        raise InvalidInput(f"알 수 없는 단위 / unknown area level: {level}")
+    table, props, district = _OUTLINE_LEVELS[level]
+    sql = f"""SELECT json_build_object('type', 'FeatureCollection', 'features',
+                         COALESCE(json_agg(json_build_object(
+                             'type', 'Feature', 'properties', json_build_object({props}),
+                             'geometry', ST_AsGeoJSON({_outline("a.geom", simplify_m)},
+                                                      :digits)::json) ORDER BY a.code),
+                                  '[]'::json))::text
+              FROM {table}
+              WHERE CAST(:district AS text) IS NULL OR {district} = :district"""
+    with connect() as conn:
+        return conn.execute(
+            sa.text(sql), {"district": district_code, "digits": int(digits)}
+        ).scalar_one()
+
+
 def resources(
     viewer: Viewer, flt: ResourceFilter = ResourceFilter(), *, limit: int | None = None
 ) -> gpd.GeoDataFrame:

@@ -19,8 +19,8 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
 
 def base_map(
-    districts: gpd.GeoDataFrame,
-    dongs: gpd.GeoDataFrame | None = None,
+    districts: gpd.GeoDataFrame | str,
+    dongs: gpd.GeoDataFrame | str | None = None,
     *,
     attribution: str,
     lang: str = "ko",
@@ -33,7 +33,8 @@ def base_map(
     Parameters
     ----------
     districts, dongs
-        Boundaries from :mod:`geo.queries`.
+        Boundaries from :mod:`geo.queries`: frames, or GeoJSON text
+        (:func:`geo.queries.outlines_geojson`, lighter to draw).
     attribution
         Boundary data attribution, shown in the map corner.
     online_tiles
@@ -54,7 +55,7 @@ def base_map(
         folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
     names = {"ko": ("자치구 경계", "법정동 경계"), "en": ("Districts", "Legal dongs")}[lang]
     folium.GeoJson(
-        districts[["code", "name_ko", "name_en", "geom"]],
+        _columns(districts, ["code", "name_ko", "name_en"]),
         name=names[0],
         style_function=lambda _f: dict(
             styles.DISTRICT_STYLE, fillOpacity=0.35 if online_tiles else 1.0
@@ -62,9 +63,9 @@ def base_map(
         tooltip=folium.GeoJsonTooltip(["name_ko", "name_en"], labels=False),
         attr=attribution,
     ).add_to(m)
-    if dongs is not None and len(dongs):
+    if dongs is not None and (isinstance(dongs, str) or len(dongs)):
         folium.GeoJson(
-            dongs[["code", "name_ko", "geom"]],
+            _columns(dongs, ["code", "name_ko"]),
             name=names[1],
             style_function=lambda _f: styles.DONG_STYLE,
             tooltip=folium.GeoJsonTooltip(["name_ko"], labels=False),
@@ -73,6 +74,11 @@ def base_map(
         bounds = focus.total_bounds if focus is not None and len(focus) else SEOUL_BOUNDS
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return m
+
+
+def _columns(areas: gpd.GeoDataFrame | str, columns: list[str]) -> gpd.GeoDataFrame | str:
+    """Only the properties the tooltips show (GeoJSON text comes with just those)."""
+    return areas if isinstance(areas, str) else areas[[*columns, "geom"]]
 
 
 def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[folium.FeatureGroup]:

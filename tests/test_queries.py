@@ -211,3 +211,21 @@ def test_every_change_is_kept_in_the_history(people, engine):
     assert last.changed_by == "tester"
     assert last.old_values == {"name": "테스트 작가"}
     assert last.new_values == {"name": "테스트 작가 (개명)"}
+
+
+def test_map_outlines_as_geojson_text_match_the_boundaries(db_url):
+    import json
+
+    seoul = json.loads(queries.outlines_geojson("district", simplify_m=5))
+    mapo = json.loads(queries.outlines_geojson("dong", "11440", simplify_m=5))
+    names = {f["properties"]["code"]: f["properties"]["name_en"] for f in seoul["features"]}
+    assert len(names) == 25 and names["11440"] == "Mapo-gu"
+    expected = queries.dongs("11440", simplify_m=5)
+    assert [f["properties"]["name_ko"] for f in mapo["features"]] == list(expected["name_ko"])
+    # Coordinates to 5 decimals (about 1 m), the same shapes as the thinned frames.
+    first = mapo["features"][0]["geometry"]
+    assert all(len(str(x).split(".")[-1]) <= 5 for x in first["coordinates"][0][0][0])
+    drawn = shapely.geometry.shape(first)
+    assert drawn.hausdorff_distance(expected.geometry.iloc[0]) < 1e-5  # ~1 m
+    with pytest.raises(InvalidInput):
+        queries.outlines_geojson("city", simplify_m=5)

@@ -58,6 +58,13 @@ def dongs(district_code: str | None = None) -> gpd.GeoDataFrame:
     return queries.dongs(district_code, simplify_m=DISPLAY_SIMPLIFY_M)
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def outlines(level: str, district_code: str | None = None) -> str:
+    """District or dong outlines as GeoJSON text for maps (``layers.maps.base_map``),
+    cached: text is cheap to hand out and folium reads it without a GeoDataFrame."""
+    return queries.outlines_geojson(level, district_code, simplify_m=DISPLAY_SIMPLIFY_M)
+
+
 def district_label(code: str | None) -> str:
     """The district's name in the interface language (its code if unknown)."""
     rows = districts()

@@ -16,7 +16,7 @@ from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
 from layers import maps, styles
-from views.common import csv_download, districts, dongs, show_error, viewer
+from views.common import csv_download, districts, outlines, show_error, viewer
 from views.i18n import lang, t
 
 
@@ -111,7 +111,6 @@ def render() -> None:
         online = st.toggle(t("online_basemap"), value=False)
         counts = queries.count_resources(who, flt)
         summary = queries.district_summary(who, flt.district_code) if flt.district_code else None
-        area_dongs = dongs(flt.district_code)
         sites = queries.program_sites(flt.district_code)
         open_conflicts = queries.conflicts(flt.district_code, open_only=True)
     except AtlasError as exc:
@@ -120,8 +119,8 @@ def render() -> None:
     focus = d[d["code"] == flt.district_code] if flt.district_code else None
     start_bbox = tuple(focus.total_bounds) if focus is not None else SEOUL_BOUNDS
     m = maps.base_map(
-        d,
-        area_dongs,
+        outlines("district"),
+        outlines("dong", flt.district_code),
         attribution=attribution(lang()),
         lang=lang(),
         online_tiles=online,

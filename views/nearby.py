@@ -16,7 +16,7 @@ from geo.errors import AtlasError, InvalidInput
 from geo.queries import ResourceFilter
 from geo.reference import attribution
 from layers import maps, styles
-from views.common import csv_download, districts, dongs, show_error, viewer
+from views.common import csv_download, outlines, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -147,7 +147,11 @@ def _map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> folium.Map:
         place.lat + lat_pad,
     )
     m = maps.base_map(
-        districts(), dongs(), attribution=attribution(lang()), lang=lang(), bounds=focus_bounds
+        outlines("district"),
+        outlines("dong"),
+        attribution=attribution(lang()),
+        lang=lang(),
+        bounds=focus_bounds,
     )
     folium.Circle(
         [place.lat, place.lon],
