@@ -91,34 +91,44 @@ def test_every_map_page_draws_offline(app_url, path):
     assert page.maps >= 1 and page.features >= 25  # at least the district outlines
 
 
-def _sign_in(page, username: str, password: str) -> None:
-    """Sign in through the sidebar's form, as a person would."""
-    page.get_by_text("직원 로그인").click()
-    page.get_by_label("아이디").fill(username)
-    page.get_by_label("비밀번호").fill(password)
-    page.get_by_role("button", name="로그인").click()
-    page.get_by_text("로그아웃").wait_for(timeout=60_000)
+MAPO_OFFICER = ("browser.officer", "browser password 1")
 
 
-def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url, engine):
-    """Sign in through the sidebar, open 편집 / Edit, click the map: the point is taken."""
+@pytest.fixture
+def mapo_officer(engine):
+    """A district officer account of Mapo-gu (user name, password), removed afterwards."""
     import sqlalchemy as sa
 
     from geo import auth
 
+    def drop() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM users WHERE username = :u"), {"u": MAPO_OFFICER[0]})
+
+    drop()
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.officer'"))
         auth.create_user(
-            conn,
-            "browser.officer",
-            "browser password 1",
-            role="district_officer",
-            district_code="11440",
+            conn, MAPO_OFFICER[0], MAPO_OFFICER[1], role="district_officer", district_code="11440"
         )
+    yield MAPO_OFFICER
+    drop()
+
+
+def _sign_in(page, account: tuple[str, str]) -> None:
+    """Sign in through the sidebar's form, as a person would."""
+    page.get_by_text("직원 로그인").click()
+    page.get_by_label("아이디").fill(account[0])
+    page.get_by_label("비밀번호").fill(account[1])
+    page.get_by_role("button", name="로그인").click()
+    page.get_by_text("로그아웃").wait_for(timeout=60_000)
+
+
+def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url, mapo_officer):
+    """Sign in through the sidebar, open 편집 / Edit, click the map: the point is taken."""
     clicked: dict[str, str] = {}
 
     def sign_in_and_click(page) -> None:
-        _sign_in(page, "browser.officer", "browser password 1")
+        _sign_in(page, mapo_officer)
         page.get_by_role("link", name="편집").click()
         page.get_by_text("새 기록 추가").click()
         frame = page.frame_locator("iframe[src*='streamlit_folium']").first
@@ -133,22 +143,16 @@ def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url
         clicked["lat"] = lat.input_value()
         clicked["lon"] = page.get_by_label("경도").input_value()
 
-    try:
-        page = inspect_map_page(f"{app_url}/", "editor", steps=sign_in_and_click, min_features=25)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.officer'"))
+    page = inspect_map_page(f"{app_url}/", "editor", steps=sign_in_and_click, min_features=25)
     assert page.blocked == []
     assert _js_errors(page) == []
     # The click put a point inside Seoul into the form.
     assert 37.4 < float(clicked["lat"]) < 37.7 and 126.7 < float(clicked["lon"]) < 127.2
 
 
-def test_an_officer_imports_a_file_through_the_page(app_url, engine, tmp_path):
+def test_an_officer_imports_a_file_through_the_page(app_url, engine, mapo_officer, tmp_path):
     """Upload a CP949 CSV, check it (preview map, report), import it: rows elsewhere stay out."""
     import sqlalchemy as sa
-
-    from geo import auth
 
     path = tmp_path / "마포_회의실.csv"
     rows = [
@@ -159,19 +163,10 @@ def test_an_officer_imports_a_file_through_the_page(app_url, engine, tmp_path):
     path.write_bytes(
         ("시설명,위도,경도\n" + "".join(f"{n},{y},{x}\n" for n, y, x in rows)).encode("cp949")
     )
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.importer'"))
-        auth.create_user(
-            conn,
-            "browser.importer",
-            "browser password 2",
-            role="district_officer",
-            district_code="11440",
-        )
     seen: dict[str, str] = {}
 
     def upload_check_and_import(page) -> None:
-        _sign_in(page, "browser.importer", "browser password 2")
+        _sign_in(page, mapo_officer)
         page.get_by_role("link", name="가져오기").click()
         page.locator("input[type=file]").set_input_files(str(path))
         # The file has no kind or category column: one for the whole file.
@@ -198,7 +193,6 @@ def test_an_officer_imports_a_file_through_the_page(app_url, engine, tmp_path):
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM resources WHERE source = '마포_회의실'"))
-            conn.execute(sa.text("DELETE FROM users WHERE username = 'browser.importer'"))
     assert page.blocked == [] and _js_errors(page) == []
     # The report's counts: three read, two in, the Gangnam row rejected.
     counts = " ".join(seen["report"].split())
