@@ -123,6 +123,30 @@ def _sign_in(page, account: tuple[str, str]) -> None:
     page.get_by_text("로그아웃").wait_for(timeout=60_000)
 
 
+def _choose(page, choices: list[tuple[str, str]], *, until: str) -> None:
+    """Pick each (label, option) in its select box until ``until`` shows on the page.
+
+    A choice reruns the page; a list opened during the rerun may close again, so the
+    choices are made again (an already chosen one is simply chosen once more).
+    """
+    from playwright.sync_api import Error
+
+    for _ in range(6):
+        for label, option in choices:
+            try:
+                page.get_by_label(label).click(timeout=10_000)
+                page.get_by_role("option", name=option).click(timeout=5_000)
+            except Error:
+                page.keyboard.press("Escape")
+            page.wait_for_timeout(1500)
+        try:
+            page.get_by_text(until).wait_for(timeout=15_000)
+            return
+        except Error:
+            continue
+    raise AssertionError(f"could not choose {choices}")
+
+
 def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url, mapo_officer):
     """Sign in through the sidebar, open 편집 / Edit, click the map: the point is taken."""
     clicked: dict[str, str] = {}
@@ -170,11 +194,8 @@ def test_an_officer_imports_a_file_through_the_page(app_url, engine, mapo_office
         page.get_by_role("link", name="가져오기").click()
         page.locator("input[type=file]").set_input_files(str(path))
         # The file has no kind or category column: one for the whole file.
-        for label, choice in (("자원 유형", "공간자원"), ("세부 분류", "회의실·다목적실")):
-            page.get_by_label(label).click()
-            page.get_by_role("option", name=choice).click()
-            page.wait_for_timeout(1000)
-        page.get_by_text("찾아낸 내용").wait_for(timeout=60_000)
+        kind = [("자원 유형", "공간자원"), ("세부 분류", "회의실·다목적실")]
+        _choose(page, kind, until="찾아낸 내용")
         page.get_by_role("button", name="검사 (저장 안 함)").click()
         page.get_by_text("가져올 행 미리보기").wait_for(timeout=60_000)
         page.get_by_role("button", name="가져오기 실행").click()
