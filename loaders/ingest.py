@@ -7,8 +7,8 @@
    geometry as WGS84 WKB);
 2. one set-based query (``loaders.validate``) types and checks every row and builds its
    WGS84 point;
-3. :func:`geo.areas.assign_areas` sets district and dong by spatial join; rows outside
-   Seoul and duplicates are rejected;
+3. in the same query, :func:`geo.areas.with_areas_sql` adds district and dong by spatial
+   join; then rows outside Seoul and duplicates are rejected;
 4. valid rows are upserted on (source, source id): new rows inserted, changed rows
    updated (the history triggers record both), identical rows left alone.
 
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from geo import crs as kcrs
-from geo.areas import IMPORT_ROWS_TABLE, assign_areas
+from geo.areas import ensure_cells, with_areas_sql
 from geo.db import connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
@@ -318,14 +318,14 @@ def _run(
 ) -> ImportReport:
     conn.execute(sa.text("SELECT set_config('maeul.actor', :a, true)"), {"a": _actor(plan)})
     layout = _stage(conn, plan, progress)
-    progress(0.3, "행 검사 / checking every row")
+    progress(0.3, "행 검사, 자치구·법정동 공간 결합 / checking every row, district and dong")
     params: dict = {}
     programs = [int(n) for n in conn.execute(sa.text("SELECT no FROM programs")).scalars()]
-    sql = parse_sql(plan, layout, params, programs=programs)
+    sql = with_areas_sql(parse_sql(plan, layout, params, programs=programs))
+    ensure_cells(conn)
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
     conn.execute(sa.text("ANALYZE import_rows"))
-    progress(0.45, "자치구·법정동 공간 결합 / district and dong by spatial join")
-    assign_areas(conn, IMPORT_ROWS_TABLE)
+    progress(0.45, "서울 밖·중복 행 / rows outside Seoul, duplicates")
     conn.execute(sa.text(OUTSIDE_SQL))
     conn.execute(sa.text(DUPLICATE_SQL))
     progress(0.7, "보고서 / report")

@@ -57,13 +57,28 @@ class StageLayout:
 
 
 def _clean(expr: str) -> str:
-    """Trimmed, NFKC-normalised text (full-width digits and spaces become ASCII)."""
-    return f"NULLIF(btrim(normalize({expr}, NFKC), E' \\t\\r\\n'), '')"
+    """Trimmed, NFKC-normalised text (full-width digits and spaces become ASCII).
+
+    ``IS NFKC NORMALIZED`` is a quick check; most cells are, and skip ``normalize``.
+    """
+    nfkc = f"(CASE WHEN {expr} IS NFKC NORMALIZED THEN {expr} ELSE normalize({expr}, NFKC) END)"
+    return f"NULLIF(btrim({nfkc}, E' \\t\\r\\n'), '')"
 
 
 def _number(v: str) -> str:
+    """A number, or NULL; the plain form ``123.45`` is recognised without a regex.
+
+    The shortcut accepts exactly what ``_NUMBER_RE`` accepts among texts made only of
+    digits and at most one dot (1-15 digits before it, at least one digit in all); every
+    other text goes through the regexes.
+    """
+    plain = (
+        f"(translate({v}, '0123456789.', '') = '' AND {v} NOT LIKE '%.%.%' "
+        f"AND {v} <> '.' AND strpos({v} || '.', '.') <= 16)"
+    )
     return (
-        f"(CASE WHEN {v} ~ '{_NUMBER_RE}' THEN {v}::float8 "
+        f"(CASE WHEN {plain} THEN {v}::float8 "
+        f"WHEN {v} ~ '{_NUMBER_RE}' THEN {v}::float8 "
         f"WHEN {v} ~ '{_THOUSANDS_RE}' THEN replace({v}, ',', '')::float8 END)"
     )
 
@@ -258,8 +273,8 @@ def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: 
 
     Output columns: ``id`` (source row), every written field, ``geom`` (WGS84),
     ``swapped``, ``on_surface``, ``district_named``, ``key`` (the file's id or a key
-    derived from name and position), ``reasons`` (text[]), ``detail``, and empty
-    ``dong_code`` / ``district_code`` for :func:`geo.areas.assign_areas`.
+    derived from name and position), ``reasons`` (text[]) and ``detail``;
+    :func:`geo.areas.with_areas_sql` adds ``dong_code`` and ``district_code``.
     """
     target = plan.target
     q = _Query()
@@ -315,8 +330,7 @@ def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: 
         SELECT p.id, {", ".join(q.output)}, p.geom, p.swapped, p.on_surface, p.district_named,
                {key} AS key,
                array_remove(ARRAY[{", ".join(q.reasons)}]::text[], NULL) AS reasons,
-               concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail,
-               NULL::varchar(8) AS dong_code, NULL::varchar(5) AS district_code
+               concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail
         FROM (SELECT s.id, {", ".join(q.values)}
               FROM import_stage s {cleaned} {" ".join(q.laterals)} OFFSET 0) p
     """
