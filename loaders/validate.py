@@ -345,12 +345,13 @@ OUTSIDE_SQL = """
 """
 
 #: Later rows with the key of an earlier valid row: duplicates, with the row they repeat.
+#: (Keys that repeat are found first; only their rows are joined back.)
 DUPLICATE_SQL = """
     UPDATE import_rows r SET reasons = ARRAY['duplicate'],
            detail = 'row ' || d.first_id
-    FROM (SELECT id, min(id) OVER (PARTITION BY key) AS first_id
-          FROM import_rows WHERE cardinality(reasons) = 0) d
-    WHERE r.id = d.id AND d.first_id <> d.id
+    FROM (SELECT key, min(id) AS first_id FROM import_rows
+          WHERE cardinality(reasons) = 0 GROUP BY key HAVING count(*) > 1) d
+    WHERE r.key = d.key AND r.id <> d.first_id AND cardinality(r.reasons) = 0
 """
 
 #: Valid rows whose named district differs from the one they fall in.
