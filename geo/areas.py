@@ -1,4 +1,12 @@
-"""Assign district and dong to records by spatial join in PostGIS (never trusted from input)."""
+"""Assign district and dong to records by spatial join in PostGIS (never trusted from input).
+
+Two forms of the same rule: :func:`assign_areas` updates rows of a table in place (a few
+records at a time), and :func:`with_areas_sql` adds the two codes to every row of a query
+(an import's million rows). The latter reads ``dong_cells`` (migration 0007): a point in a
+cell that lies inside one dong gets that dong by a hash join, with no geometry test; only
+points in cells that a boundary crosses are tested, against the pieces of the dongs in
+that cell. :func:`refresh_cells` rebuilds the cells after the dongs change.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +16,57 @@ import sqlalchemy as sa
 
 from geo.models import AREA_ASSIGNED_TABLES
 
-#: The import's temporary table of checked rows (``loaders.ingest``), joined before upsert.
-IMPORT_ROWS_TABLE = "import_rows"
+
+def _pos(alias: str) -> str:
+    """The point that decides a record's areas: its own point, or one on its surface."""
+    g = f"{alias}.geom"
+    return f"(CASE WHEN GeometryType({g}) = 'POINT' THEN {g} ELSE ST_PointOnSurface({g}) END)"
+
+
+def _cell(alias: str) -> tuple[str, str]:
+    """The (i, j) of the ``dong_cells`` grid cell of that point."""
+    return tuple(f"floor(ST_{axis}({_pos(alias)}) / dong_cell_size())::int" for axis in ("X", "Y"))
+
+
+def refresh_cells(conn: sa.Connection) -> None:
+    """Rebuild ``dong_cells`` from ``dongs`` (after loading or changing the dongs)."""
+    conn.execute(sa.text("REFRESH MATERIALIZED VIEW dong_cells"))
+
+
+def ensure_cells(conn: sa.Connection) -> None:
+    """Build ``dong_cells`` if it is empty while there are dongs (a database set up before)."""
+    empty = conn.execute(
+        sa.text("SELECT NOT EXISTS (SELECT 1 FROM dong_cells) AND EXISTS (SELECT 1 FROM dongs)")
+    ).scalar_one()
+    if empty:
+        refresh_cells(conn)
+
+
+def with_areas_sql(rows: str) -> str:
+    """``SELECT`` of every row of the query ``rows`` plus its ``dong_code``/``district_code``.
+
+    ``rows`` must have a WGS84 ``geom`` column (NULL allowed). Same rule as
+    :func:`assign_areas`: the point on the surface of the geometry decides; on a shared
+    boundary the lowest dong code wins; outside every dong, the district only (lowest
+    code); outside Seoul, neither. Run :func:`ensure_cells` first.
+    """
+    i, j = _cell("r")
+    return f"""
+        SELECT r.*, COALESCE(w.dong_code, b.dong_code)::varchar(8) AS dong_code,
+               COALESCE(w.district_code, b.district_code,
+                        CASE WHEN r.geom IS NOT NULL AND w.dong_code IS NULL AND b.dong_code IS NULL
+                             THEN (SELECT g.code FROM districts g
+                                   WHERE ST_Intersects(g.geom, {_pos("r")})
+                                   ORDER BY g.code LIMIT 1) END)::varchar(5) AS district_code
+        FROM ({rows}) r
+        LEFT JOIN dong_cells w ON w.i = {i} AND w.j = {j} AND w.piece IS NULL
+        LEFT JOIN LATERAL (
+            SELECT p.dong_code, p.district_code FROM dong_cells p
+            WHERE w.dong_code IS NULL AND r.geom IS NOT NULL
+              AND p.i = {i} AND p.j = {j} AND p.piece IS NOT NULL
+              AND ST_Intersects(p.piece, {_pos("r")})
+            ORDER BY p.dong_code LIMIT 1) b ON true
+    """
 
 
 def assign_areas(
@@ -30,7 +87,7 @@ def assign_areas(
     conn
         Connection inside the caller's transaction.
     table
-        One of :data:`geo.models.AREA_ASSIGNED_TABLES`, or :data:`IMPORT_ROWS_TABLE`.
+        One of :data:`geo.models.AREA_ASSIGNED_TABLES`.
     only_missing
         Only rows whose ``district_code`` is still empty (e.g. just inserted).
     ids
@@ -41,7 +98,7 @@ def assign_areas(
     int
         Number of rows updated.
     """
-    if table not in (*AREA_ASSIGNED_TABLES, IMPORT_ROWS_TABLE):
+    if table not in AREA_ASSIGNED_TABLES:
         raise ValueError(f"not an area-assigned table: {table}")
     conds = ["true"]
     if only_missing:

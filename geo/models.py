@@ -128,7 +128,8 @@ class Resource(_Sourced, Base):
     visibility: Mapped[str] = mapped_column(sa.Text, server_default="public")
     contact: Mapped[str | None] = mapped_column(sa.Text)
     #: Where the public sees it: ``geom``, or for a person their dong's label point.
-    #: Maintained by a trigger (migration 0005); never written by the application.
+    #: Kept by a trigger (migrations 0005, 0007); the importer writes ``geom`` here for
+    #: non-persons so the trigger can skip them, and the trigger corrects anything else.
     pub_geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=True)
 
 

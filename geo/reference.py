@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geo.areas import refresh_cells
+
 SEOUL_CODE = "11"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -154,4 +156,5 @@ def load_reference(conn: sa.Connection) -> tuple[int, int]:
     )
     for table in ("districts", "dongs"):
         conn.execute(sa.text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))
+    refresh_cells(conn)
     return len(districts), len(dongs)

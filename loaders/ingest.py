@@ -7,8 +7,8 @@
    geometry as WGS84 WKB);
 2. one set-based query (``loaders.validate``) types and checks every row and builds its
    WGS84 point;
-3. :func:`geo.areas.assign_areas` sets district and dong by spatial join; rows outside
-   Seoul and duplicates are rejected;
+3. in the same query, :func:`geo.areas.with_areas_sql` adds district and dong by spatial
+   join; then rows outside Seoul and duplicates are rejected;
 4. valid rows are upserted on (source, source id): new rows inserted, changed rows
    updated (the history triggers record both), identical rows left alone.
 
@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from geo import crs as kcrs
 from geo.access import require, scope
-from geo.areas import IMPORT_ROWS_TABLE, assign_areas
+from geo.areas import ensure_cells, with_areas_sql
 from geo.auth import audit
 from geo.db import connect, get_engine
 from geo.errors import AtlasError
@@ -200,18 +200,34 @@ def _compare(plan: ImportPlan, types: dict[str, str], new: str) -> tuple[list[st
     return cols, f"ROW({left}) IS DISTINCT FROM ROW({right})"
 
 
+#: Columns a row trigger would derive, written by the import itself so the trigger can skip
+#: the row: a resource's public point is its own point unless it is a person (migration 0007
+#: runs ``resources_public_point`` only for people and when ``pub_geom`` differs from
+#: ``geom``; the trigger still decides for people). ``{kind}``/``{geom}``: the new values.
+_DERIVED: dict[str, dict[str, str]] = {
+    "resources": {"pub_geom": "CASE WHEN {kind} = 'human' THEN NULL ELSE {geom} END"},
+}
+
+
 def _upsert(conn: sa.Connection, plan: ImportPlan, types: dict[str, str]) -> tuple[int, int]:
+    """Insert new rows, update changed ones; rows go in spatial order (GiST inserts stay local)."""
     table = plan.target.table
     cols, changed = _compare(plan, types, "EXCLUDED")
-    select = ", ".join(f"CAST(r.{c} AS {types[c]})" for c in cols)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols)
+    derived = _DERIVED.get(table, {})
+    cast = {c: f"CAST(r.{c} AS {types[c]})" for c in cols}
+    excluded = {c: f"EXCLUDED.{c}" for c in cols}
+    select = ", ".join([cast[c] for c in cols] + [d.format(**cast) for d in derived.values()])
+    updates = ", ".join(
+        [f"{c} = EXCLUDED.{c}" for c in cols]
+        + [f"{c} = {d.format(**excluded)}" for c, d in derived.items()]
+    )
     row = conn.execute(
         sa.text(
             f"""WITH up AS (
-                    INSERT INTO {table} AS t ({", ".join(cols)}, source, source_id)
+                    INSERT INTO {table} AS t ({", ".join([*cols, *derived])}, source, source_id)
                     SELECT {select}, CAST(:source AS text), r.key
                     FROM import_rows r WHERE cardinality(r.reasons) = 0
-                    ORDER BY r.dong_code, r.id
+                    ORDER BY r.geom
                     ON CONFLICT (source, source_id) DO UPDATE SET {updates}
                     WHERE {changed}
                     RETURNING (xmax = 0) AS inserted)
@@ -245,24 +261,24 @@ def _preview(
     _, changed = _compare(plan, types, "r")
     step = max(1, n_valid // max(limit, 1))
     name = plan.target.name_field
+    # Every step-th valid row, picked by row number first: only those few are compared.
     sql = f"""
-        SELECT * FROM (
-            SELECT r.id AS row, r.{name} AS name, r.geom,
-                   CASE WHEN t.id IS NULL THEN 'new' WHEN {changed} THEN 'changed'
-                        ELSE 'unchanged' END AS status,
-                   row_number() OVER (ORDER BY r.id) AS n
-            FROM import_rows r
-            LEFT JOIN {plan.target.table} t ON t.source = :source AND t.source_id = r.key
-            WHERE cardinality(r.reasons) = 0) x
-        WHERE (n - 1) % :step = 0 ORDER BY row LIMIT :limit
+        SELECT r.id AS row, r.{name} AS name, r.geom,
+               CASE WHEN t.id IS NULL THEN 'new' WHEN {changed} THEN 'changed'
+                    ELSE 'unchanged' END AS status
+        FROM (SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n
+                              FROM import_rows WHERE cardinality(reasons) = 0) x
+              WHERE (n - 1) % :step = 0 ORDER BY id LIMIT :limit) pick
+        JOIN import_rows r ON r.id = pick.id
+        LEFT JOIN {plan.target.table} t ON t.source = :source AND t.source_id = r.key
+        ORDER BY r.id
     """
-    gdf = gpd.read_postgis(
+    return gpd.read_postgis(
         sa.text(sql),
         conn,
         geom_col="geom",
         params={"source": plan.source, "step": step, "limit": limit},
     )
-    return gdf.drop(columns="n")
 
 
 def _rejected(conn: sa.Connection, plan: ImportPlan) -> pd.DataFrame:
@@ -290,6 +306,13 @@ def _rejected(conn: sa.Connection, plan: ImportPlan) -> pd.DataFrame:
         )
         df = pd.concat([df, extra], ignore_index=True).sort_values("row", ignore_index=True)
     return df
+
+
+def _mismatches(conn: sa.Connection, plan: ImportPlan) -> pd.DataFrame:
+    """Valid rows whose named district is not the one they fall in (none without the column)."""
+    if "district" not in plan.mapping.columns:
+        return pd.DataFrame(columns=["row", "named", "found", "key"])
+    return pd.read_sql(sa.text(MISMATCH_SQL), conn)
 
 
 def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
@@ -321,14 +344,14 @@ def _run(
 ) -> ImportReport:
     conn.execute(sa.text("SELECT set_config('maeul.actor', :a, true)"), {"a": _actor(plan)})
     layout = _stage(conn, plan, progress)
-    progress(0.3, "행 검사 / checking every row")
+    progress(0.3, "행 검사, 자치구·법정동 공간 결합 / checking every row, district and dong")
     params: dict = {}
     programs = [int(n) for n in conn.execute(sa.text("SELECT no FROM programs")).scalars()]
-    sql = parse_sql(plan, layout, params, programs=programs)
+    sql = with_areas_sql(parse_sql(plan, layout, params, programs=programs))
+    ensure_cells(conn)
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
     conn.execute(sa.text("ANALYZE import_rows"))
-    progress(0.45, "자치구·법정동 공간 결합 / district and dong by spatial join")
-    assign_areas(conn, IMPORT_ROWS_TABLE)
+    progress(0.45, "서울 밖·중복 행 / rows outside Seoul, duplicates")
     conn.execute(sa.text(OUTSIDE_SQL))
     viewer = plan.options.viewer
     if viewer is not None and scope(viewer, "import") == "own":
@@ -354,7 +377,7 @@ def _run(
     report.rejected_rows = _rejected(conn, plan)
     counts = report.rejected_rows["reason"].value_counts() if len(report.rejected_rows) else {}
     report.rejected_by_reason = {r: int(counts[r]) for r in REASONS if r in counts}
-    report.mismatches = pd.read_sql(sa.text(MISMATCH_SQL), conn)
+    report.mismatches = _mismatches(conn, plan)
     report.warnings = list(plan.notes)
     if stats[2]:
         report.warnings.append(

@@ -58,13 +58,28 @@ class StageLayout:
 
 
 def _clean(expr: str) -> str:
-    """Trimmed, NFKC-normalised text (full-width digits and spaces become ASCII)."""
-    return f"NULLIF(btrim(normalize({expr}, NFKC), E' \\t\\r\\n'), '')"
+    """Trimmed, NFKC-normalised text (full-width digits and spaces become ASCII).
+
+    ``IS NFKC NORMALIZED`` is a quick check; most cells are, and skip ``normalize``.
+    """
+    nfkc = f"(CASE WHEN {expr} IS NFKC NORMALIZED THEN {expr} ELSE normalize({expr}, NFKC) END)"
+    return f"NULLIF(btrim({nfkc}, E' \\t\\r\\n'), '')"
 
 
 def _number(v: str) -> str:
+    """A number, or NULL; the plain form ``123.45`` is recognised without a regex.
+
+    The shortcut accepts exactly what ``_NUMBER_RE`` accepts among texts made only of
+    digits and at most one dot (1-15 digits before it, at least one digit in all); every
+    other text goes through the regexes.
+    """
+    plain = (
+        f"(translate({v}, '0123456789.', '') = '' AND {v} NOT LIKE '%.%.%' "
+        f"AND {v} <> '.' AND strpos({v} || '.', '.') <= 16)"
+    )
     return (
-        f"(CASE WHEN {v} ~ '{_NUMBER_RE}' THEN {v}::float8 "
+        f"(CASE WHEN {plain} THEN {v}::float8 "
+        f"WHEN {v} ~ '{_NUMBER_RE}' THEN {v}::float8 "
         f"WHEN {v} ~ '{_THOUSANDS_RE}' THEN replace({v}, ',', '')::float8 END)"
     )
 
@@ -259,8 +274,8 @@ def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: 
 
     Output columns: ``id`` (source row), every written field, ``geom`` (WGS84),
     ``swapped``, ``on_surface``, ``district_named``, ``key`` (the file's id or a key
-    derived from name and position), ``reasons`` (text[]), ``detail``, and empty
-    ``dong_code`` / ``district_code`` for :func:`geo.areas.assign_areas`.
+    derived from name and position), ``reasons`` (text[]) and ``detail``;
+    :func:`geo.areas.with_areas_sql` adds ``dong_code`` and ``district_code``.
     """
     target = plan.target
     q = _Query()
@@ -316,8 +331,7 @@ def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: 
         SELECT p.id, {", ".join(q.output)}, p.geom, p.swapped, p.on_surface, p.district_named,
                {key} AS key,
                array_remove(ARRAY[{", ".join(q.reasons)}]::text[], NULL) AS reasons,
-               concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail,
-               NULL::varchar(8) AS dong_code, NULL::varchar(5) AS district_code
+               concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail
         FROM (SELECT s.id, {", ".join(q.values)}
               FROM import_stage s {cleaned} {" ".join(q.laterals)} OFFSET 0) p
     """
@@ -344,12 +358,13 @@ OTHER_DISTRICT_SQL = """
 """
 
 #: Later rows with the key of an earlier valid row: duplicates, with the row they repeat.
+#: (Keys that repeat are found first; only their rows are joined back.)
 DUPLICATE_SQL = """
     UPDATE import_rows r SET reasons = ARRAY['duplicate'],
            detail = 'row ' || d.first_id
-    FROM (SELECT id, min(id) OVER (PARTITION BY key) AS first_id
-          FROM import_rows WHERE cardinality(reasons) = 0) d
-    WHERE r.id = d.id AND d.first_id <> d.id
+    FROM (SELECT key, min(id) AS first_id FROM import_rows
+          WHERE cardinality(reasons) = 0 GROUP BY key HAVING count(*) > 1) d
+    WHERE r.key = d.key AND r.id <> d.first_id AND cardinality(r.reasons) = 0
 """
 
 #: Valid rows whose named district differs from the one they fall in.

@@ -133,6 +133,25 @@ def test_public_finds_people_only_at_their_dong_point(placed, engine):
     assert (staff[0].lon, staff[0].lat) == pytest.approx((exact_lon, exact_lat))
 
 
+def test_stored_public_point_is_right_whatever_a_writer_puts_in_it(placed, engine):
+    """The trigger (skipped only when pub_geom is already the point of a non-person) decides."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.text(
+                """UPDATE resources r SET geom = ST_Translate(r.geom, 0.001, 0),
+                       pub_geom = CASE WHEN r.kind = 'human' THEN ST_Translate(r.geom, 0.001, 0)
+                                       ELSE ST_Translate(r.geom, 0.5, 0) END
+                   WHERE r.source = 'test-nearby'
+                   RETURNING r.kind, r.pub_geom = r.geom AS exact,
+                       r.pub_geom = (SELECT d.label_point FROM dongs d
+                                     WHERE d.code = r.dong_code) AS at_label"""
+            )
+        ).all()
+    assert {kind for kind, _, _ in rows} == {"human", "space", "heritage", "other"}
+    for kind, exact, at_label in rows:
+        assert (not exact and at_label) if kind == "human" else exact
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
