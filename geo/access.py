@@ -38,7 +38,7 @@ class Viewer:
 
     @property
     def is_staff(self) -> bool:
-        """Staff may see exact points and contacts (a district officer: of their district)."""
+        """Signed in (what each staff role may do is :data:`RIGHTS`)."""
         return self.role != "public"
 
 
@@ -159,20 +159,23 @@ def require_districts(viewer: Viewer, action: str, districts: tuple[str, ...]) -
 def resource_source(viewer: Viewer) -> str:
     """The relation resource queries read for ``viewer``, with the same column names.
 
-    Retired records are in neither (the editing page reads them from ``resources``).
+    Chosen by the viewer's ``exact_point`` right (contacts go with it in every role): the
+    public view, the table itself, or for a district officer the table in their district
+    and the public view elsewhere. Retired records are in none of them (the editing page
+    reads them from ``resources``).
 
-    Both relations expose ``id, kind, category, name, description, address, contact, geom,
+    All expose ``id, kind, category, name, description, address, contact, geom,
     location_generalised, district_code, dong_code, source, source_id, is_demo``.
     """
-    if not viewer.is_staff:
+    where = scope(viewer, "exact_point")
+    if where is None:
         return "resources_public"
     exact = (
         "(SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,"
         " r.geom, false AS location_generalised, r.district_code, r.dong_code, r.source,"
         " r.source_id, r.is_demo FROM resources r WHERE r.retired_at IS NULL)"
     )
-    if viewer.role == "district_officer":
-        # Exact data of their own district only; elsewhere they see what the public sees.
+    if where == "own":
         return (
             "(SELECT e.id, e.kind, e.category, e.name, e.description, e.address, e.contact,"
             " e.geom, e.location_generalised, e.district_code, e.dong_code, e.source,"
@@ -190,13 +193,16 @@ def count_filter(viewer: Viewer) -> str:
     :func:`resource_source` gives them (active ones; public only, for the public; a district
     officer all of their own district and the public ones elsewhere). Bind
     :func:`source_params`."""
-    if not viewer.is_staff:
+    where = scope(viewer, "exact_point")
+    if where is None:
         return "c.visibility = 'public'"
-    if viewer.role == "district_officer":
+    if where == "own":
         return "(c.district_code = :viewer_district OR c.visibility = 'public')"
     return "true"
 
 
 def source_params(viewer: Viewer) -> dict[str, str]:
     """Bind parameters the relation from :func:`resource_source` needs."""
-    return {"viewer_district": viewer.district_code} if viewer.role == "district_officer" else {}
+    if scope(viewer, "exact_point") == "own":
+        return {"viewer_district": viewer.district_code}
+    return {}

@@ -18,7 +18,7 @@ from geo.access import allowed, scope
 from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import maps
-from views.common import csv_download, district_label, districts, show_error, viewer
+from views.common import csv_download, district_label, outlines, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -85,8 +85,8 @@ def _input(f: editing.EditField, current, key: str):
     """The widget for one field, filled with ``current``."""
     label = _label(f.label) + (" *" if f.required else "")
     if f.kind == "choice":
-        codes = list(f.choices())
         names = f.choices()
+        codes = list(names)
         index = codes.index(current) if current in codes else 0
         return st.selectbox(
             label, codes, index=index, format_func=lambda c: _label(names[c]), key=key
@@ -112,7 +112,7 @@ def _input(f: editing.EditField, current, key: str):
 
 def _location_map(point: tuple[float, float] | None) -> None:
     """The map: a click moves the point (kept in the session for the form below)."""
-    m = maps.base_map(districts(), attribution=attribution(lang()), lang=lang())
+    m = maps.base_map(outlines("district"), attribution=attribution(lang()), lang=lang())
     if point is not None:
         folium.Marker([point[1], point[0]]).add_to(m)
         m.location = [point[1], point[0]]

@@ -31,7 +31,7 @@ from loaders.uploads import save_upload
 from views.common import (
     csv_download,
     district_label,
-    districts,
+    outlines,
     page_progress,
     show_error,
     viewer,
@@ -230,7 +230,7 @@ def _show_report(report: ImportReport) -> None:
     st.dataframe(counts, hide_index=True, width="content")
     csv_download(counts, label=t("download_csv"), file_name="import_counts.csv", key="imp_counts")
     st.subheader(t("preview"))
-    m = maps.base_map(districts(), attribution=attribution(lang()), lang=lang())
+    m = maps.base_map(outlines("district"), attribution=attribution(lang()), lang=lang())
     add_import_preview(m, report.preview, lang=lang())
     st_folium(maps.finish(m), height=480, use_container_width=True, returned_objects=[])
     if len(report.rejected_rows):
