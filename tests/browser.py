@@ -344,38 +344,42 @@ def inspect_map_page(
                     raise
             if wait_text:
                 page.get_by_text(wait_text).first.wait_for(timeout=timeout * 1000)
-            deadline = time.monotonic() + timeout
-            while True:
-                frames = [f for f in page.frames if FOLIUM_FRAME in f.url]
+
+            def drawn_maps() -> list[dict[str, int]]:
+                """Counts of the map iframes that hold at least ``min_features`` now."""
                 ready = []
-                for frame in frames:
-                    with contextlib.suppress(Error):
+                for frame in [f for f in page.frames if FOLIUM_FRAME in f.url]:
+                    with contextlib.suppress(Error):  # detached: a rerun is redrawing it
                         counts = frame.evaluate(_COUNT_JS)
                         drawn = counts["features"] + counts["markers"]
                         if counts["containers"] and drawn >= min_features:
-                            ready.append(frame)
-                if len(ready) >= maps:
-                    break
-                if time.monotonic() > deadline:
-                    page.screenshot(path=result.screenshot, full_page=True)
-                    result.maps = len(ready)
-                    raise MapNotDrawn(
-                        f"{len(ready)} of {maps} map(s) drew features within {timeout}s on "
-                        f"{url}; blocked={result.blocked} console_errors="
-                        f"{result.console_errors} http_errors={result.http_errors}",
-                        result,
-                    )
-                page.wait_for_timeout(250)
+                            ready.append(counts)
+                return ready
+
+            def wait_for_maps() -> list[dict[str, int]]:
+                deadline = time.monotonic() + timeout
+                while len(ready := drawn_maps()) < maps:
+                    if time.monotonic() > deadline:
+                        page.screenshot(path=result.screenshot, full_page=True)
+                        result.maps = len(ready)
+                        raise MapNotDrawn(
+                            f"{len(ready)} of {maps} map(s) drew features within {timeout}s "
+                            f"on {url}; blocked={result.blocked} console_errors="
+                            f"{result.console_errors} http_errors={result.http_errors}",
+                            result,
+                        )
+                    page.wait_for_timeout(250)
+                return ready
+
+            wait_for_maps()
             with contextlib.suppress(Error):  # let icons, fonts and tiles settle
                 page.wait_for_load_state("networkidle", timeout=10_000)
             page.wait_for_timeout(500)
+            # Count the maps as they are now; a rerun may have replaced an iframe since, in
+            # which case wait for the new one to draw rather than count a half-built map.
+            ready = wait_for_maps()
             result.maps = len(ready)
-            # Count in the frames as they are now: a rerun may have replaced an iframe.
-            for frame in [f for f in page.frames if FOLIUM_FRAME in f.url][: len(ready)]:
-                try:
-                    counts = frame.evaluate(_COUNT_JS)
-                except Error:  # detached while counting: the map is being redrawn
-                    continue
+            for counts in ready:
                 result.features += counts["features"]
                 result.markers += counts["markers"]
                 result.clusters += counts["clusters"]

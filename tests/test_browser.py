@@ -11,7 +11,7 @@ import pytest
 
 from geo import queries
 from geo.access import PUBLIC
-from tests.browser import REPO_ROOT, MapPageResult, inspect_map_page, streamlit_server
+from tests.browser import FOLIUM_FRAME, REPO_ROOT, MapPageResult, inspect_map_page, streamlit_server
 
 
 def _asset_errors(page: MapPageResult) -> list[str]:
@@ -71,6 +71,34 @@ def test_many_points_are_grouped_not_sent_one_by_one(db_url):
     assert page.blocked == []
     # Outlines (25 + 467) plus at most a few hundred cells: far fewer than the points.
     assert 25 + 467 < page.features < 25 + 467 + 1000
+
+
+def test_zooming_in_from_grouped_cells_shows_each_resource(db_url):
+    """Zoom from all of Seoul (grouped) into one neighbourhood: each resource is drawn."""
+    import re
+
+    shown: dict[str, int] = {}
+
+    def zoom_into_mangwon(page) -> None:
+        page.get_by_text("격자별로 묶어 표시합니다").wait_for(timeout=60_000)
+        page.wait_for_selector(f"iframe[src*='{FOLIUM_FRAME}']", timeout=60_000)
+        frame = next(f for f in page.frames if FOLIUM_FRAME in f.url)
+        frame.wait_for_function("() => window.map && window.map.getZoom", timeout=60_000)
+        frame.evaluate("() => { window.map.setView([37.5556, 126.9019], 16); }")
+        caption = page.get_by_text(re.compile(r"지금 보이는 범위의 자원 [\d,]+건 표시"))
+        caption.wait_for(timeout=60_000)
+        shown["n"] = int(re.search(r"([\d,]+)건", caption.inner_text())[1].replace(",", ""))
+
+    env = {"DATABASE_URL": db_url, "MAEUL_MAX_MAP_MARKERS": "1000"}
+    with streamlit_server(REPO_ROOT / "app.py", env=env) as base:
+        page = inspect_map_page(
+            f"{base}/", "explorer_zoomed", steps=zoom_into_mangwon, min_features=25 + 467 + 1
+        )
+    assert page.blocked == []
+    assert _js_errors(page) == []
+    # The same map, redrawn for the new view: outlines plus one marker per resource in view.
+    assert 0 < shown["n"] <= 1000
+    assert page.features == 25 + 467 + shown["n"]
 
 
 def test_nearby_page_on_a_phone_lists_results_on_the_map(app_url):

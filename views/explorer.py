@@ -63,9 +63,35 @@ def _view_bbox(out: dict | None) -> tuple[tuple[float, float, float, float], int
     return tuple(round(v, 5) for v in box), int(out.get("zoom") or 11)
 
 
+def _base_map(flt: queries.ResourceFilter, focus, online: bool, sites, open_conflicts):
+    """Outlines, program sites and open conflicts: what does not follow the view."""
+    m = maps.base_map(
+        outlines("district"),
+        outlines("dong", flt.district_code),
+        attribution=attribution(lang()),
+        lang=lang(),
+        online_tiles=online,
+        focus=focus,
+    )
+    maps.add_points(m, sites, name=t("layer_sites"), color=styles.SITE_COLOR, label_field="name")
+    maps.add_points(
+        m,
+        open_conflicts,
+        name=t("layer_conflicts"),
+        color=styles.CONFLICT_COLOR,
+        label_field="title",
+    )
+    return maps.finish(m, online_tiles=online)
+
+
 @st.fragment
-def _map(who, flt: queries.ResourceFilter, base, online: bool, start_bbox) -> None:
+def _map(who, flt: queries.ResourceFilter, base: dict, online: bool, start_bbox) -> None:
     """The map: a fixed base, and resources for the current view swapped in on pan/zoom.
+
+    ``base`` holds :func:`_base_map`'s arguments: the map is built anew on every run,
+    because streamlit-folium renames the elements of the map it draws and adds the swapped
+    layers to it, so a map drawn once cannot be drawn again (its layer switcher would
+    point at names that no longer exist and the map would not draw).
 
     Only this fragment reruns when the view changes (panning never reruns the page). Up
     to ``MAEUL_MAX_MAP_MARKERS`` resources in view are drawn one by one; beyond, they are
@@ -92,7 +118,7 @@ def _map(who, flt: queries.ResourceFilter, base, online: bool, start_bbox) -> No
     mode = t("shown_of", shown=n, total=n) if n <= limit else t("grouped", n=n)
     st.caption(mode + " · " + t("privacy_note"))
     st_folium(
-        base,
+        _base_map(flt, online=online, **base),
         height=560,
         use_container_width=True,
         key=map_key,
@@ -118,25 +144,10 @@ def render() -> None:
 
     focus = d[d["code"] == flt.district_code] if flt.district_code else None
     start_bbox = tuple(focus.total_bounds) if focus is not None else SEOUL_BOUNDS
-    m = maps.base_map(
-        outlines("district"),
-        outlines("dong", flt.district_code),
-        attribution=attribution(lang()),
-        lang=lang(),
-        online_tiles=online,
-        focus=focus,
-    )
-    maps.add_points(m, sites, name=t("layer_sites"), color=styles.SITE_COLOR, label_field="name")
-    maps.add_points(
-        m,
-        open_conflicts,
-        name=t("layer_conflicts"),
-        color=styles.CONFLICT_COLOR,
-        label_field="title",
-    )
     map_col, side = st.columns([3, 1])
     with map_col:
-        _map(who, flt, maps.finish(m, online_tiles=online), online, start_bbox)
+        base = {"focus": focus, "sites": sites, "open_conflicts": open_conflicts}
+        _map(who, flt, base, online, start_bbox)
     with side:
         title = (
             t("summary_title", name=summary["name_ko" if lang() == "ko" else "name_en"])
