@@ -112,7 +112,12 @@ def _bundle(args: argparse.Namespace) -> None:
 def _ogcapi(args: argparse.Namespace) -> None:
     from layers.ogcapi import serve
 
-    serve(host=args.host, port=args.port, workdir=Path(args.workdir) if args.workdir else None)
+    serve(
+        host=args.host,
+        port=args.port,
+        workdir=Path(args.workdir) if args.workdir else None,
+        online_tiles=args.online_tiles,
+    )
 
 
 def _add_common(p: argparse.ArgumentParser, *, default_crs: int) -> None:
@@ -148,6 +153,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--workdir", help="where the config and OpenAPI go (default: a temp dir)")
+    p.add_argument(
+        "--online-tiles",
+        action="store_true",
+        help="OpenStreetMap under the HTML pages' maps (needs the internet; default: none)",
+    )
     return parser
 
 

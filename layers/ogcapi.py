@@ -3,13 +3,18 @@
 :func:`config` builds pygeoapi's configuration from the atlas's own layer list: resources
 come from the ``resources_public`` view only (people at their dong's label point, no address
 or contact, no staff-only records), the other layers from their public tables. No password is
-written to disk: the config names an environment variable that :func:`serve` sets. See
+written to disk: the config names an environment variable that :func:`serve` sets.
+
+pygeoapi's own HTML pages (``?f=html``) take Leaflet, Bootstrap and Swagger UI from CDNs and
+an OpenStreetMap basemap; :func:`offline_pages` points them at the files the project
+vendors and at a blank local basemap, so the pages work with no internet like the app. See
 docs/ogcapi.md for starting it (``make ogcapi``) and connecting from QGIS.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +34,47 @@ OPENAPI_NAME = "pygeoapi-openapi.yml"
 _CRS_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 _CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _NGII_URL = "https://www.ngii.go.kr/"
+_OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+_OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor"
+#: Where the service serves ``static/vendor`` and its blank basemap tile.
+VENDOR_URL = "/_maeul/vendor"
+BLANK_TILE_URL = "/_maeul/blank-tile.png"
+
+_UNPKG = "https://unpkg.com"
+#: Dispatch table: asset URL in pygeoapi 0.21's templates -> file under ``static/vendor``.
+#: Leaflet 1.9 stands in for pygeoapi's 1.3 and Bootstrap 5.2 for 5.1 (same APIs used).
+PAGE_ASSETS: dict[str, str] = {
+    f"{_UNPKG}/bootstrap@5.1.3/dist/css/bootstrap.min.css": "bootstrap/css/bootstrap.min.css",
+    f"{_UNPKG}/leaflet@1.3.1/dist/leaflet.css": "leaflet/leaflet.css",
+    f"{_UNPKG}/leaflet@1.3.1/dist/leaflet.js": "leaflet/leaflet.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet/1.3.1/leaflet.js": "leaflet/leaflet.js",
+    f"{_UNPKG}/leaflet.markercluster/dist/MarkerCluster.css": "markercluster/MarkerCluster.css",
+    f"{_UNPKG}/leaflet.markercluster/dist/MarkerCluster.Default.css": (
+        "markercluster/MarkerCluster.Default.css"
+    ),
+    f"{_UNPKG}/leaflet.markercluster/dist/leaflet.markercluster-src.js": (
+        "markercluster/leaflet.markercluster.js"
+    ),
+    **{
+        f"{_UNPKG}/swagger-ui-dist/{name}": f"swagger-ui/{name}"
+        for name in (
+            "swagger-ui.css",
+            "swagger-ui-bundle.js",
+            "swagger-ui-standalone-preset.js",
+            "favicon-16x16.png",
+            "favicon-32x32.png",
+        )
+    },
+}
+# Any other script, stylesheet or icon from another host (used by pages this service does not
+# offer, such as EDR, coverages, tiles, STAC, ReDoc, and an IE-only shim) is dropped.
+_ASSET_TAG = re.compile(
+    r"<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*[\"']((?:https?:)?//[^\"']*)[\"'][^>]*>"
+    r"(?:\s*</script>)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -115,8 +161,14 @@ def _connection(database_url: str) -> dict:
     }
 
 
-def config(*, host: str, port: int, database_url: str | None = None) -> dict:
-    """pygeoapi's configuration for the public layers (password left to the environment)."""
+def config(
+    *, host: str, port: int, database_url: str | None = None, online_tiles: bool = False
+) -> dict:
+    """pygeoapi's configuration for the public layers (password left to the environment).
+
+    ``online_tiles`` puts OpenStreetMap under the HTML pages' maps (needs the internet);
+    by default they draw on a blank local tile.
+    """
     data = _connection(database_url or load_settings().database_url)
     crs = [_CRS84, *(_CRS_URI.format(c) for c in EXPORT_CRS)]
     resources = {}
@@ -157,7 +209,11 @@ def config(*, host: str, port: int, database_url: str | None = None) -> dict:
             "pretty_print": False,
             "limits": {"default_items": 100, "max_items": 10000},
             # Only pygeoapi's own HTML pages use this; QGIS and JSON clients never do.
-            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": ""},
+            "map": (
+                {"url": _OSM_TILES, "attribution": _OSM_ATTRIBUTION}
+                if online_tiles
+                else {"url": BLANK_TILE_URL, "attribution": ""}
+            ),
         },
         "logging": {"level": "ERROR"},
         "metadata": {
@@ -184,7 +240,12 @@ def config(*, host: str, port: int, database_url: str | None = None) -> dict:
 
 
 def write_config(
-    workdir: Path, *, host: str, port: int, database_url: str | None = None
+    workdir: Path,
+    *,
+    host: str,
+    port: int,
+    database_url: str | None = None,
+    online_tiles: bool = False,
 ) -> tuple[Path, Path]:
     """Write the config and its OpenAPI document into ``workdir``; return both paths."""
     from pygeoapi.openapi import generate_openapi_document
@@ -193,7 +254,10 @@ def write_config(
     workdir.mkdir(parents=True, exist_ok=True)
     cfg_path = workdir / CONFIG_NAME
     cfg_path.write_text(
-        yaml.safe_dump(config(host=host, port=port, database_url=url), allow_unicode=True),
+        yaml.safe_dump(
+            config(host=host, port=port, database_url=url, online_tiles=online_tiles),
+            allow_unicode=True,
+        ),
         encoding="utf-8",
     )
     os.environ[PASSWORD_ENV] = make_url(url).password or ""
@@ -202,14 +266,95 @@ def write_config(
     return cfg_path, openapi_path
 
 
-def serve(*, host: str = "127.0.0.1", port: int = 5000, workdir: Path | None = None) -> None:
-    """Check the database, write the config and run pygeoapi on ``host:port`` until stopped."""
+def localize_page(html: str, *, own: tuple[str, ...] = ()) -> str:
+    """Point a pygeoapi HTML page's CDN assets at ``static/vendor``; drop any other.
+
+    Parameters
+    ----------
+    html : str
+        A page as pygeoapi rendered it.
+    own : tuple of str
+        This service's base URLs (e.g. ``http://127.0.0.1:5000/``): tags pointing there stay.
+
+    Returns
+    -------
+    str
+        The page with every :data:`PAGE_ASSETS` URL served locally under :data:`VENDOR_URL`
+        and no other ``<script>``/``<link>`` that names another host.
+    """
+    for cdn, local in PAGE_ASSETS.items():
+        html = html.replace(cdn, f"{VENDOR_URL}/{local}")
+
+    def keep_own(match: re.Match) -> str:
+        return match[0] if match[1].startswith(own) else ""
+
+    return _ASSET_TAG.sub(keep_own, html)
+
+
+def _blank_tile() -> bytes:
+    """A 256 px PNG tile in the maps' background colour (the offline basemap)."""
+    import io
+
+    from PIL import Image
+
+    from layers.styles import BACKGROUND
+
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), BACKGROUND).save(out, format="PNG")
+    return out.getvalue()
+
+
+def offline_pages(app, base_url: str) -> None:
+    """Make pygeoapi's Flask ``app`` serve its HTML pages with no request leaving the host.
+
+    ``base_url`` is the service's URL in its config (``server.url``).
+
+    Adds :data:`VENDOR_URL` (files from ``static/vendor``) and :data:`BLANK_TILE_URL`, and
+    rewrites every HTML response with :func:`localize_page`.
+    """
+    from flask import Response, request, send_from_directory
+    from werkzeug.datastructures import Headers
+
+    tile = _blank_tile()
+
+    def vendor(name: str):
+        return send_from_directory(VENDOR_DIR, name, max_age=86400)
+
+    def blank_tile():
+        return Response(tile, mimetype="image/png", headers={"Cache-Control": "max-age=86400"})
+
+    def localize(response):
+        # pygeoapi replaces the headers with a plain dict, which Flask's helpers cannot read.
+        response.headers = Headers(response.headers)
+        if response.mimetype == "text/html" and not response.direct_passthrough:
+            own = (request.host_url, base_url)
+            response.set_data(localize_page(response.get_data(as_text=True), own=own))
+        return response
+
+    app.add_url_rule(f"{VENDOR_URL}/<path:name>", "maeul_vendor", vendor)
+    app.add_url_rule(BLANK_TILE_URL, "maeul_blank_tile", blank_tile)
+    app.after_request(localize)
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    workdir: Path | None = None,
+    online_tiles: bool = False,
+) -> None:
+    """Check the database, write the config and run pygeoapi on ``host:port`` until stopped.
+
+    Its HTML pages use only files served by itself, on a blank basemap unless
+    ``online_tiles`` (OpenStreetMap, needs the internet).
+    """
     check_ready()
     workdir = workdir or Path(tempfile.gettempdir(), "maeul-ogcapi")
-    cfg_path, openapi_path = write_config(workdir, host=host, port=port)
+    cfg_path, openapi_path = write_config(workdir, host=host, port=port, online_tiles=online_tiles)
     os.environ["PYGEOAPI_CONFIG"] = str(cfg_path.resolve())
     os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path.resolve())
     from pygeoapi.flask_app import APP  # reads the two variables when imported
 
+    offline_pages(APP, f"http://{host}:{port}/")
     print(f"OGC API - Features: http://{host}:{port}/collections", flush=True)
     APP.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)

@@ -64,6 +64,15 @@ NPM_COPIES: dict[str, list[tuple[str, str]]] = {
         ("dist/MarkerCluster.Default.css", "markercluster/MarkerCluster.Default.css"),
         ("MIT-LICENCE.txt", "markercluster/MIT-LICENCE.txt"),
     ],
+    "swagger-ui-dist": [  # the OGC API's /openapi page (pygeoapi's template)
+        ("swagger-ui.css", "swagger-ui/swagger-ui.css"),
+        ("swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+        ("swagger-ui-standalone-preset.js", "swagger-ui/swagger-ui-standalone-preset.js"),
+        ("favicon-16x16.png", "swagger-ui/favicon-16x16.png"),
+        ("favicon-32x32.png", "swagger-ui/favicon-32x32.png"),
+        ("LICENSE", "swagger-ui/LICENSE"),
+        ("NOTICE", "swagger-ui/NOTICE"),
+    ],
     "leaflet.fullscreen": [
         ("Control.FullScreen.js", "fullscreen/Control.FullScreen.js"),
         ("Control.FullScreen.css", "fullscreen/Control.FullScreen.css"),

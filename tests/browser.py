@@ -246,6 +246,65 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def offline_page(result: MapPageResult, viewport: tuple[int, int] = (1280, 900)) -> Iterator[Page]:
+    """A Chromium page that reaches only loopback, logging into ``result``.
+
+    Requests to other hosts are aborted and listed in ``result.blocked``; loopback HTTP
+    errors, console errors and uncaught exceptions are listed too.
+
+    Raises
+    ------
+    RuntimeError
+        If Chromium is not installed at ``$CHROMIUM_PATH`` (default ``/usr/bin/chromium``).
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} not found: install Debian's package `chromium`")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def route(route, request) -> None:
+        if is_local(request.url):
+            route.continue_()
+        else:
+            result.blocked.append(request.url)
+            route.abort("blockedbyclient")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and is_local(response.url):
+            result.http_errors.append(f"{response.status} {response.url}")
+
+    def on_failed(request) -> None:
+        if is_local(request.url):
+            result.http_errors.append(f"failed {request.url}: {request.failure}")
+
+    def on_websocket(ws) -> None:
+        if not is_local(ws.url):  # not routable: recorded only
+            result.blocked.append(ws.url)
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            result.console_errors.append(msg.text)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
+            )
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("response", on_response)
+            page.on("requestfailed", on_failed)
+            page.on("websocket", on_websocket)
+            page.on("console", on_console)
+            page.on("pageerror", lambda exc: result.console_errors.append(f"pageerror: {exc}"))
+            yield page
+        finally:
+            browser.close()
+
+
 def inspect_map_page(
     url: str,
     name: str,
@@ -292,99 +351,58 @@ def inspect_map_page(
         A ``TimeoutError``: fewer than ``maps`` map iframes drew a feature in time. Its
         ``result`` attribute holds the blocked requests and errors seen.
     """
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import Error
 
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} not found: install Debian's package `chromium`")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     result = MapPageResult(url=url, screenshot=ARTIFACTS / f"{name}.png")
+    with offline_page(result, viewport) as page:
+        page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+        if steps is not None:
+            try:
+                steps(page)
+            except Exception:
+                page.screenshot(path=result.screenshot, full_page=True)
+                raise
+        if wait_text:
+            page.get_by_text(wait_text).first.wait_for(timeout=timeout * 1000)
 
-    def route(route, request) -> None:
-        if is_local(request.url):
-            route.continue_()
-        else:
-            result.blocked.append(request.url)
-            route.abort("blockedbyclient")
+        def drawn_maps() -> list[dict[str, int]]:
+            """Counts of the map iframes that hold at least ``min_features`` now."""
+            ready = []
+            for frame in [f for f in page.frames if FOLIUM_FRAME in f.url]:
+                with contextlib.suppress(Error):  # detached: a rerun is redrawing it
+                    counts = frame.evaluate(_COUNT_JS)
+                    drawn = counts["features"] + counts["markers"]
+                    if counts["containers"] and drawn >= min_features:
+                        ready.append(counts)
+            return ready
 
-    def on_response(response) -> None:
-        if response.status >= 400 and is_local(response.url):
-            result.http_errors.append(f"{response.status} {response.url}")
-
-    def on_failed(request) -> None:
-        if is_local(request.url):
-            result.http_errors.append(f"failed {request.url}: {request.failure}")
-
-    def on_websocket(ws) -> None:
-        if not is_local(ws.url):  # not routable: recorded only
-            result.blocked.append(ws.url)
-
-    def on_console(msg) -> None:
-        if msg.type == "error":
-            result.console_errors.append(msg.text)
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(
-                viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
-            )
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("response", on_response)
-            page.on("requestfailed", on_failed)
-            page.on("websocket", on_websocket)
-            page.on("console", on_console)
-            page.on("pageerror", lambda exc: result.console_errors.append(f"pageerror: {exc}"))
-            page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
-            if steps is not None:
-                try:
-                    steps(page)
-                except Exception:
+        def wait_for_maps() -> list[dict[str, int]]:
+            deadline = time.monotonic() + timeout
+            while len(ready := drawn_maps()) < maps:
+                if time.monotonic() > deadline:
                     page.screenshot(path=result.screenshot, full_page=True)
-                    raise
-            if wait_text:
-                page.get_by_text(wait_text).first.wait_for(timeout=timeout * 1000)
+                    result.maps = len(ready)
+                    raise MapNotDrawn(
+                        f"{len(ready)} of {maps} map(s) drew features within {timeout}s "
+                        f"on {url}; blocked={result.blocked} console_errors="
+                        f"{result.console_errors} http_errors={result.http_errors}",
+                        result,
+                    )
+                page.wait_for_timeout(250)
+            return ready
 
-            def drawn_maps() -> list[dict[str, int]]:
-                """Counts of the map iframes that hold at least ``min_features`` now."""
-                ready = []
-                for frame in [f for f in page.frames if FOLIUM_FRAME in f.url]:
-                    with contextlib.suppress(Error):  # detached: a rerun is redrawing it
-                        counts = frame.evaluate(_COUNT_JS)
-                        drawn = counts["features"] + counts["markers"]
-                        if counts["containers"] and drawn >= min_features:
-                            ready.append(counts)
-                return ready
-
-            def wait_for_maps() -> list[dict[str, int]]:
-                deadline = time.monotonic() + timeout
-                while len(ready := drawn_maps()) < maps:
-                    if time.monotonic() > deadline:
-                        page.screenshot(path=result.screenshot, full_page=True)
-                        result.maps = len(ready)
-                        raise MapNotDrawn(
-                            f"{len(ready)} of {maps} map(s) drew features within {timeout}s "
-                            f"on {url}; blocked={result.blocked} console_errors="
-                            f"{result.console_errors} http_errors={result.http_errors}",
-                            result,
-                        )
-                    page.wait_for_timeout(250)
-                return ready
-
-            wait_for_maps()
-            with contextlib.suppress(Error):  # let icons, fonts and tiles settle
-                page.wait_for_load_state("networkidle", timeout=10_000)
-            page.wait_for_timeout(500)
-            # Count the maps as they are now; a rerun may have replaced an iframe since, in
-            # which case wait for the new one to draw rather than count a half-built map.
-            ready = wait_for_maps()
-            result.maps = len(ready)
-            for counts in ready:
-                result.features += counts["features"]
-                result.markers += counts["markers"]
-                result.clusters += counts["clusters"]
-                result.canvases += counts["canvases"]
-            page.screenshot(path=result.screenshot, full_page=True)
-        finally:
-            browser.close()
+        wait_for_maps()
+        with contextlib.suppress(Error):  # let icons, fonts and tiles settle
+            page.wait_for_load_state("networkidle", timeout=10_000)
+        page.wait_for_timeout(500)
+        # Count the maps as they are now; a rerun may have replaced an iframe since, in
+        # which case wait for the new one to draw rather than count a half-built map.
+        ready = wait_for_maps()
+        result.maps = len(ready)
+        for counts in ready:
+            result.features += counts["features"]
+            result.markers += counts["markers"]
+            result.clusters += counts["clusters"]
+            result.canvases += counts["canvases"]
+        page.screenshot(path=result.screenshot, full_page=True)
     return result

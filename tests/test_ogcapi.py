@@ -17,7 +17,8 @@ import shapely
 import sqlalchemy as sa
 
 from geo.areas import assign_areas
-from layers.ogcapi import COLLECTIONS
+from layers.ogcapi import COLLECTIONS, PAGE_ASSETS, VENDOR_DIR, VENDOR_URL, localize_page
+from tests.browser import ARTIFACTS, MapPageResult, offline_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "test-ogcapi"
@@ -128,3 +129,50 @@ def test_items_of_a_layer_match_the_database_and_a_korean_crs(service, engine):
     minx, miny, maxx, maxy = shapely.geometry.shape(one["geometry"]).bounds
     # EPSG:5186 in its own axis order (northing, easting), metres around Mapo-gu
     assert 540_000 < minx < maxx < 560_000 and 180_000 < miny < maxy < 200_000
+
+
+def test_every_page_asset_has_a_vendored_copy():
+    """Each CDN file pygeoapi's pages name is served from static/vendor, nothing else remains."""
+    import pygeoapi
+
+    assert all((VENDOR_DIR / local).is_file() for local in PAGE_ASSETS.values())
+    templates = Path(pygeoapi.__file__).parent / "templates"
+    for name in ("_base.html", "collections/items/index.html", "openapi/swagger.html"):
+        page = localize_page((templates / name).read_text(encoding="utf-8"))
+        assert "unpkg.com" not in page and "cdnjs" not in page, name
+    swagger = localize_page((templates / "openapi/swagger.html").read_text(encoding="utf-8"))
+    assert f'src="{VENDOR_URL}/swagger-ui/swagger-ui-bundle.js"' in swagger
+
+
+def _offline(url: str, name: str, ready_js: str) -> tuple[int, MapPageResult]:
+    """Open ``url`` in Chromium that reaches only loopback; wait until ``ready_js`` > 0."""
+    result = MapPageResult(url=url, screenshot=ARTIFACTS / f"{name}.png")
+    with offline_page(result) as page:
+        page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+        try:
+            page.wait_for_function(ready_js, timeout=60_000)
+        finally:
+            page.screenshot(path=result.screenshot, full_page=True)
+        return page.evaluate(ready_js), result
+
+
+def test_html_pages_work_with_no_internet(service, engine):
+    """Items on a map and the API explorer, drawn from files the service serves itself."""
+    with engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT count(*) FROM dongs WHERE district_code = '11440'"))
+        n = n.scalar_one()
+    drawn, items = _offline(
+        f"{service}/collections/dongs/items?f=html&district_code=11440&limit=1000",
+        "ogcapi_items",
+        "() => document.querySelectorAll('.leaflet-overlay-pane path').length",
+    )
+    assert drawn == n  # every Mapo-gu dong outlined on the map
+    operations, api = _offline(
+        f"{service}/openapi?f=html",
+        "ogcapi_openapi",
+        "() => document.querySelectorAll('.swagger-ui .opblock').length",
+    )
+    assert operations > 0
+    for page in (items, api):
+        assert page.blocked == []
+        assert page.http_errors == []
