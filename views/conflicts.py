@@ -144,24 +144,31 @@ def _filters(d: pd.DataFrame) -> conflicts.ConflictFilter:
     names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
     with st.expander(t("filters"), expanded=True):
         cols = st.columns(3)
-        district_codes = cols[0].multiselect(t("districts"), list(d["code"]), format_func=names.get)
+        district_codes = cols[0].multiselect(
+            t("districts"), list(d["code"]), format_func=names.get, placeholder=t("all")
+        )
         types = cols[1].multiselect(
             t("types"),
             list(vocab.CONFLICT_TYPES),
             format_func=lambda c: vocab.label(vocab.CONFLICT_TYPES, c, lang()),
+            placeholder=t("all"),
         )
         stages = cols[2].multiselect(
             t("stages"),
             list(vocab.CONFLICT_STAGES),
             format_func=lambda c: vocab.label(vocab.CONFLICT_STAGES, c, lang()),
+            placeholder=t("all"),
         )
         cols = st.columns(3)
         severities = cols[0].multiselect(
             t("severities"),
             list(vocab.SEVERITY),
             format_func=lambda s: f"{s} {vocab.label(vocab.SEVERITY, s, lang())}",
+            placeholder=t("all"),
         )
-        departments = cols[1].multiselect(t("departments"), conflicts.departments())
+        departments = cols[1].multiselect(
+            t("departments"), conflicts.departments(), placeholder=t("all")
+        )
         period = cols[2].date_input(t("period"), value=(), format="YYYY-MM-DD")
     start, end = (*period, None, None)[:2] if period else (None, None)
     return conflicts.ConflictFilter(

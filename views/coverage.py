@@ -37,7 +37,6 @@ t = translator(
         "year": ("연도", "Year"),
         "stage": ("단계", "Stage"),
         "source": ("데이터 출처", "Data source"),
-        "all": ("전체", "All"),
         "tab_maps": ("지도", "Maps"),
         "tab_matrix": ("사업 × 자치구", "Program × district"),
         "tab_gaps": ("공백 분석", "Gap analysis"),
@@ -224,19 +223,29 @@ def _label(table: dict, code) -> str:
 def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
     progs = opts.programs
     cols = st.columns([1.2, 1.2, 2, 0.8, 1, 1])
-    offices = cols[0].multiselect(t("office"), sorted(progs["office"].unique()))
+    offices = cols[0].multiselect(
+        t("office"), sorted(progs["office"].unique()), placeholder=t("all")
+    )
     pool = progs[progs["office"].isin(offices)] if offices else progs
-    divisions = cols[1].multiselect(t("division"), sorted(pool["division"].unique()))
+    divisions = cols[1].multiselect(
+        t("division"), sorted(pool["division"].unique()), placeholder=t("all")
+    )
     pool = pool[pool["division"].isin(divisions)] if divisions else pool
     names = dict(zip(progs["no"], progs["name"], strict=True))
     programs = cols[2].multiselect(
-        t("program"), list(pool["no"]), format_func=lambda n: f"{n}. {names[n]}"
+        t("program"),
+        list(pool["no"]),
+        format_func=lambda n: f"{n}. {names[n]}",
+        placeholder=t("all"),
     )
-    years = cols[3].multiselect(t("year"), list(opts.years))
+    years = cols[3].multiselect(t("year"), list(opts.years), placeholder=t("all"))
     stages = cols[4].multiselect(
-        t("stage"), list(vocab.SITE_STAGES), format_func=lambda s: _label(vocab.SITE_STAGES, s)
+        t("stage"),
+        list(vocab.SITE_STAGES),
+        format_func=lambda s: _label(vocab.SITE_STAGES, s),
+        placeholder=t("all"),
     )
-    sources = cols[5].multiselect(t("source"), list(opts.sources))
+    sources = cols[5].multiselect(t("source"), list(opts.sources), placeholder=t("all"))
     return coverage.CoverageFilter(
         tuple(offices),
         tuple(divisions),
@@ -430,6 +439,7 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
         list(vocab.KINDS),
         default=list(vocab.KINDS),
         format_func=lambda k: _label(vocab.KINDS, k),
+        placeholder=t("choose"),
     ) or list(vocab.KINDS)
     distance = c[1].slider(t("distance"), 100, 2000, 500, step=50)
     rich, thin = coverage.gap_thresholds(counts, kinds=kinds)

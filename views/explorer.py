@@ -32,11 +32,15 @@ def _filters(d: pd.DataFrame) -> queries.ResourceFilter:
         list(vocab.KINDS),
         default=list(vocab.KINDS),
         format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
+        placeholder=t("choose"),
     )
     cat_options = [c for k in kinds for c in vocab.CATEGORIES[k]]
     cats = vocab.all_categories()
     categories = cols[2].multiselect(
-        t("categories"), cat_options, format_func=lambda c: vocab.label(cats, c, lang())
+        t("categories"),
+        cat_options,
+        format_func=lambda c: vocab.label(cats, c, lang()),
+        placeholder=t("all_categories"),
     )
     text = cols[3].text_input(t("search_text"), max_chars=100)
     return queries.ResourceFilter(district, tuple(kinds), tuple(categories), text)

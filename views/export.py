@@ -97,6 +97,7 @@ def _resource_filter() -> ResourceFilter:
             default=list(vocab.KINDS),
             format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
             key="export_kinds",
+            placeholder=t("choose"),
         )
         cats = vocab.all_categories()
         categories = cols[1].multiselect(
@@ -104,6 +105,7 @@ def _resource_filter() -> ResourceFilter:
             [c for k in kinds for c in vocab.CATEGORIES[k]],
             format_func=lambda c: vocab.label(cats, c, lang()),
             key="export_categories",
+            placeholder=t("all_categories"),
         )
         text = cols[2].text_input(t("search_text"), max_chars=100, key="export_text")
     return ResourceFilter(kinds=tuple(kinds), categories=tuple(categories), text=text)
@@ -184,6 +186,7 @@ def _files_section(d: pd.DataFrame) -> None:
         default=["resources", "program_sites"],
         format_func=_layer_label,
         key="export_layers",
+        placeholder=t("choose"),
     )
     flt = _resource_filter()
     cols = st.columns(3)

@@ -34,6 +34,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kinds": ("자원 유형", "Resource kinds"),
     "categories": ("세부 분류", "Categories"),
     "all_categories": ("모든 분류", "All categories"),
+    "choose": ("선택하세요", "Choose"),
+    "all": ("전체", "All"),
     "search_text": ("이름·설명 검색", "Search name or description"),
     "online_basemap": ("온라인 배경지도 (인터넷 필요)", "Online basemap (needs internet)"),
     "shown_of": (

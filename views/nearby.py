@@ -112,6 +112,7 @@ def _filters() -> tuple[int, ResourceFilter, int]:
         list(vocab.KINDS),
         default=list(vocab.KINDS),
         format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
+        placeholder=t("choose"),
     )
     limit = c2.number_input(t("limit"), min_value=5, max_value=100, value=20, step=5)
     cats = vocab.all_categories()
