@@ -169,6 +169,7 @@ def streamlit_server(
     env: Mapping[str, str] | None = None,
     cwd: Path = REPO_ROOT,
     timeout: float = 90.0,
+    address: str | None = "127.0.0.1",
 ) -> Iterator[str]:
     """Run ``streamlit run script`` on a free loopback port for the ``with`` block.
 
@@ -183,6 +184,8 @@ def streamlit_server(
         Working directory; Streamlit reads ``.streamlit/config.toml`` from it.
     timeout : float, default 90
         Seconds to wait for ``/_stcore/health`` to answer ``ok``.
+    address : str or None, default "127.0.0.1"
+        Interface to bind; None binds all, as ``make run`` does.
 
     Yields
     ------
@@ -203,7 +206,7 @@ def streamlit_server(
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless", "true",
         "--server.port", str(port),
-        "--server.address", "127.0.0.1",
+        *(["--server.address", address] if address else []),
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
