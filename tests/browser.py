@@ -235,6 +235,40 @@ def streamlit_server(
             _stop(proc)
 
 
+@contextlib.contextmanager
+def recording_proxy() -> Iterator[tuple[dict[str, str], list[str]]]:
+    """A loopback HTTP proxy that records every request and answers 502.
+
+    Yields the environment variables that make a child process's Python HTTP clients
+    (``requests``, ``urllib``) go through it for every host but loopback, and the list the
+    requests are recorded in (``"GET http://host/path"``, ``"CONNECT host:443"``).
+    """
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def _record(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            self.send_error(502)
+
+        do_GET = do_POST = do_HEAD = do_CONNECT = _record
+
+        def log_message(self, *args) -> None:
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    out = f"http://127.0.0.1:{proxy.server_address[1]}"
+    env = {k: out for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    env |= {k: "127.0.0.1,localhost" for k in ("NO_PROXY", "no_proxy")}
+    try:
+        yield env, seen
+    finally:
+        proxy.shutdown()
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """Terminate ``proc`` and its process group, killing it if it lingers."""
     if proc.poll() is not None:

@@ -15,6 +15,7 @@ from tests.browser import (
     MapNotDrawn,
     MapPageResult,
     inspect_map_page,
+    recording_proxy,
     stage_page,
     streamlit_server,
 )
@@ -68,39 +69,13 @@ def test_harness_catches_cdn_assets(tmp_path) -> None:
 def test_the_app_server_itself_sends_nothing_outside(db_url) -> None:
     """Start the real app with a recording proxy as its only way out: nothing uses it.
 
-    Python HTTP clients (``requests``, ``urllib``) honour ``HTTP(S)_PROXY``; loopback is
-    exempt. A headless Streamlit would ask checkip.amazonaws.com for the machine's public IP
-    at start unless ``browser.serverAddress`` is set.
+    A headless Streamlit would ask checkip.amazonaws.com for the machine's public IP at
+    start unless ``browser.serverAddress`` is set.
     """
-    import http.server
-    import threading
-
-    seen: list[str] = []
-
-    class Recorder(http.server.BaseHTTPRequestHandler):
-        def _record(self) -> None:
-            seen.append(f"{self.command} {self.path}")
-            self.send_error(502)
-
-        do_GET = do_POST = do_HEAD = do_CONNECT = _record
-
-        def log_message(self, *args) -> None:
-            pass
-
-    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    out = f"http://127.0.0.1:{proxy.server_address[1]}"
-    env = {
-        "DATABASE_URL": db_url,
-        **{k: out for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")},
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }
-    try:
+    with recording_proxy() as (proxy_env, seen):
+        env = {"DATABASE_URL": db_url, **proxy_env}
         # Bound to every interface, as `make run` does (a single address skips the lookup).
         with streamlit_server(REPO_ROOT / "app.py", env=env, address=None) as base:
             page = inspect_map_page(f"{base}/", "explorer_behind_proxy", min_features=25)
-    finally:
-        proxy.shutdown()
     assert page.blocked == []
     assert seen == []

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from geo.areas import assign_areas
 from layers.ogcapi import COLLECTIONS, PAGE_ASSETS, VENDOR_DIR, VENDOR_URL, localize_page
-from tests.browser import ARTIFACTS, MapPageResult, offline_page
+from tests.browser import ARTIFACTS, MapPageResult, offline_page, recording_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "test-ogcapi"
@@ -63,14 +63,21 @@ def _get(url: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def service(db_url, people, tmp_path_factory):
+def outbound():
+    """A recording proxy as the service's only way out: (its environment, what it saw)."""
+    with recording_proxy() as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def service(db_url, people, outbound, tmp_path_factory):
     """``python -m layers ogcapi`` on a free 127.0.0.1 port; yields its base URL."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "layers", "ogcapi", "--port", str(port),
          "--workdir", str(tmp_path_factory.mktemp("ogcapi"))],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": db_url},
+        env={**os.environ, "DATABASE_URL": db_url, **outbound[0]},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -176,3 +183,9 @@ def test_html_pages_work_with_no_internet(service, engine):
     for page in (items, api):
         assert page.blocked == []
         assert page.http_errors == []
+
+
+def test_the_service_itself_sends_nothing_outside(service, outbound):
+    """After every request above (JSON, HTML pages, Swagger UI), no request left the host."""
+    _get(f"{service}/collections/resources/items?f=json&limit=10")
+    assert outbound[1] == []
