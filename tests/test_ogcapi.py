@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 
 from geo.areas import assign_areas
 from layers.ogcapi import COLLECTIONS, PAGE_ASSETS, VENDOR_DIR, VENDOR_URL, localize_page
-from tests.browser import ARTIFACTS, MapPageResult, offline_page, recording_proxy
+from tests.browser import ARTIFACTS, MapPageResult, free_port, offline_page, recording_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "test-ogcapi"
@@ -51,12 +50,6 @@ def people(engine):
         conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=30) as response:
         return json.loads(response.read().decode("utf-8"))
@@ -72,7 +65,7 @@ def outbound():
 @pytest.fixture(scope="module")
 def service(db_url, people, outbound, tmp_path_factory):
     """``python -m layers ogcapi`` on a free 127.0.0.1 port; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "layers", "ogcapi", "--port", str(port),
          "--workdir", str(tmp_path_factory.mktemp("ogcapi"))],
