@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.areas import SNAP_M
 from loaders.validate import REASONS
 
 
@@ -44,6 +45,9 @@ class ImportReport:
     rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Rows imported whose named district differs from where they fall: row, named, found.
     mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Rows imported from just outside Seoul's outline into the nearest dong: row,
+    #: distance_m, dong_code, dong.
+    snapped: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
@@ -69,6 +73,7 @@ class ImportReport:
             "rejected_by_reason": dict(self.rejected_by_reason),
             "skipped": len(self.skipped),
             "district_mismatches": len(self.mismatches),
+            "snapped": len(self.snapped),
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -96,6 +101,13 @@ class ImportReport:
                 f"(e.g. row {self.mismatches.iloc[0]['row']}: "
                 f"{self.mismatches.iloc[0]['named']} -> {self.mismatches.iloc[0]['found']})"
             )
+        if len(self.snapped):
+            first = self.snapped.iloc[0]
+            lines.append(
+                f"  snapped (경계 밖 {SNAP_M:.0f} m 이내 -> 가장 가까운 법정동 / within "
+                f"{SNAP_M:.0f} m outside -> nearest dong): {len(self.snapped):,} "
+                f"(e.g. row {first['row']}: {first['distance_m']:.1f} m -> {first['dong']})"
+            )
         lines += [f"  ! {w}" for w in self.warnings]
         return lines
 
@@ -112,6 +124,7 @@ class ImportReport:
             "warnings": self.warnings,
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
+            "snapped_rows": _records(self.snapped),
             "run_id": self.run_id,
         }
 
