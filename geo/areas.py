@@ -67,8 +67,7 @@ def _snap_sql(pos: str, when: str) -> str:
 
     Geodesic distance on the WGS84 spheroid; equal distances go to the lowest code. Looked
     up only ``when`` that condition holds (the point is in no dong): a ``CASE`` skips the
-    subquery for every other row, with no per-row cost (a gated ``LATERAL`` join cost
-    about 1.5 µs a row in a million-row import).
+    subquery for every other row (a gated ``LATERAL`` join still paid for every row).
     """
     geog = f"{pos}::geography"
     nearest = f"""SELECT ARRAY[d.code, d.district_code,
