@@ -98,31 +98,43 @@ def _dups(names, keys) -> int:
     return n
 
 
-def _count_points(name, frame, name_col, lon, lat, ctx, *, extra=None):
+def _count_points(name, frame, name_cols, lon, lat, ctx, *, addr=None, gu=None, seoul=False):
+    """Rows with coordinates: in Seoul or not. Rows without: located by their address.
+
+    ``name_cols``: the columns that together name one record (a room of a building is its
+    own record); ``addr``: address column(s) tried for rows without coordinates.
+    """
     inside = _inside(frame[lon], frame[lat], ctx[0], ctx[2])
-    keys = [
-        (round(float(a), 6), round(float(b), 6)) if f >= 0 else None
-        for a, b, f in zip(
-            pd.to_numeric(frame[lon], errors="coerce"),
-            pd.to_numeric(frame[lat], errors="coerce"),
-            inside,
+    names = frame[list(name_cols)].fillna("").astype(str).agg(" ".join, axis=1)
+    keys = list(
+        zip(
+            pd.to_numeric(frame[lon], errors="coerce").round(6),
+            pd.to_numeric(frame[lat], errors="coerce").round(6),
             strict=True,
         )
-    ]
+    )
     sel = inside == 1
-    row = {
+    dong = no_dong = outside_addr = 0
+    missing = frame[inside == -1]
+    for _, r in missing.iterrows():
+        text = " ".join(str(r[c]) for c in (addr or ()) if pd.notna(r[c]))
+        in_seoul = seoul or re.match(r"\s*서울", text) or (gu and str(r[gu]).startswith("서울"))
+        if not in_seoul:
+            outside_addr += 1
+        elif _dong_of(text, None, ctx[1]):
+            dong += 1
+        else:
+            no_dong += 1
+    return {
         "file": name,
         "records": len(frame),
         "in_seoul": int(sel.sum()),
-        "outside": int((inside == 0).sum()),
-        "no_coordinates": int((inside == -1).sum()),
-        "dong_precision": 0,
-        "no_dong": 0,
-        "duplicates": _dups(frame[name_col][sel], [k for k, s in zip(keys, sel, strict=True) if s]),
+        "outside": int((inside == 0).sum()) + outside_addr,
+        "no_coordinates": len(missing),
+        "dong_precision": dong,
+        "no_dong": no_dong,
+        "duplicates": _dups(names[sel], [k for k, s in zip(keys, sel, strict=True) if s]),
     }
-    if extra:
-        row.update(extra(frame, inside))
-    return row
 
 
 def _count_addresses(name, frame, name_col, addr_col, gu_col, ctx):
@@ -155,25 +167,35 @@ def count(directory: Path) -> list[dict]:
     rows = []
     f = "7_서울시 무더위쉼터.json"
     d = _plaza_json(directory / f)
-    rows.append(_count_points(f, d, "r_area_nm", "lon", "lat", ctx))
+    rows.append(_count_points(f, d, ["r_area_nm"], "lon", "lat", ctx))
     f = "8_서울시 한파쉼터.json"
     d = _plaza_json(directory / f)
-    rows.append(_count_points(f, d, "restarea_nm", "lot", "lat", ctx))
+    rows.append(_count_points(f, d, ["restarea_nm"], "lot", "lat", ctx))
     f = "seoul_traditional_market.csv"
     d = pd.read_csv(directory / f, encoding="cp949", dtype=str)
-    rows.append(_count_points(f, d, "전통시장명", "경도", "위도", ctx))
-    national = (
-        "전국전통시장표준데이터.csv",
-        "전국도서관표준데이터.csv",
-        "전국공공시설개방정보표준데이터.csv",
+    rows.append(
+        _count_points(
+            f, d, ["전통시장명"], "경도", "위도", ctx, addr=["자치구명", "주소명"], seoul=True
+        )
     )
-    for f in national:
-        d = pd.read_csv(directory / f, encoding="cp949", dtype=str)
-        rows.append(_count_points(f, d, d.columns[0], "경도", "위도", ctx))
+    f = "전국전통시장표준데이터.csv"
+    d = pd.read_csv(directory / f, encoding="cp949", dtype=str)
+    addr = ["소재지도로명주소", "소재지지번주소"]
+    rows.append(_count_points(f, d, ["시장명"], "경도", "위도", ctx, addr=addr))
+    f = "전국도서관표준데이터.csv"
+    d = pd.read_csv(directory / f, encoding="cp949", dtype=str)
+    rows.append(
+        _count_points(
+            f, d, ["도서관명"], "경도", "위도", ctx, addr=["소재지도로명주소"], gu="시도명"
+        )
+    )
+    f = "전국공공시설개방정보표준데이터.csv"
+    d = pd.read_csv(directory / f, encoding="cp949", dtype=str)
+    rows.append(_count_points(f, d, ["개방시설명", "개방장소명"], "경도", "위도", ctx, addr=addr))
     f = "heritage_coords.json"
     raw = json.loads((directory / f).read_text(encoding="utf-8"))
     d = pd.DataFrame([(k, v[0], v[1]) for k, v in raw.items()], columns=["name", "lat", "lon"])
-    rows.append(_count_points(f, d, "name", "lon", "lat", ctx))
+    rows.append(_count_points(f, d, ["name"], "lon", "lat", ctx))
     f = "서울시 사회복지시설 목록.csv"
     d = pd.read_csv(directory / f, encoding="cp949", dtype=str)
     rows.append(_count_addresses(f, d, "시설명", "시설주소", None, ctx))
