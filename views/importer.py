@@ -148,7 +148,7 @@ def _choices(target: str, name: str) -> ImportOptions:
             kinds,
             format_func=lambda k: t("from_column") if k is None else _pair(vocab.KINDS[k]),
         )
-        cats = [None, *(vocab.CATEGORIES[kind] if kind else vocab.all_categories())]
+        cats = [None, *(vocab.categories_of(kind) if kind else vocab.all_categories())]
         category = cols[2].selectbox(
             t("category"),
             cats,
