@@ -11,6 +11,8 @@ once per process and database; :func:`clear_cache` makes the next call read them
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,6 +27,18 @@ KINDS: dict[str, Label] = {
     "heritage": ("인문자원", "Heritage"),
     "other": ("기타", "Other"),
 }
+
+_SEPARATORS = re.compile(r"[\s·ㆍ_\-./:()\[\]{}]+")
+
+
+def norm_key(text: object) -> str:
+    """Compare-form of a name or value: NFKC, lower case, no spaces or punctuation.
+
+    Category spellings are stored in this form (``category_spellings.spelling_key``).
+    """
+    s = unicodedata.normalize("NFKC", str(text if text is not None else "")).lower()
+    return _SEPARATORS.sub("", s)
+
 
 #: The category that goes with any kind: rows whose type is unknown (migration 0009).
 UNCLASSIFIED = "unclassified"

@@ -208,16 +208,10 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 _PARENS = re.compile(r"[(\[{（［].*?[)\]}）］]")
-_SEPARATORS = re.compile(r"[\s·ㆍ_\-./:()\[\]{}]+")
-
-
-def norm_key(text: object) -> str:
-    """Compare-form of a name or value: NFKC, lower case, no spaces or punctuation.
-
-    The same rule runs in SQL (``loaders.validate``) for values in the file.
-    """
-    s = unicodedata.normalize("NFKC", str(text if text is not None else "")).lower()
-    return _SEPARATORS.sub("", s)
+#: Compare-form of a name or value: NFKC, lower case, no spaces or punctuation (the rule
+#: lives with the vocabularies, whose spellings are stored in this form; the same rule
+#: runs in SQL in ``loaders.validate`` for values in the file).
+norm_key = vocab.norm_key
 
 
 def column_key(name: str) -> str:
