@@ -47,6 +47,12 @@ class ImportReport:
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
+    #: Resources: type values that are no known category, with their row counts.
+    unknown_categories: list[tuple[str, int]] = field(default_factory=list)
+    #: Resources: rows whose category came from the ending of their name.
+    category_from_name: int = 0
+    #: Resources: rows imported as ``unclassified``.
+    unclassified: int = 0
 
     @property
     def rejected(self) -> int:
@@ -69,6 +75,8 @@ class ImportReport:
             "rejected_by_reason": dict(self.rejected_by_reason),
             "skipped": len(self.skipped),
             "district_mismatches": len(self.mismatches),
+            "category_from_name": self.category_from_name,
+            "unclassified": self.unclassified,
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -97,6 +105,12 @@ class ImportReport:
                 f"{self.mismatches.iloc[0]['named']} -> {self.mismatches.iloc[0]['found']})"
             )
         lines += [f"  ! {w}" for w in self.warnings]
+        if self.unknown_categories:
+            lines.append("  unknown category values (모르는 분류 값):")
+            shown = self.unknown_categories[:20]
+            lines += [f"    {value}: {n:,}" for value, n in shown]
+            if len(self.unknown_categories) > len(shown):
+                lines.append(f"    … {len(self.unknown_categories) - len(shown):,} more")
         return lines
 
     def to_dict(self) -> dict:
@@ -110,6 +124,7 @@ class ImportReport:
             **self.counts(),
             "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
             "warnings": self.warnings,
+            "unknown_categories": [{"value": v, "rows": n} for v, n in self.unknown_categories],
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
             "run_id": self.run_id,
