@@ -17,14 +17,18 @@ pair's system and axis order. :func:`locate` adds to the parse query of
 Dong rule. The address is cut into words (spaces, commas, brackets), so a lot address
 (``서울특별시 동대문구 회기동 1-5``), a road address with the dong in brackets
 (``… 삼일대로 231(예장동)``, ``(신당동, ○○아파트)``) and separate 자치구/동 columns all
-give the dong as one word. The first word that is a 법정동 name (``회기동``, ``종로1가``,
+give the dong as one word (a lot number written onto it, ``수유동405-5``, is cut off).
+The first word that is a 법정동 name (``회기동``, ``종로1가``,
 ``성수동1가``) wins; a word that is an administrative dong is read as the 법정동 it is
 numbered from when that is one name: ``역삼1동`` -> ``역삼동``, ``상계10동`` -> ``상계동``,
 ``면목본동`` -> ``면목동``, ``성수1가1동`` -> ``성수동1가`` (a 행정동 made of several 법정동,
 such as ``종로1·2·3·4가동``, names none). Only dongs of the district the row names (its
 district column, else the first district name in the address) count; with no district
-named, a dong name found in two districts (신사동, 신정동) locates nothing. A row whose
-address names no dong is rejected (``no_location``).
+named, a dong name found in two districts (신사동, 신정동) locates nothing. The district
+named in the address wins over a district column (the address names its own dong); an
+address that starts with another province (``경기도 파주시 … (신촌동)``) is outside Seoul
+and locates nothing (``outside_seoul``). A row whose address names no dong is rejected
+(``no_location``).
 """
 
 from __future__ import annotations
@@ -45,8 +49,16 @@ AGREE_M = 50.0
 KOREA_DEG = (120.0, 28.0, 136.0, 46.0)
 
 _WORDS_RE = r"[[:space:],()\[\]{}（）]+"
+#: An address that starts with another province or metropolitan city is outside Seoul.
+_ELSEWHERE_RE = (
+    "^[[:space:]]*(경기도?|인천(광역)?시?|강원(특별자치)?도?|충청[남북]도|충[남북]|전라[남북]도|"
+    "전북(특별자치도)?|전[남북]|경상[남북]도|경[남북]|부산(광역)?시?|대구(광역)?시?|"
+    "광주(광역)?시?|대전(광역)?시?|울산(광역)?시?|세종(특별자치)?시?|제주(특별자치)?도?)"
+    "[[:space:]]"
+)
 #: 행정동 -> 법정동 spellings (see the module docstring), applied in this order.
 _ADMIN_TO_LEGAL = (
+    (r"^(.+[동가])[0-9]+(-[0-9]+)?(번지)?$", r"\1"),
     (r"^(.+?)([0-9]+)가[0-9]+동$", r"\1동\2가"),
     (r"^(.+?)(제?[0-9]+|본)동$", r"\1동"),
 )
@@ -182,7 +194,11 @@ def locate(
             "loc.n AS loc_n",
             "loc.word AS loc_word",
         ]
-        out.reasons.append(f"CASE WHEN {blank_p} AND p.geom IS NULL THEN 'no_location' END")
+        elsewhere = f"p.t_addr ~ '{_ELSEWHERE_RE}'"
+        out.reasons.append(
+            f"CASE WHEN {blank_p} AND p.geom IS NULL THEN "
+            f"CASE WHEN {elsewhere} THEN 'outside_seoul' ELSE 'no_location' END END"
+        )
         out.details.append(
             f"CASE WHEN {blank_p} AND p.geom IS NULL THEN 'address=' || "
             "COALESCE(quote_literal(p.t_addr), '(없음/missing)') || CASE WHEN p.loc_n > 1 THEN "
@@ -269,7 +285,7 @@ def _named_district(out: Located, plan: ImportPlan, col, clean, params: dict, ar
             f"regexp_replace(regexp_replace({clean(col(district_col))}, "
             "'^(서울특별시|서울시|서울)', ''), '[[:space:]]', '', 'g')"
         )
-        code = f"COALESCE({lookup} ->> {named}, {from_address})"
+        code = f"COALESCE({from_address}, {lookup} ->> {named})"
     else:
         code = from_address
     out.laterals.append(f"CROSS JOIN LATERAL (SELECT {code} AS code OFFSET 0) nd")
@@ -287,7 +303,8 @@ def _dong(out: Located, blank: str, params: dict, areas: AreaNames) -> None:
         "SELECT e.value AS dong, u.i, u.w AS word, count(*) OVER (PARTITION BY u.i) AS n "
         "FROM unnest(a.words) WITH ORDINALITY u(w, i) "
         f"CROSS JOIN LATERAL jsonb_each_text(COALESCE({lookup} -> u.w, {lookup} -> {legal})) e "
-        f"WHERE {blank} AND (nd.code IS NULL OR e.key = nd.code)) m "
+        f"WHERE {blank} AND t.t_addr !~ '{_ELSEWHERE_RE}' "
+        "AND (nd.code IS NULL OR e.key = nd.code)) m "
         "ORDER BY m.i, m.dong LIMIT 1) loc ON true",
         "LEFT JOIN LATERAL (SELECT d.label_point FROM dongs d "
         "WHERE loc.n = 1 AND d.code = loc.dong) lp ON true",
