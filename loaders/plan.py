@@ -26,6 +26,7 @@ from loaders.columns import (
     check_mapping,
     detect_mapping,
     kind_of_category,
+    norm_key,
     resolve_code,
 )
 from loaders.readers import SourceTable, read_source
@@ -270,8 +271,9 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     plan.notes.extend(table.notes)
     if not _has_geometry(table):
         plan.address_columns = address_columns(table.columns, mapping)
-        if plan.address_columns and "address" not in mapping.columns and "address" in target.names:
-            mapping.columns["address"] = plan.address_columns[0]
+        addresses = [c for c in plan.address_columns if norm_key(c) not in _DONG_COLUMNS]
+        if addresses and "address" not in mapping.columns and "address" in target.names:
+            mapping.columns["address"] = addresses[0]
     if set(COORDINATES) <= set(mapping.columns):
         _plan_columns(plan, forced)
     elif _has_geometry(table):
@@ -312,6 +314,22 @@ _AXIS_WORDS: tuple[tuple[str, str], ...] = (
     ("X", "Y"),
 )
 _ADDRESS_WORDS = ("주소", "소재지", "addr")
+#: Column names (compare form) of a dong name held on its own (beside a 자치구 column).
+_DONG_COLUMNS = frozenset(
+    {
+        "동",
+        "동명",
+        "동이름",
+        "법정동",
+        "법정동명",
+        "행정동",
+        "행정동명",
+        "읍면동",
+        "읍면동명",
+        "emd",
+        "emdnm",
+    }
+)
 
 
 def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple[str, str]]:
@@ -341,14 +359,16 @@ def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple
 
 
 def address_columns(columns: list[str], mapping: Mapping) -> list[str]:
-    """Columns that hold addresses: the mapped one first, then any named 주소/소재지/addr.
+    """Columns that name where a row is: a dong column (``동``, ``법정동``, ``행정동명``),
+    the mapped address, then any other named 주소/소재지/addr.
 
     Their words are searched, in this order, for the 법정동 a row without coordinates is
     placed at (a road address often names it only in brackets, the lot address always).
     """
     mapped = mapping.columns.get("address")
     taken = {c for f, c in mapping.columns.items() if f != "address"}
-    out = [mapped] if mapped else []
+    out = [c for c in columns if c not in taken and norm_key(c) in _DONG_COLUMNS]
+    out += [mapped] if mapped and mapped not in out else []
     for col in columns:
         key = str(col).lower()
         if col not in out and col not in taken and any(w in key for w in _ADDRESS_WORDS):
