@@ -127,6 +127,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "lnmadr",
         "sitewhladdr",
         "rdnwhladdr",
+        "시설주소",
+        "시설소재지",
     ),
     "contact": ("연락처", "전화번호", "대표전화", "전화", "이메일", "contact", "tel", "phone"),
     "visibility": ("공개여부", "공개범위", "공개", "visibility"),
@@ -235,6 +237,9 @@ class Mapping:
     source: str | None = None
     #: Why each column was chosen: field -> (Korean, English), for the report.
     evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Every coordinate pair as (x column, y column), the primary (``columns['x']``,
+    #: ``columns['y']``) first; filled by ``loaders.plan`` (see ``coordinate_pairs``).
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
     def merged(self, other: Mapping) -> Mapping:
         """This mapping overridden by ``other`` (a field or column named in ``other`` wins)."""

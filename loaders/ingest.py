@@ -38,7 +38,8 @@ from geo.auth import audit
 from geo.db import connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
-from loaders.plan import ImportPlan
+from loaders.locate import AGREE_M, area_names
+from loaders.plan import LOCATED_BY_ADDRESS, ImportPlan
 from loaders.readers import iter_csv_chunks, read_csv_complete
 from loaders.report import ImportReport
 from loaders.validate import (
@@ -192,6 +193,8 @@ def _column_types(conn: sa.Connection, table: str) -> dict[str, str]:
 def _compare(plan: ImportPlan, types: dict[str, str], new: str) -> tuple[list[str], str]:
     """Written columns and the ``IS DISTINCT FROM`` test of record ``t`` against ``new``."""
     cols = [f.name for f in written_fields(plan)] + ["geom", "district_code", "dong_code"]
+    if plan.target.table in LOCATED_BY_ADDRESS:
+        cols.append("location_precision")
 
     def value(c: str) -> str:
         return f"{new}.{c}" if new == "EXCLUDED" else f"CAST({new}.{c} AS {types[c]})"
@@ -368,6 +371,57 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
         )
 
 
+#: Valid rows whose coordinate pairs disagree by more than ``loaders.locate.AGREE_M``.
+DISAGREE_SQL = """
+    SELECT r.id AS row, r.name_text AS name, r.pair AS used, round(r.spread_m) AS distance_m,
+           (SELECT json_agg(CASE WHEN g IS NULL THEN NULL
+                                 ELSE json_build_array(round(ST_X(g)::numeric, 6),
+                                                       round(ST_Y(g)::numeric, 6)) END
+                            ORDER BY k)
+            FROM unnest(r.positions) WITH ORDINALITY u(g, k))::text AS positions
+    FROM (SELECT *, {name}::text AS name_text FROM import_rows) r
+    WHERE cardinality(r.reasons) = 0 AND r.positions IS NOT NULL
+    ORDER BY r.id
+"""
+
+
+def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
+    """Rows per coordinate pair, rows at dong precision, pairs that disagree (report)."""
+    import json
+
+    rows = conn.execute(
+        sa.text(
+            """SELECT pair, location_precision, count(*) FROM import_rows
+               WHERE cardinality(reasons) = 0 GROUP BY 1, 2"""
+        )
+    ).all()
+    labels = {i: f"{p.x} / {p.y}" for i, p in enumerate(plan.pairs, start=1)}
+    report.by_pair = {labels[pair]: int(sum(n for p, _, n in rows if p == pair)) for pair in labels}
+    report.at_dong = int(sum(n for _, prec, n in rows if prec == "dong"))
+    if len(plan.pairs) > 1:
+        df = pd.read_sql(sa.text(DISAGREE_SQL.format(name=plan.target.name_field)), conn)
+        df["used"] = [labels.get(int(u), "") for u in df["used"]]
+        names = [labels[i] for i in sorted(labels)]
+        positions = [json.loads(p) for p in df["positions"]]
+        for i, label in enumerate(names):
+            df[label] = [f"{ps[i][1]}, {ps[i][0]}" if ps[i] is not None else "" for ps in positions]
+        report.disagreements = df.drop(columns=["positions"])
+    if len(report.disagreements):
+        n = len(report.disagreements)
+        report.warnings.append(
+            f"{n:,}개 행은 좌표쌍끼리 {AGREE_M:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 "
+            f"씀) / {n:,} rows have coordinate pairs more than {AGREE_M:.0f} m apart (the "
+            "pair in Seoul and in the named district was used)"
+        )
+    if report.at_dong:
+        report.warnings.append(
+            f"{report.at_dong:,}개 행은 좌표가 없어 주소의 법정동 대표 지점에 놓았습니다 (동 단위 "
+            f"위치, 정확한 위치 아님) / {report.at_dong:,} rows have no coordinates and were "
+            "placed at the label point of the 법정동 their address names (dong-level "
+            "location, not exact)"
+        )
+
+
 def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
     import json
 
@@ -401,7 +455,10 @@ def _run(
     params: dict = {}
     programs = [int(n) for n in conn.execute(sa.text("SELECT no FROM programs")).scalars()]
     spellings = vocab.read_spellings(conn) if "category" in plan.target.names else None
-    sql = with_areas_sql(parse_sql(plan, layout, params, programs=programs, spellings=spellings))
+    areas = area_names(conn) if plan.mode != "geometry" else None
+    sql = with_areas_sql(
+        parse_sql(plan, layout, params, programs=programs, spellings=spellings, areas=areas)
+    )
     ensure_cells(conn)
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
     conn.execute(sa.text("ANALYZE import_rows"))
@@ -445,6 +502,7 @@ def _run(
             f"면·선 {stats[3]:,}개는 도형 안의 한 점으로 가져옵니다 / {stats[3]:,} areas or lines "
             "are imported as a point on their surface"
         )
+    _locations(conn, plan, report)
     if len(report.mismatches):
         report.warnings.append(
             f"{len(report.mismatches):,}개 행은 파일의 자치구와 실제 위치의 자치구가 "

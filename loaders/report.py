@@ -44,6 +44,13 @@ class ImportReport:
     rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Rows imported whose named district differs from where they fall: row, named, found.
     mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Valid rows per coordinate pair used ("X / Y" column names -> rows), primary first.
+    by_pair: dict[str, int] = field(default_factory=dict)
+    #: Valid rows placed at the label point of their address's 법정동 (not exact).
+    at_dong: int = 0
+    #: Valid rows whose pairs disagree by more than 50 m: row, name, used (pair), distance_m
+    #: and one "lat, lon" column per pair.
+    disagreements: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
@@ -77,6 +84,9 @@ class ImportReport:
             "district_mismatches": len(self.mismatches),
             "category_from_name": self.category_from_name,
             "unclassified": self.unclassified,
+            "rows_by_pair": dict(self.by_pair),
+            "located_at_dong": self.at_dong,
+            "pair_disagreements": len(self.disagreements),
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -104,6 +114,14 @@ class ImportReport:
                 f"(e.g. row {self.mismatches.iloc[0]['row']}: "
                 f"{self.mismatches.iloc[0]['named']} -> {self.mismatches.iloc[0]['found']})"
             )
+        for pair, n in self.by_pair.items():
+            lines.append(f"  {'좌표쌍' if ko else 'pair'} {pair}: {n:,}")
+        if self.at_dong:
+            lines.append(
+                f"  {'동 단위 위치 (주소)' if ko else 'dong-level (address)'}: {self.at_dong:,}"
+            )
+        for rec in _records(self.disagreements)[:10]:
+            lines.append("  ≠ " + ", ".join(f"{k}={v}" for k, v in rec.items()))
         lines += [f"  ! {w}" for w in self.warnings]
         if self.unknown_categories:
             lines.append("  unknown category values (모르는 분류 값):")
@@ -127,6 +145,7 @@ class ImportReport:
             "unknown_categories": [{"value": v, "rows": n} for v, n in self.unknown_categories],
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
+            "pair_disagreement_rows": _records(self.disagreements),
             "run_id": self.run_id,
         }
 

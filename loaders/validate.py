@@ -14,11 +14,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from geo import crs as kcrs
 from geo import vocab
 from loaders.columns import code_lookup, kind_of_category
+from loaders.locate import AreaNames, locate
 from loaders.plan import ImportPlan
 from loaders.targets import NOT_WRITTEN, Field
 
@@ -27,6 +25,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "malformed_row": ("행을 열로 나눌 수 없음", "row cannot be split into columns"),
     "no_name": ("이름 없음", "no name"),
     "no_coordinates": ("좌표 없음", "no coordinates"),
+    "no_location": (
+        "좌표 없음, 주소에 동 이름 없음",
+        "no coordinates and the address names no dong",
+    ),
     "bad_number": ("좌표가 숫자가 아님", "coordinate is not a number"),
     "invalid_geometry": ("도형 오류 (복구 불가)", "invalid geometry that cannot be repaired"),
     "bad_value": ("값 오류", "invalid or missing value"),
@@ -41,9 +43,6 @@ _NUMBER_RE = r"^[+-]?([0-9]{1,15}([.][0-9]*)?|[.][0-9]+)$"
 _THOUSANDS_RE = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$"
 _INTEGER_RE = r"^[+-]?[0-9]{1,9}([.]0*)?$"
 _DATE_RE = r"^([0-9]{4})[^0-9]{0,3}([0-9]{1,2})[^0-9]{0,3}([0-9]{1,2})"
-
-#: Korea in degrees, with a margin: coordinates outside never reach ST_Transform.
-_KOREA_DEG = (120.0, 28.0, 136.0, 46.0)
 
 
 @dataclass
@@ -113,16 +112,6 @@ def _list(v: str) -> str:
 _PARSERS = {"number": _number, "integer": _integer, "date": _date, "list": _list}
 
 
-def _projected_bbox(epsg: int) -> tuple[float, float, float, float]:
-    """Korea's extent in ``epsg`` units: points outside are never transformed."""
-    from pyproj import Transformer
-
-    t = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
-    lon, lat = np.meshgrid(np.linspace(122, 134, 25), np.linspace(30, 44, 25))
-    x, y = t.transform(lon.ravel(), lat.ravel())
-    return float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
-
-
 def plan_codes(
     plan: ImportPlan, *, spellings: dict[str, str] | None = None
 ) -> dict[str, dict[str, str]]:
@@ -155,44 +144,20 @@ class _Query:
     laterals: list[str] = field(default_factory=list)  # further "CROSS JOIN LATERAL ..."
 
 
-def _coordinates(q: _Query, plan: ImportPlan, layout: StageLayout, params: dict) -> None:
-    """x/y columns -> numbers -> (swapped back) -> WGS84 point; blanks and bad numbers."""
-    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['x']))} AS t_x")
-    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['y']))} AS t_y")
-    q.laterals.append(
-        f"CROSS JOIN LATERAL (SELECT {_number('t.t_x')} AS xn, {_number('t.t_y')} AS yn OFFSET 0) n"
-    )
-    gx, gy = ("n.yn", "n.xn") if plan.swapped else ("n.xn", "n.yn")
-    if plan.degrees:
-        swap = f"({gy} BETWEEN 124 AND 132 AND {gx} BETWEEN 33 AND 43)"
-        lon = f"(CASE WHEN {swap} THEN {gy} ELSE {gx} END)"
-        lat = f"(CASE WHEN {swap} THEN {gx} ELSE {gy} END)"
-        bbox = _KOREA_DEG
-    else:
-        swap, lon, lat = "false", gx, gy
-        bbox = _projected_bbox(plan.epsg)
-    params.update(xmin=bbox[0], ymin=bbox[1], xmax=bbox[2], ymax=bbox[3], srid=plan.epsg)
-    point = f"ST_SetSRID(ST_MakePoint({lon}, {lat}), CAST(:srid AS int))"
-    if plan.epsg != kcrs.WGS84:
-        point = f"ST_Transform({point}, 4326)"
-    inside = f"{lon} BETWEEN :xmin AND :xmax AND {lat} BETWEEN :ymin AND :ymax"
-    q.values += [
-        "t.t_x, t.t_y, n.xn, n.yn",
-        f"{swap} AS swapped",
-        "false AS on_surface",
-        f"(CASE WHEN {inside} THEN {point} END) AS geom",
-    ]
-    q.reasons += [
-        "CASE WHEN p.t_x IS NULL OR p.t_y IS NULL THEN 'no_coordinates' END",
-        "CASE WHEN (p.t_x IS NOT NULL AND p.xn IS NULL) OR (p.t_y IS NOT NULL AND p.yn IS NULL)"
-        " THEN 'bad_number' END",
-    ]
-    params["x_label"], params["y_label"] = plan.mapping.columns["x"], plan.mapping.columns["y"]
-    for axis in ("x", "y"):
-        q.details.append(
-            f"CASE WHEN p.t_{axis} IS NOT NULL AND p.{axis}n IS NULL THEN "
-            f"CAST(:{axis}_label AS text) || '=' || quote_literal(p.t_{axis}) END"
-        )
+def _locate(
+    q: _Query, plan: ImportPlan, layout: StageLayout, params: dict, areas: AreaNames
+) -> str:
+    """Coordinate pairs and address -> one WGS84 point per row (``loaders.locate``).
+
+    Returns the extra text of a derived key.
+    """
+    located = locate(plan, lambda c: "s." + layout.col(c), _clean, _number, params, areas)
+    q.cleaned += located.cleaned
+    q.laterals += located.laterals
+    q.values += located.values
+    q.reasons += located.reasons
+    q.details += located.details
+    return located.key_extra
 
 
 def _geometry(q: _Query, plan: ImportPlan) -> None:
@@ -217,6 +182,10 @@ def _geometry(q: _Query, plan: ImportPlan) -> None:
         "(g.g0 IS NOT NULL AND NOT ST_IsEmpty(g.g0) AND (v.g1 IS NULL OR ST_IsEmpty(v.g1)))"
         " AS bad_geometry",
         "false AS swapped",
+        "'exact'::text AS location_precision",
+        "NULL::int AS pair",
+        "NULL::float8 AS spread_m",
+        "NULL::geometry[] AS positions",
         f"(w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) AND {area} AND {points_only}) AS on_surface",
         f"(CASE WHEN w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) THEN {geom} END) AS geom",
     ]
@@ -364,19 +333,26 @@ def parse_sql(
     *,
     programs: list[int],
     spellings: dict[str, str] | None = None,
+    areas: AreaNames | None = None,
 ) -> str:
     """``SELECT`` over ``import_stage s`` giving one typed, checked row per staged row.
 
     Output columns: ``id`` (source row), every written field, ``geom`` (WGS84),
-    ``swapped``, ``on_surface``, ``district_named``, ``key`` (the file's id or a key
-    derived from name and position), ``reasons`` (text[]) and ``detail``; for resources
-    also ``category_how`` ('value', 'name', 'blank', 'unknown') and ``t_category`` (the
-    type cell); :func:`geo.areas.with_areas_sql` adds ``dong_code`` and ``district_code``.
-    ``spellings`` are the category spellings read in the caller's transaction.
+    ``swapped``, ``on_surface``, ``location_precision``, ``pair``, ``spread_m``,
+    ``positions`` (see ``loaders.locate``), ``district_named``, ``key`` (the file's id or
+    a key derived from name and position), ``reasons`` (text[]) and ``detail``; for
+    resources also ``category_how`` ('value', 'name', 'blank', 'unknown') and
+    ``t_category`` (the type cell); :func:`geo.areas.with_areas_sql` adds ``dong_code`` and
+    ``district_code``. ``spellings`` are the category spellings read in the caller's
+    transaction.
     """
     target = plan.target
     q = _Query()
-    (_coordinates(q, plan, layout, params) if plan.mode == "columns" else _geometry(q, plan))
+    key_extra = "''"
+    if plan.mode == "geometry":
+        _geometry(q, plan)
+    else:
+        key_extra = _locate(q, plan, layout, params, areas or AreaNames())
     params["programs"] = programs
     derived_kind = target.table == "resources" and "kind" not in (
         set(plan.mapping.columns) | set(plan.mapping.values)
@@ -429,13 +405,14 @@ def parse_sql(
         )
     key = (
         f"COALESCE(p.source_key, 'h' || substr(md5(lower(p.{name}) || '|' || "
-        "COALESCE(ST_AsText(ST_SnapToGrid(p.geom, 0.000001)), '')), 1, 16))"
+        f"COALESCE(ST_AsText(ST_SnapToGrid(p.geom, 0.000001)), '') || {key_extra}), 1, 16))"
     )
     # OFFSET 0 keeps each step a step: without it the planner inlines the subqueries and
     # evaluates every cleaned text and number again wherever it is used.
     cleaned = f"CROSS JOIN LATERAL (SELECT {', '.join(q.cleaned)} OFFSET 0) t" if q.cleaned else ""
     return f"""
         SELECT p.id, {", ".join(q.output)}, p.geom, p.swapped, p.on_surface, p.district_named,
+               p.location_precision, p.pair, p.spread_m, p.positions,
                {key} AS key,
                array_remove(ARRAY[{", ".join(q.reasons)}]::text[], NULL) AS reasons,
                concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail

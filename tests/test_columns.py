@@ -79,7 +79,7 @@ def test_a_column_serves_one_field_only():
 
 
 @pytest.mark.parametrize("suffix", [".toml", ".json"])
-def test_mapping_files_in_toml_or_json(tmp_path, suffix):
+def test_mapping_files_in_toml_or_json(tmp_path, suffix, engine):  # vocabulary is in the DB
     data = {
         "crs": 5174,
         "source": "mapo-spaces",
