@@ -118,3 +118,34 @@ def test_an_administrator_maps_unknown_values_and_the_reimport_classifies_them(
         ("category_spelling", "category_spellings:무더위쉼터형"),
         ("category_spelling", "category_spellings:한파쉼터형"),
     ]
+
+
+def test_the_administration_page_maps_a_spelling(db_url, engine, scratch):
+    import datetime as dt
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from views.common import SESSION_KEY
+
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.session_state[SESSION_KEY] = (ADMIN, dt.datetime.now(dt.UTC))
+    at.run()
+    at.switch_page("views/admin.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = next(d.value for d in at.dataframe if "label_ko" in d.value.columns)
+    assert {"senior_center", "unclassified"} <= set(shown["code"])
+    next(w for w in at.text_input if w.label.startswith("파일에 쓰인 값")).set_value(
+        "쉼터형 경로당"
+    )
+    next(w for w in at.selectbox if w.label == "분류").set_value("senior_center")
+    next(b for b in at.button if b.label == "연결").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("쉼터형 경로당" in s.body for s in at.success)
+    with engine.connect() as conn:
+        mapped = conn.execute(
+            sa.text("SELECT category FROM category_spellings WHERE spelling_key = '쉼터형경로당'")
+        ).scalar()
+    assert mapped == "senior_center"
