@@ -39,7 +39,7 @@ def upgrade() -> None:
         ),
     )
     op.create_check_constraint(
-        "ck_resources_location_precision",
+        "location_precision",
         "resources",
         "location_precision IN ('exact', 'dong')",
     )
@@ -52,5 +52,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP VIEW resources_public")
     op.execute("CREATE VIEW resources_public AS" + PUBLIC_COLUMNS.format(extra=""))
-    op.drop_constraint("ck_resources_location_precision", "resources", type_="check")
+    op.drop_constraint("location_precision", "resources", type_="check")
     op.drop_column("resources", "location_precision")
