@@ -12,6 +12,7 @@ ever the generated ``cN`` names; every value from the file or the user is a bind
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from geo import vocab
@@ -246,19 +247,36 @@ def _field(
 
 
 #: Parenthesised notes in a value (``(노인) 노인복지관(소규모)``), dropped for a second lookup.
-_NOTES_RE = r"[(\[{（［][^)\]}）］]*[)\]}）］]"
+_NOTES_RE = r"[(\[{][^)\]}]*[)\]}]"
+#: What ``norm_key`` drops, as an SQL literal for ``translate`` (much cheaper than a regex
+#: on every row).
+_SEPARATOR_CHARS = r"E' \t\n\r\f\x0b·ㆍ_-./:()[]{}'"
 
 
 def _key(v: str, *, notes: bool = True) -> str:
-    """SQL compare-form of text ``v`` (``norm_key``), optionally without its notes."""
+    """SQL compare-form of NFKC text ``v`` (``norm_key``), optionally without its notes.
+
+    Notes are cut (a regex) only from texts that have a bracket.
+    """
     if not notes:
-        v = f"regexp_replace({v}, '{_NOTES_RE}', '', 'g')"
-    return f"lower(regexp_replace({v}, '{_SEPARATORS_RE}', '', 'g'))"
+        v = (
+            f"(CASE WHEN strpos({v}, '(') > 0 OR strpos({v}, '[') > 0 OR strpos({v}, '{{') > 0 "
+            f"THEN regexp_replace({v}, '{_NOTES_RE}', '', 'g') ELSE {v} END)"
+        )
+    return f"translate(lower({v}), {_SEPARATOR_CHARS}, '')"
+
+
+_HANGUL = re.compile(r"[가-힣]")
 
 
 def _suffixes(codes: dict[str, str], kinds: dict[str, str | None]) -> dict[str, str]:
-    """Spellings a name may end with (``○○경로당``) -> category; at least two characters."""
-    return {k: c for k, c in codes.items() if len(k) >= 2 and kinds.get(c) is not None}
+    """Korean spellings a name may end with (``○○경로당``) -> category (2+ characters, of a
+    category with a kind)."""
+    return {
+        k: c
+        for k, c in codes.items()
+        if len(k) >= 2 and _HANGUL.search(k) and kinds.get(c) is not None
+    }
 
 
 def _category(
@@ -268,10 +286,11 @@ def _category(
     ending of the name, else ``unclassified``; ``category_how`` says which.
 
     ``kind_expr`` is the SQL of the row's kind when the file or the user gives one: a name
-    ending then only counts when its category is of that kind.
+    ending then only counts when its category is of that kind. The name is only looked at
+    for rows whose type did not tell.
     """
     mapping = plan.mapping
-    kinds = {c: k for c, k in kind_of_category().items()}
+    kinds = kind_of_category()
     table = codes["category"]
     params["codes_category"] = json.dumps(table, ensure_ascii=False)
     params["category_kind"] = json.dumps(kinds)
@@ -285,28 +304,30 @@ def _category(
         )
     else:
         q.cleaned.append("NULL::text AS t_category")
+    q.laterals.append(f"CROSS JOIN LATERAL (SELECT {by_value} AS by_value OFFSET 0) cv")
     by_name = "NULL::text"
     name_col = mapping.columns.get(plan.target.name_field)
     suffixes = _suffixes(table, kinds)
     if name_col and suffixes:
         params["category_suffixes"] = json.dumps(suffixes, ensure_ascii=False)
-        nk = _key(f"s.{layout.col(name_col)}", notes=False)
+        nk = _key(f"btrim(s.{layout.col(name_col)})", notes=False)
         lengths = sorted({len(k) for k in suffixes}, reverse=True)
         picks = ", ".join(
             f"CAST(:category_suffixes AS jsonb) ->> right(nk.k, {n})" for n in lengths
         )
-        q.laterals.append(f"CROSS JOIN LATERAL (SELECT {nk} AS k OFFSET 0) nk")
+        q.laterals.append(
+            f"CROSS JOIN LATERAL (SELECT CASE WHEN cv.by_value IS NULL THEN {nk} END AS k"
+            " OFFSET 0) nk"
+        )
         by_name = f"COALESCE({picks})"
-    q.laterals.append(
-        f"CROSS JOIN LATERAL (SELECT {by_value} AS by_value, {by_name} AS by_name OFFSET 0) cv"
-    )
-    name_kind = "(CAST(:category_kind AS jsonb) ->> cv.by_name)"
-    fits = "cv.by_name IS NOT NULL"
+    q.laterals.append(f"CROSS JOIN LATERAL (SELECT {by_name} AS by_name OFFSET 0) cn")
+    name_kind = "(CAST(:category_kind AS jsonb) ->> cn.by_name)"
+    fits = "cn.by_name IS NOT NULL"
     if kind_expr is not None:
         fits += f" AND ({kind_expr} IS NULL OR {name_kind} = {kind_expr})"
     q.values += [
         "t.t_category",
-        f"COALESCE(cv.by_value, CASE WHEN {fits} THEN cv.by_name END, "
+        f"COALESCE(cv.by_value, CASE WHEN {fits} THEN cn.by_name END, "
         f"CAST(:d_category AS text)) AS category",
         f"CASE WHEN cv.by_value IS NOT NULL THEN 'value' WHEN {fits} THEN 'name' "
         "WHEN t.t_category IS NULL THEN 'blank' ELSE 'unknown' END AS category_how",
