@@ -311,3 +311,28 @@ def test_export_carries_the_location_precision(dong_rows, tmp_path):
     export_layers(ExportRequest(("resources",), "gpkg", selection=sel), viewer=PUBLIC, out=gpkg)
     back = pyogrio.read_dataframe(gpkg, layer="resources")
     assert set(back["location_precision"]) == {"dong", "exact"}
+
+
+def test_nearby_page_lists_the_dong_level_distance_as_such(dong_rows, engine):
+    from streamlit.testing.v1 import AppTest
+
+    with engine.connect() as conn:
+        lon, lat = conn.execute(
+            sa.text(
+                "SELECT ST_X(geom), ST_Y(geom) FROM resources WHERE name = '망원 동단위시험 쉼터'"
+            )
+        ).one()
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90
+    )
+    at.session_state["nearby_click"] = (lon + 0.0004, lat)
+    at.run()
+    at.switch_page("views/nearby.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    table = at.dataframe[0].value
+    row = table[table["이름"] == "망원 동단위시험 쉼터"].iloc[0]
+    assert row["거리"].startswith("약 ") and row["거리"].endswith("(동 단위 위치)")
+    assert "동 단위 위치" not in " ".join(
+        table.loc[table["이름"] != "망원 동단위시험 쉼터", "거리"]
+    )
