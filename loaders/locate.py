@@ -17,7 +17,9 @@ pair's system and axis order. :func:`locate` adds to the parse query of
 Dong rule. The address is cut into words (spaces, commas, brackets), so a lot address
 (``서울특별시 동대문구 회기동 1-5``), a road address with the dong in brackets
 (``… 삼일대로 231(예장동)``, ``(신당동, ○○아파트)``) and separate 자치구/동 columns all
-give the dong as one word (a lot number written onto it, ``수유동405-5``, is cut off).
+give the dong as one word (a number glued before it, ``다산로6길 11신당동``, or a lot
+number written onto it, ``수유동405-5``, ``답십리동80호``, ``창동5~6``, or the district
+before it, ``관악구신림동``, is cut off).
 The first word that is a 법정동 name (``회기동``, ``종로1가``,
 ``성수동1가``) wins; a word that is an administrative dong is read as the 법정동 it is
 numbered from when that is one name: ``역삼1동`` -> ``역삼동``, ``상계10동`` -> ``상계동``,
@@ -48,7 +50,10 @@ AGREE_M = 50.0
 #: Korea in degrees, with a margin: coordinates outside never reach ST_Transform.
 KOREA_DEG = (120.0, 28.0, 136.0, 46.0)
 
-_WORDS_RE = r"[[:space:],()\[\]{}（）]+"
+_WORDS_RE = r"[[:space:],.()\[\]{}（）]+"
+#: A number glued to the word after it (``다산로6길 11신당동``, ``11-20응암3동``) is cut off
+#: it, except the ``1가``/``3동`` that belong to a name (``종로1가``, ``역삼1동``).
+_GLUED_RE = r"([0-9])(?![가동]([^가-힣]|$))(?=[가-힣])"
 #: An address that starts with another province or metropolitan city is outside Seoul.
 _ELSEWHERE_RE = (
     "^[[:space:]]*(경기도?|인천(광역)?시?|강원(특별자치)?도?|충청[남북]도|충[남북]|전라[남북]도|"
@@ -58,7 +63,9 @@ _ELSEWHERE_RE = (
 )
 #: 행정동 -> 법정동 spellings (see the module docstring), applied in this order.
 _ADMIN_TO_LEGAL = (
-    (r"^(.+[동가])[0-9]+(-[0-9]+)?(번지)?$", r"\1"),
+    (r"^[가-힣]+구([가-힣]+[동가])$", r"\1"),
+    (r"^(.+[동가])[0-9][0-9~-]*(번지|호|층)?$", r"\1"),
+    (r"^(.+동)[0-9]+동$", r"\1"),
     (r"^(.+?)([0-9]+)가[0-9]+동$", r"\1동\2가"),
     (r"^(.+?)(제?[0-9]+|본)동$", r"\1동"),
 )
@@ -271,7 +278,8 @@ def _named_district(out: Located, plan: ImportPlan, col, clean, params: dict, ar
         else "NULL::text AS t_addr"
     )
     out.laterals.append(
-        f"CROSS JOIN LATERAL (SELECT regexp_split_to_array(t.t_addr, '{_WORDS_RE}') AS words"
+        "CROSS JOIN LATERAL (SELECT regexp_split_to_array("
+        f"regexp_replace(t.t_addr, '{_GLUED_RE}', '\\1 ', 'g'), '{_WORDS_RE}') AS words"
         " OFFSET 0) a"
     )
     lookup = "CAST(:district_names AS jsonb)"

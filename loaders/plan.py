@@ -24,6 +24,7 @@ from loaders.columns import (
     COORDINATES,
     Mapping,
     check_mapping,
+    code_lookup,
     detect_mapping,
     kind_of_category,
     norm_key,
@@ -161,6 +162,28 @@ class ImportPlan:
             out["시트" if ko else "Sheet"] = self.table.sheet
         if self.table.header_row:
             out["머리글 행" if ko else "Header row"] = str(self.table.header_row)
+        out.update(self.column_choices(lang))
+        return out
+
+    def column_choices(self, lang: str = "ko") -> dict[str, str]:
+        """Which column was chosen for each field and why ("name ←": "쉼터명칭: ...")."""
+        i = 0 if lang == "ko" else 1
+        out = {}
+        for name in self.target.names:
+            col = self.mapping.columns.get(name)
+            if col is not None:
+                why = self.mapping.evidence.get(name)
+                out[f"{name} ←"] = f"{col}: {why[i]}" if why else col
+            elif name in self.mapping.values:
+                out[f"{name} ←"] = str(self.mapping.values[name]) + (
+                    " (파일 전체에 한 값)" if i == 0 else " (one value for the file)"
+                )
+        if self.target.table == "resources" and "category ←" not in out:
+            out["category ←"] = (
+                "(열 없음: 이름 끝말로 추정, 나머지는 미분류)"
+                if i == 0
+                else "(no column: inferred from name endings, else unclassified)"
+            )
         return out
 
 
@@ -211,10 +234,10 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
     resolved = {}
     for name, value in values.items():
         f = target.field(name)
-        resolved[name] = resolve_code(f.codes, value, name) if f.type == "code" else value
+        resolved[name] = resolve_code(f.code_table(), value, name) if f.type == "code" else value
     if target.table == "resources" and "category" in resolved and "kind" not in columns:
         kind = kind_of_category()[resolved["category"]]
-        if resolved.setdefault("kind", kind) != kind:
+        if kind is not None and resolved.setdefault("kind", kind) != kind:
             raise InvalidInput(
                 f"분류 '{resolved['category']}'은(는) 유형 '{resolved['kind']}'에 속하지 않습니다 "
                 f"/ category '{resolved['category']}' is not of kind '{resolved['kind']}'"
@@ -225,8 +248,9 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
 def _check_required(mapping: Mapping, target: Target) -> None:
     have = set(mapping.columns) | set(mapping.values)
     missing = [f for f in target.fields if f.required and f.name not in have]
-    if target.table == "resources" and "category" in have:
-        missing = [f for f in missing if f.name != "kind"]  # derived from the category
+    if target.table == "resources":
+        # The kind follows from the category, which is read from names or unclassified.
+        missing = [f for f in missing if f.name not in ("kind", "category")]
     if missing:
         names = ", ".join(f"{f.name} ({f.label[0]})" for f in missing)
         raise InvalidInput(
@@ -259,9 +283,12 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     path = Path(path)
     target = get_target(options.target)
     table = read_source(path, target, layer=options.layer, sheet=options.sheet)
-    mapping = detect_mapping(table.columns, target, has_geometry=_has_geometry(table))
+    codes = code_lookup(target, Mapping()) if "category" in target.names else None
+    mapping = detect_mapping(
+        table.columns, target, has_geometry=_has_geometry(table), frame=table.frame, codes=codes
+    )
     if options.mapping is not None:
-        mapping = options.mapping if options.replace_mapping else mapping.merged(options.mapping)
+        mapping = _users_mapping(mapping, options)
     check_mapping(mapping, table.columns, target)
     mapping = _apply_fixed_values(mapping, target, options)
     _check_required(mapping, target)
@@ -274,6 +301,7 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
         addresses = [c for c in plan.address_columns if norm_key(c) not in _DONG_COLUMNS]
         if addresses and "address" not in mapping.columns and "address" in target.names:
             mapping.columns["address"] = addresses[0]
+    plan.notes.extend(_category_notes(mapping, target))
     if set(COORDINATES) <= set(mapping.columns):
         _plan_columns(plan, forced)
     elif _has_geometry(table):
@@ -288,6 +316,31 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
             + ", ".join(table.columns)
         )
     return plan
+
+
+def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
+    """The user's mapping over the detected one; the evidence says who chose each column."""
+    given = options.mapping
+    if not options.replace_mapping:
+        return detected.merged(given)
+    why = {}
+    for name, col in given.columns.items():
+        if detected.columns.get(name) == col and name in detected.evidence:
+            why[name] = detected.evidence[name]
+        else:
+            why[name] = ("사용자가 지정", "chosen by you")
+    return replace(given, evidence=why)
+
+
+def _category_notes(mapping: Mapping, target: Target) -> list[str]:
+    """A warning when a resource file has no category column (not a refusal)."""
+    if target.table != "resources" or "category" in mapping.columns | mapping.values:
+        return []
+    return [
+        "분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 미분류로 가져옵니다 / "
+        "no category column: rows are classified by the ending of their names (○○경로당, ...) "
+        "where possible, the rest are imported as unclassified"
+    ]
 
 
 def _default_source(path: Path) -> str:
@@ -314,6 +367,8 @@ _AXIS_WORDS: tuple[tuple[str, str], ...] = (
     ("X", "Y"),
 )
 _ADDRESS_WORDS = ("주소", "소재지", "addr")
+#: Words of columns that hold no postal address (``홈페이지주소``, ``이메일주소``).
+_NOT_ADDRESS_WORDS = ("홈페이지", "url", "메일", "mail", "web")
 #: Column names (compare form) of a dong name held on its own (beside a 자치구 column).
 _DONG_COLUMNS = frozenset(
     {
@@ -371,7 +426,12 @@ def address_columns(columns: list[str], mapping: Mapping) -> list[str]:
     out += [mapped] if mapped and mapped not in out else []
     for col in columns:
         key = str(col).lower()
-        if col not in out and col not in taken and any(w in key for w in _ADDRESS_WORDS):
+        if (
+            col not in out
+            and col not in taken
+            and any(w in key for w in _ADDRESS_WORDS)
+            and not any(w in key for w in _NOT_ADDRESS_WORDS)
+        ):
             out.append(col)
     return out
 

@@ -54,6 +54,12 @@ class ImportReport:
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
+    #: Resources: type values that are no known category, with their row counts.
+    unknown_categories: list[tuple[str, int]] = field(default_factory=list)
+    #: Resources: rows whose category came from the ending of their name.
+    category_from_name: int = 0
+    #: Resources: rows imported as ``unclassified``.
+    unclassified: int = 0
 
     @property
     def rejected(self) -> int:
@@ -79,6 +85,8 @@ class ImportReport:
             "rows_by_pair": dict(self.by_pair),
             "located_at_dong": self.at_dong,
             "pair_disagreements": len(self.disagreements),
+            "category_from_name": self.category_from_name,
+            "unclassified": self.unclassified,
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -115,6 +123,12 @@ class ImportReport:
         for rec in _records(self.disagreements)[:10]:
             lines.append("  ≠ " + ", ".join(f"{k}={v}" for k, v in rec.items()))
         lines += [f"  ! {w}" for w in self.warnings]
+        if self.unknown_categories:
+            lines.append("  unknown category values (모르는 분류 값):")
+            shown = self.unknown_categories[:20]
+            lines += [f"    {value}: {n:,}" for value, n in shown]
+            if len(self.unknown_categories) > len(shown):
+                lines.append(f"    … {len(self.unknown_categories) - len(shown):,} more")
         return lines
 
     def to_dict(self) -> dict:
@@ -128,6 +142,7 @@ class ImportReport:
             **self.counts(),
             "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
             "warnings": self.warnings,
+            "unknown_categories": [{"value": v, "rows": n} for v, n in self.unknown_categories],
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
             "pair_disagreement_rows": _records(self.disagreements),
