@@ -235,11 +235,11 @@ class Mapping:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     crs: str | None = None
     source: str | None = None
+    #: Why each column was chosen: field -> (Korean, English), for the report.
+    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Every coordinate pair as (x column, y column), the primary (``columns['x']``,
     #: ``columns['y']``) first; filled by ``loaders.plan`` (see ``coordinate_pairs``).
     pairs: list[tuple[str, str]] = field(default_factory=list)
-    #: Why each column was chosen: field -> (Korean, English), for the report.
-    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def merged(self, other: Mapping) -> Mapping:
         """This mapping overridden by ``other`` (a field or column named in ``other`` wins)."""

@@ -319,57 +319,6 @@ def _mismatches(conn: sa.Connection, plan: ImportPlan) -> pd.DataFrame:
     return pd.read_sql(sa.text(MISMATCH_SQL), conn)
 
 
-#: Valid rows whose coordinate pairs disagree by more than ``loaders.locate.AGREE_M``.
-DISAGREE_SQL = """
-    SELECT r.id AS row, r.name_text AS name, r.pair AS used, round(r.spread_m) AS distance_m,
-           (SELECT json_agg(CASE WHEN g IS NULL THEN NULL
-                                 ELSE json_build_array(round(ST_X(g)::numeric, 6),
-                                                       round(ST_Y(g)::numeric, 6)) END
-                            ORDER BY k)
-            FROM unnest(r.positions) WITH ORDINALITY u(g, k))::text AS positions
-    FROM (SELECT *, {name}::text AS name_text FROM import_rows) r
-    WHERE cardinality(r.reasons) = 0 AND r.positions IS NOT NULL
-    ORDER BY r.id
-"""
-
-
-def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
-    """Rows per coordinate pair, rows at dong precision, pairs that disagree (report)."""
-    import json
-
-    rows = conn.execute(
-        sa.text(
-            """SELECT pair, location_precision, count(*) FROM import_rows
-               WHERE cardinality(reasons) = 0 GROUP BY 1, 2"""
-        )
-    ).all()
-    labels = {i: f"{p.x} / {p.y}" for i, p in enumerate(plan.pairs, start=1)}
-    report.by_pair = {labels[pair]: int(sum(n for p, _, n in rows if p == pair)) for pair in labels}
-    report.at_dong = int(sum(n for _, prec, n in rows if prec == "dong"))
-    if len(plan.pairs) > 1:
-        df = pd.read_sql(sa.text(DISAGREE_SQL.format(name=plan.target.name_field)), conn)
-        df["used"] = [labels.get(int(u), "") for u in df["used"]]
-        names = [labels[i] for i in sorted(labels)]
-        positions = [json.loads(p) for p in df["positions"]]
-        for i, label in enumerate(names):
-            df[label] = [f"{ps[i][1]}, {ps[i][0]}" if ps[i] is not None else "" for ps in positions]
-        report.disagreements = df.drop(columns=["positions"])
-    if len(report.disagreements):
-        n = len(report.disagreements)
-        report.warnings.append(
-            f"{n:,}개 행은 좌표쌍끼리 {AGREE_M:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 "
-            f"씀) / {n:,} rows have coordinate pairs more than {AGREE_M:.0f} m apart (the "
-            "pair in Seoul and in the named district was used)"
-        )
-    if report.at_dong:
-        report.warnings.append(
-            f"{report.at_dong:,}개 행은 좌표가 없어 주소의 법정동 대표 지점에 놓았습니다 (동 단위 "
-            f"위치, 정확한 위치 아님) / {report.at_dong:,} rows have no coordinates and were "
-            "placed at the label point of the 법정동 their address names (dong-level "
-            "location, not exact)"
-        )
-
-
 def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
     """How the valid rows got their category: from names, unknown type values, unclassified."""
     valid = "cardinality(reasons) = 0"
@@ -419,6 +368,57 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
         report.warnings.append(
             f"미분류 {int(row[2]):,}개 행의 자원 유형은 '기타'입니다 (--kind로 지정 가능) / "
             f"{int(row[2]):,} unclassified rows are of kind 'other' (give --kind to choose)"
+        )
+
+
+#: Valid rows whose coordinate pairs disagree by more than ``loaders.locate.AGREE_M``.
+DISAGREE_SQL = """
+    SELECT r.id AS row, r.name_text AS name, r.pair AS used, round(r.spread_m) AS distance_m,
+           (SELECT json_agg(CASE WHEN g IS NULL THEN NULL
+                                 ELSE json_build_array(round(ST_X(g)::numeric, 6),
+                                                       round(ST_Y(g)::numeric, 6)) END
+                            ORDER BY k)
+            FROM unnest(r.positions) WITH ORDINALITY u(g, k))::text AS positions
+    FROM (SELECT *, {name}::text AS name_text FROM import_rows) r
+    WHERE cardinality(r.reasons) = 0 AND r.positions IS NOT NULL
+    ORDER BY r.id
+"""
+
+
+def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
+    """Rows per coordinate pair, rows at dong precision, pairs that disagree (report)."""
+    import json
+
+    rows = conn.execute(
+        sa.text(
+            """SELECT pair, location_precision, count(*) FROM import_rows
+               WHERE cardinality(reasons) = 0 GROUP BY 1, 2"""
+        )
+    ).all()
+    labels = {i: f"{p.x} / {p.y}" for i, p in enumerate(plan.pairs, start=1)}
+    report.by_pair = {labels[pair]: int(sum(n for p, _, n in rows if p == pair)) for pair in labels}
+    report.at_dong = int(sum(n for _, prec, n in rows if prec == "dong"))
+    if len(plan.pairs) > 1:
+        df = pd.read_sql(sa.text(DISAGREE_SQL.format(name=plan.target.name_field)), conn)
+        df["used"] = [labels.get(int(u), "") for u in df["used"]]
+        names = [labels[i] for i in sorted(labels)]
+        positions = [json.loads(p) for p in df["positions"]]
+        for i, label in enumerate(names):
+            df[label] = [f"{ps[i][1]}, {ps[i][0]}" if ps[i] is not None else "" for ps in positions]
+        report.disagreements = df.drop(columns=["positions"])
+    if len(report.disagreements):
+        n = len(report.disagreements)
+        report.warnings.append(
+            f"{n:,}개 행은 좌표쌍끼리 {AGREE_M:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 "
+            f"씀) / {n:,} rows have coordinate pairs more than {AGREE_M:.0f} m apart (the "
+            "pair in Seoul and in the named district was used)"
+        )
+    if report.at_dong:
+        report.warnings.append(
+            f"{report.at_dong:,}개 행은 좌표가 없어 주소의 법정동 대표 지점에 놓았습니다 (동 단위 "
+            f"위치, 정확한 위치 아님) / {report.at_dong:,} rows have no coordinates and were "
+            "placed at the label point of the 법정동 their address names (dong-level "
+            "location, not exact)"
         )
 
 

@@ -296,12 +296,12 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     forced = options.crs if options.crs is not None else mapping.crs
     plan = ImportPlan(path, options, target, table, mapping, source, "columns", None)
     plan.notes.extend(table.notes)
+    plan.notes.extend(_category_notes(mapping, target))
     if not _has_geometry(table):
         plan.address_columns = address_columns(table.columns, mapping)
         addresses = [c for c in plan.address_columns if norm_key(c) not in _DONG_COLUMNS]
         if addresses and "address" not in mapping.columns and "address" in target.names:
             mapping.columns["address"] = addresses[0]
-    plan.notes.extend(_category_notes(mapping, target))
     if set(COORDINATES) <= set(mapping.columns):
         _plan_columns(plan, forced)
     elif _has_geometry(table):

@@ -82,11 +82,11 @@ class ImportReport:
             "rejected_by_reason": dict(self.rejected_by_reason),
             "skipped": len(self.skipped),
             "district_mismatches": len(self.mismatches),
+            "category_from_name": self.category_from_name,
+            "unclassified": self.unclassified,
             "rows_by_pair": dict(self.by_pair),
             "located_at_dong": self.at_dong,
             "pair_disagreements": len(self.disagreements),
-            "category_from_name": self.category_from_name,
-            "unclassified": self.unclassified,
         }
 
     def summary(self, lang: str = "ko") -> list[str]:

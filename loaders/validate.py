@@ -332,8 +332,8 @@ def parse_sql(
     params: dict,
     *,
     programs: list[int],
-    areas: AreaNames | None = None,
     spellings: dict[str, str] | None = None,
+    areas: AreaNames | None = None,
 ) -> str:
     """``SELECT`` over ``import_stage s`` giving one typed, checked row per staged row.
 
@@ -344,7 +344,7 @@ def parse_sql(
     resources also ``category_how`` ('value', 'name', 'blank', 'unknown') and
     ``t_category`` (the type cell); :func:`geo.areas.with_areas_sql` adds ``dong_code`` and
     ``district_code``. ``spellings`` are the category spellings read in the caller's
-    transaction; ``areas`` the district and dong names (``loaders.locate.area_names``).
+    transaction.
     """
     target = plan.target
     q = _Query()

@@ -258,6 +258,10 @@ def _show_report(report: ImportReport) -> None:
             file_name=f"{Path(report.file).stem}_rejected.csv",
             key="imp_rejected",
         )
+    if report.unknown_categories:
+        st.subheader(t("unknown_categories"))
+        unknown = pd.DataFrame(report.unknown_categories, columns=[t("value_in_file"), t("count")])
+        st.dataframe(unknown, hide_index=True, width="content")
     if len(report.disagreements):
         st.subheader(t("disagreements"))
         st.dataframe(report.disagreements, hide_index=True, width="stretch")
@@ -267,10 +271,6 @@ def _show_report(report: ImportReport) -> None:
             file_name=f"{Path(report.file).stem}_pair_disagreements.csv",
             key="imp_disagreements",
         )
-    if report.unknown_categories:
-        st.subheader(t("unknown_categories"))
-        unknown = pd.DataFrame(report.unknown_categories, columns=[t("value_in_file"), t("count")])
-        st.dataframe(unknown, hide_index=True, width="content")
     if len(report.mismatches):
         st.subheader(t("mismatches"))
         st.dataframe(report.mismatches, hide_index=True, width="stretch")
