@@ -177,6 +177,10 @@ ADDRESSES = [
     ("을지로 상가 회의실", "서울특별시 중구 을지로3가 315-1", "중구", "을지로3가"),
     ("역삼 주민공간", "서울특별시 강남구 테헤란로 152 (역삼1동)", "강남구", "역삼동"),
     ("수유 시장", "강북구 수유동405-5", "강북구", "수유동"),
+    ("답십리 상가", "서울특별시 동대문구 답십리동80호 청솔우성아파트상가", "동대문구", "답십리동"),
+    ("응암 쉼터", "서울특별시 은평구 응암로21길 11-20응암3동 579-34", "은평구", "응암동"),
+    ("신림 골목시장", "서울특별시 관악구신림동 702-15", "관악구", "신림동"),
+    ("창동 상점가", "서울특별시 도봉구 창동5~6, 12~12-3", "도봉구", "창동"),
     ("신내 요양원", "서울특별시 중랑구 신내로 194", None, "no_location"),
     ("신사 어딘가", "신사동 12", None, "no_location"),
     ("파주 쉼터", "경기도 파주시 소라지로 195 (신촌동)", None, "outside_seoul"),
@@ -196,8 +200,8 @@ def test_address_only_rows_sit_at_the_label_point_of_their_dong(tmp_path, engine
         r: sorted(report.rejected_rows.loc[report.rejected_rows["reason"] == r, "row"])
         for r in report.rejected_by_reason
     }
-    assert rejected == {"no_location": [10, 11], "outside_seoul": [12]}
-    ambiguous = report.rejected_rows.set_index("row").loc[11, "detail"]
+    assert rejected == {"no_location": [14, 15], "outside_seoul": [16]}
+    ambiguous = report.rejected_rows.set_index("row").loc[15, "detail"]
     assert "여러 자치구" in ambiguous
     stored = _stored(engine, "t-address")
     for name, _addr, district, dong in located:
