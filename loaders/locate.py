@@ -187,17 +187,20 @@ def locate(
     blank_t = f"NOT ({' OR '.join(have)})" if have else "true"
     blank_p = blank_t.replace("t.t_", "p.t_")
     by_address = plan.locates_by_address
+    addr = _address_sql(plan, col, clean)
+    named = "NULL::text"
     if by_address or len(pairs) > 1:
-        _named_district(out, plan, col, clean, params, areas)
-    _choose(out, len(pairs))
+        params["district_names"] = json.dumps(areas.districts, ensure_ascii=False)
+        named = _named_sql(plan, col, clean, _words_sql(addr))
+    _choose(out, len(pairs), named)
     if by_address:
-        _dong(out, blank_t, params, areas)
+        _dong(out, blank_t, addr, lambda words: _named_sql(plan, col, clean, words), params, areas)
         exact = "ch.g"
         out.values += [
             f"COALESCE({exact}, lp.label_point) AS geom",
             f"(CASE WHEN {exact} IS NULL AND lp.label_point IS NOT NULL THEN 'dong' "
             "ELSE 'exact' END) AS location_precision",
-            "t.t_addr",
+            f"(CASE WHEN {blank_t} THEN {addr} END) AS t_addr",
             "loc.n AS loc_n",
             "loc.word AS loc_word",
         ]
@@ -227,8 +230,12 @@ def locate(
     return out
 
 
-def _choose(out: Located, n: int) -> None:
-    """Lateral ``ch`` (the point used, its pair ``k``, swapped ``sw``) and ``sp`` (spread)."""
+def _choose(out: Located, n: int, named: str) -> None:
+    """Lateral ``ch`` (the point used, its pair ``k``, swapped ``sw``) and ``sp`` (spread).
+
+    ``named`` is the SQL of the district code the row names: only evaluated for rows whose
+    pairs disagree.
+    """
     if n == 0:
         out.laterals.append(
             "CROSS JOIN LATERAL (SELECT NULL::geometry AS g, NULL::int AS k, false AS sw) ch"
@@ -251,7 +258,7 @@ def _choose(out: Located, n: int) -> None:
         sws = ", ".join(f"g{k}.sw" for k in range(n))
         score = (
             f"(CASE WHEN sp.spread > {AGREE_M} THEN "
-            f"COALESCE((SELECT 2 + COALESCE(dc.code = nd.code, false)::int "
+            f"COALESCE((SELECT 2 + COALESCE(dc.code = ({named}), false)::int "
             f"FROM (SELECT {_district_in_seoul('c.g')} AS code) dc WHERE dc.code IS NOT NULL), 0)"
             " ELSE 0 END)"
         )
@@ -268,39 +275,42 @@ def _choose(out: Located, n: int) -> None:
     out.values += ["COALESCE(ch.sw, false) AS swapped", "ch.k AS pair"]
 
 
-def _named_district(out: Located, plan: ImportPlan, col, clean, params: dict, areas) -> None:
-    """Lateral ``nd``: the district code the row names (district column, else address)."""
-    params["district_names"] = json.dumps(areas.districts, ensure_ascii=False)
+def _address_sql(plan: ImportPlan, col, clean) -> str:
+    """SQL of a row's address text: its address columns joined (NULL when all blank)."""
     texts = [clean(col(c)) for c in plan.address_columns]
-    out.cleaned.append(
-        f"NULLIF(concat_ws(' ', {', '.join(texts)}), '') AS t_addr"
-        if texts
-        else "NULL::text AS t_addr"
+    return f"NULLIF(concat_ws(' ', {', '.join(texts)}), '')" if texts else "NULL::text"
+
+
+def _words_sql(addr: str) -> str:
+    """SQL of the words of address ``addr`` (numbers glued before a word cut off)."""
+    return (
+        f"regexp_split_to_array(regexp_replace({addr}, '{_GLUED_RE}', '\\1 ', 'g'), '{_WORDS_RE}')"
     )
-    out.laterals.append(
-        "CROSS JOIN LATERAL (SELECT regexp_split_to_array("
-        f"regexp_replace(t.t_addr, '{_GLUED_RE}', '\\1 ', 'g'), '{_WORDS_RE}') AS words"
-        " OFFSET 0) a"
-    )
+
+
+def _named_sql(plan: ImportPlan, col, clean, words: str) -> str:
+    """SQL of the district code a row names: the first district in ``words`` (its address),
+    else its district column. Bind ``district_names`` (``AreaNames.districts``)."""
     lookup = "CAST(:district_names AS jsonb)"
     from_address = (
-        f"(SELECT {lookup} ->> u.w FROM unnest(a.words) WITH ORDINALITY u(w, i) "
+        f"(SELECT {lookup} ->> u.w FROM unnest({words}) WITH ORDINALITY u(w, i) "
         f"WHERE ({lookup} ->> u.w) IS NOT NULL ORDER BY u.i LIMIT 1)"
     )
     district_col = plan.mapping.columns.get("district")
-    if district_col:
-        named = (
-            f"regexp_replace(regexp_replace({clean(col(district_col))}, "
-            "'^(서울특별시|서울시|서울)', ''), '[[:space:]]', '', 'g')"
-        )
-        code = f"COALESCE({from_address}, {lookup} ->> {named})"
-    else:
-        code = from_address
-    out.laterals.append(f"CROSS JOIN LATERAL (SELECT {code} AS code OFFSET 0) nd")
+    if not district_col:
+        return from_address
+    named = (
+        f"regexp_replace(regexp_replace({clean(col(district_col))}, "
+        "'^(서울특별시|서울시|서울)', ''), '[[:space:]]', '', 'g')"
+    )
+    return f"COALESCE({from_address}, {lookup} ->> {named})"
 
 
-def _dong(out: Located, blank: str, params: dict, areas: AreaNames) -> None:
-    """Laterals ``loc`` (dong code, matches ``n``, the word) and ``lp`` (its label point)."""
+def _dong(out: Located, blank: str, addr: str, named, params: dict, areas: AreaNames) -> None:
+    """Laterals ``loc`` (dong code, matches ``n``, the word) and ``lp`` (its label point).
+
+    Only rows without coordinates (``blank``) read their address: the others pay nothing.
+    """
     params["dong_names"] = json.dumps(areas.dongs, ensure_ascii=False)
     lookup = "CAST(:dong_names AS jsonb)"
     legal = "u.w"
@@ -309,10 +319,13 @@ def _dong(out: Located, blank: str, params: dict, areas: AreaNames) -> None:
     out.laterals += [
         "LEFT JOIN LATERAL (SELECT m.dong, m.n, m.word FROM ("
         "SELECT e.value AS dong, u.i, u.w AS word, count(*) OVER (PARTITION BY u.i) AS n "
-        "FROM unnest(a.words) WITH ORDINALITY u(w, i) "
+        f"FROM (SELECT {_words_sql('a0.addr')} AS words "
+        f"FROM (SELECT {addr} AS addr WHERE {blank} OFFSET 0) a0 "
+        f"WHERE a0.addr !~ '{_ELSEWHERE_RE}') a1 "
+        f"CROSS JOIN LATERAL (SELECT {named('a1.words')} AS code) a2 "
+        "CROSS JOIN LATERAL unnest(a1.words) WITH ORDINALITY u(w, i) "
         f"CROSS JOIN LATERAL jsonb_each_text(COALESCE({lookup} -> u.w, {lookup} -> {legal})) e "
-        f"WHERE {blank} AND t.t_addr !~ '{_ELSEWHERE_RE}' "
-        "AND (nd.code IS NULL OR e.key = nd.code)) m "
+        "WHERE a2.code IS NULL OR e.key = a2.code) m "
         "ORDER BY m.i, m.dong LIMIT 1) loc ON true",
         "LEFT JOIN LATERAL (SELECT d.label_point FROM dongs d "
         "WHERE loc.n = 1 AND d.code = loc.dong) lp ON true",
