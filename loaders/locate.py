@@ -17,7 +17,9 @@ pair's system and axis order. :func:`locate` adds to the parse query of
 Dong rule. The address is cut into words (spaces, commas, brackets), so a lot address
 (``서울특별시 동대문구 회기동 1-5``), a road address with the dong in brackets
 (``… 삼일대로 231(예장동)``, ``(신당동, ○○아파트)``) and separate 자치구/동 columns all
-give the dong as one word (a lot number written onto it, ``수유동405-5``, is cut off).
+give the dong as one word (a number glued before it, ``다산로6길 11신당동``, or a lot
+number written onto it, ``수유동405-5``, ``답십리동80호``, ``창동5~6``, or the district
+before it, ``관악구신림동``, is cut off).
 The first word that is a 법정동 name (``회기동``, ``종로1가``,
 ``성수동1가``) wins; a word that is an administrative dong is read as the 법정동 it is
 numbered from when that is one name: ``역삼1동`` -> ``역삼동``, ``상계10동`` -> ``상계동``,
@@ -48,7 +50,10 @@ AGREE_M = 50.0
 #: Korea in degrees, with a margin: coordinates outside never reach ST_Transform.
 KOREA_DEG = (120.0, 28.0, 136.0, 46.0)
 
-_WORDS_RE = r"[[:space:],()\[\]{}（）]+"
+_WORDS_RE = r"[[:space:],.()\[\]{}（）]+"
+#: A number glued to the word after it (``다산로6길 11신당동``, ``11-20응암3동``) is cut off
+#: it, except the ``1가``/``3동`` that belong to a name (``종로1가``, ``역삼1동``).
+_GLUED_RE = r"([0-9])(?![가동]([^가-힣]|$))(?=[가-힣])"
 #: An address that starts with another province or metropolitan city is outside Seoul.
 _ELSEWHERE_RE = (
     "^[[:space:]]*(경기도?|인천(광역)?시?|강원(특별자치)?도?|충청[남북]도|충[남북]|전라[남북]도|"
@@ -58,7 +63,9 @@ _ELSEWHERE_RE = (
 )
 #: 행정동 -> 법정동 spellings (see the module docstring), applied in this order.
 _ADMIN_TO_LEGAL = (
-    (r"^(.+[동가])[0-9]+(-[0-9]+)?(번지)?$", r"\1"),
+    (r"^[가-힣]+구([가-힣]+[동가])$", r"\1"),
+    (r"^(.+[동가])[0-9][0-9~-]*(번지|호|층)?$", r"\1"),
+    (r"^(.+동)[0-9]+동$", r"\1"),
     (r"^(.+?)([0-9]+)가[0-9]+동$", r"\1동\2가"),
     (r"^(.+?)(제?[0-9]+|본)동$", r"\1동"),
 )
@@ -180,17 +187,20 @@ def locate(
     blank_t = f"NOT ({' OR '.join(have)})" if have else "true"
     blank_p = blank_t.replace("t.t_", "p.t_")
     by_address = plan.locates_by_address
+    addr = _address_sql(plan, col, clean)
+    named = "NULL::text"
     if by_address or len(pairs) > 1:
-        _named_district(out, plan, col, clean, params, areas)
-    _choose(out, len(pairs))
+        params["district_names"] = json.dumps(areas.districts, ensure_ascii=False)
+        named = _named_sql(plan, col, clean, _words_sql(addr))
+    _choose(out, len(pairs), named)
     if by_address:
-        _dong(out, blank_t, params, areas)
+        _dong(out, blank_t, addr, lambda words: _named_sql(plan, col, clean, words), params, areas)
         exact = "ch.g"
         out.values += [
             f"COALESCE({exact}, lp.label_point) AS geom",
             f"(CASE WHEN {exact} IS NULL AND lp.label_point IS NOT NULL THEN 'dong' "
             "ELSE 'exact' END) AS location_precision",
-            "t.t_addr",
+            f"(CASE WHEN {blank_t} THEN {addr} END) AS t_addr",
             "loc.n AS loc_n",
             "loc.word AS loc_word",
         ]
@@ -220,8 +230,12 @@ def locate(
     return out
 
 
-def _choose(out: Located, n: int) -> None:
-    """Lateral ``ch`` (the point used, its pair ``k``, swapped ``sw``) and ``sp`` (spread)."""
+def _choose(out: Located, n: int, named: str) -> None:
+    """Lateral ``ch`` (the point used, its pair ``k``, swapped ``sw``) and ``sp`` (spread).
+
+    ``named`` is the SQL of the district code the row names: only evaluated for rows whose
+    pairs disagree.
+    """
     if n == 0:
         out.laterals.append(
             "CROSS JOIN LATERAL (SELECT NULL::geometry AS g, NULL::int AS k, false AS sw) ch"
@@ -244,7 +258,7 @@ def _choose(out: Located, n: int) -> None:
         sws = ", ".join(f"g{k}.sw" for k in range(n))
         score = (
             f"(CASE WHEN sp.spread > {AGREE_M} THEN "
-            f"COALESCE((SELECT 2 + COALESCE(dc.code = nd.code, false)::int "
+            f"COALESCE((SELECT 2 + COALESCE(dc.code = ({named}), false)::int "
             f"FROM (SELECT {_district_in_seoul('c.g')} AS code) dc WHERE dc.code IS NOT NULL), 0)"
             " ELSE 0 END)"
         )
@@ -261,38 +275,42 @@ def _choose(out: Located, n: int) -> None:
     out.values += ["COALESCE(ch.sw, false) AS swapped", "ch.k AS pair"]
 
 
-def _named_district(out: Located, plan: ImportPlan, col, clean, params: dict, areas) -> None:
-    """Lateral ``nd``: the district code the row names (district column, else address)."""
-    params["district_names"] = json.dumps(areas.districts, ensure_ascii=False)
+def _address_sql(plan: ImportPlan, col, clean) -> str:
+    """SQL of a row's address text: its address columns joined (NULL when all blank)."""
     texts = [clean(col(c)) for c in plan.address_columns]
-    out.cleaned.append(
-        f"NULLIF(concat_ws(' ', {', '.join(texts)}), '') AS t_addr"
-        if texts
-        else "NULL::text AS t_addr"
+    return f"NULLIF(concat_ws(' ', {', '.join(texts)}), '')" if texts else "NULL::text"
+
+
+def _words_sql(addr: str) -> str:
+    """SQL of the words of address ``addr`` (numbers glued before a word cut off)."""
+    return (
+        f"regexp_split_to_array(regexp_replace({addr}, '{_GLUED_RE}', '\\1 ', 'g'), '{_WORDS_RE}')"
     )
-    out.laterals.append(
-        f"CROSS JOIN LATERAL (SELECT regexp_split_to_array(t.t_addr, '{_WORDS_RE}') AS words"
-        " OFFSET 0) a"
-    )
+
+
+def _named_sql(plan: ImportPlan, col, clean, words: str) -> str:
+    """SQL of the district code a row names: the first district in ``words`` (its address),
+    else its district column. Bind ``district_names`` (``AreaNames.districts``)."""
     lookup = "CAST(:district_names AS jsonb)"
     from_address = (
-        f"(SELECT {lookup} ->> u.w FROM unnest(a.words) WITH ORDINALITY u(w, i) "
+        f"(SELECT {lookup} ->> u.w FROM unnest({words}) WITH ORDINALITY u(w, i) "
         f"WHERE ({lookup} ->> u.w) IS NOT NULL ORDER BY u.i LIMIT 1)"
     )
     district_col = plan.mapping.columns.get("district")
-    if district_col:
-        named = (
-            f"regexp_replace(regexp_replace({clean(col(district_col))}, "
-            "'^(서울특별시|서울시|서울)', ''), '[[:space:]]', '', 'g')"
-        )
-        code = f"COALESCE({from_address}, {lookup} ->> {named})"
-    else:
-        code = from_address
-    out.laterals.append(f"CROSS JOIN LATERAL (SELECT {code} AS code OFFSET 0) nd")
+    if not district_col:
+        return from_address
+    named = (
+        f"regexp_replace(regexp_replace({clean(col(district_col))}, "
+        "'^(서울특별시|서울시|서울)', ''), '[[:space:]]', '', 'g')"
+    )
+    return f"COALESCE({from_address}, {lookup} ->> {named})"
 
 
-def _dong(out: Located, blank: str, params: dict, areas: AreaNames) -> None:
-    """Laterals ``loc`` (dong code, matches ``n``, the word) and ``lp`` (its label point)."""
+def _dong(out: Located, blank: str, addr: str, named, params: dict, areas: AreaNames) -> None:
+    """Laterals ``loc`` (dong code, matches ``n``, the word) and ``lp`` (its label point).
+
+    Only rows without coordinates (``blank``) read their address: the others pay nothing.
+    """
     params["dong_names"] = json.dumps(areas.dongs, ensure_ascii=False)
     lookup = "CAST(:dong_names AS jsonb)"
     legal = "u.w"
@@ -301,10 +319,13 @@ def _dong(out: Located, blank: str, params: dict, areas: AreaNames) -> None:
     out.laterals += [
         "LEFT JOIN LATERAL (SELECT m.dong, m.n, m.word FROM ("
         "SELECT e.value AS dong, u.i, u.w AS word, count(*) OVER (PARTITION BY u.i) AS n "
-        "FROM unnest(a.words) WITH ORDINALITY u(w, i) "
+        f"FROM (SELECT {_words_sql('a0.addr')} AS words "
+        f"FROM (SELECT {addr} AS addr WHERE {blank} OFFSET 0) a0 "
+        f"WHERE a0.addr !~ '{_ELSEWHERE_RE}') a1 "
+        f"CROSS JOIN LATERAL (SELECT {named('a1.words')} AS code) a2 "
+        "CROSS JOIN LATERAL unnest(a1.words) WITH ORDINALITY u(w, i) "
         f"CROSS JOIN LATERAL jsonb_each_text(COALESCE({lookup} -> u.w, {lookup} -> {legal})) e "
-        f"WHERE {blank} AND t.t_addr !~ '{_ELSEWHERE_RE}' "
-        "AND (nd.code IS NULL OR e.key = nd.code)) m "
+        "WHERE a2.code IS NULL OR e.key = a2.code) m "
         "ORDER BY m.i, m.dong LIMIT 1) loc ON true",
         "LEFT JOIN LATERAL (SELECT d.label_point FROM dongs d "
         "WHERE loc.n = 1 AND d.code = loc.dong) lp ON true",

@@ -367,6 +367,8 @@ _AXIS_WORDS: tuple[tuple[str, str], ...] = (
     ("X", "Y"),
 )
 _ADDRESS_WORDS = ("주소", "소재지", "addr")
+#: Words of columns that hold no postal address (``홈페이지주소``, ``이메일주소``).
+_NOT_ADDRESS_WORDS = ("홈페이지", "url", "메일", "mail", "web")
 #: Column names (compare form) of a dong name held on its own (beside a 자치구 column).
 _DONG_COLUMNS = frozenset(
     {
@@ -424,7 +426,12 @@ def address_columns(columns: list[str], mapping: Mapping) -> list[str]:
     out += [mapped] if mapped and mapped not in out else []
     for col in columns:
         key = str(col).lower()
-        if col not in out and col not in taken and any(w in key for w in _ADDRESS_WORDS):
+        if (
+            col not in out
+            and col not in taken
+            and any(w in key for w in _ADDRESS_WORDS)
+            and not any(w in key for w in _NOT_ADDRESS_WORDS)
+        ):
             out.append(col)
     return out
 

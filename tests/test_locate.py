@@ -177,6 +177,10 @@ ADDRESSES = [
     ("을지로 상가 회의실", "서울특별시 중구 을지로3가 315-1", "중구", "을지로3가"),
     ("역삼 주민공간", "서울특별시 강남구 테헤란로 152 (역삼1동)", "강남구", "역삼동"),
     ("수유 시장", "강북구 수유동405-5", "강북구", "수유동"),
+    ("답십리 상가", "서울특별시 동대문구 답십리동80호 청솔우성아파트상가", "동대문구", "답십리동"),
+    ("응암 쉼터", "서울특별시 은평구 응암로21길 11-20응암3동 579-34", "은평구", "응암동"),
+    ("신림 골목시장", "서울특별시 관악구신림동 702-15", "관악구", "신림동"),
+    ("창동 상점가", "서울특별시 도봉구 창동5~6, 12~12-3", "도봉구", "창동"),
     ("신내 요양원", "서울특별시 중랑구 신내로 194", None, "no_location"),
     ("신사 어딘가", "신사동 12", None, "no_location"),
     ("파주 쉼터", "경기도 파주시 소라지로 195 (신촌동)", None, "outside_seoul"),
@@ -196,8 +200,8 @@ def test_address_only_rows_sit_at_the_label_point_of_their_dong(tmp_path, engine
         r: sorted(report.rejected_rows.loc[report.rejected_rows["reason"] == r, "row"])
         for r in report.rejected_by_reason
     }
-    assert rejected == {"no_location": [10, 11], "outside_seoul": [12]}
-    ambiguous = report.rejected_rows.set_index("row").loc[11, "detail"]
+    assert rejected == {"no_location": [14, 15], "outside_seoul": [16]}
+    ambiguous = report.rejected_rows.set_index("row").loc[15, "detail"]
     assert "여러 자치구" in ambiguous
     stored = _stored(engine, "t-address")
     for name, _addr, district, dong in located:
@@ -311,3 +315,28 @@ def test_export_carries_the_location_precision(dong_rows, tmp_path):
     export_layers(ExportRequest(("resources",), "gpkg", selection=sel), viewer=PUBLIC, out=gpkg)
     back = pyogrio.read_dataframe(gpkg, layer="resources")
     assert set(back["location_precision"]) == {"dong", "exact"}
+
+
+def test_nearby_page_lists_the_dong_level_distance_as_such(dong_rows, engine):
+    from streamlit.testing.v1 import AppTest
+
+    with engine.connect() as conn:
+        lon, lat = conn.execute(
+            sa.text(
+                "SELECT ST_X(geom), ST_Y(geom) FROM resources WHERE name = '망원 동단위시험 쉼터'"
+            )
+        ).one()
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90
+    )
+    at.session_state["nearby_click"] = (lon + 0.0004, lat)
+    at.run()
+    at.switch_page("views/nearby.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    table = at.dataframe[0].value
+    row = table[table["이름"] == "망원 동단위시험 쉼터"].iloc[0]
+    assert row["거리"].startswith("약 ") and row["거리"].endswith("(동 단위 위치)")
+    assert "동 단위 위치" not in " ".join(
+        table.loc[table["이름"] != "망원 동단위시험 쉼터", "거리"]
+    )
