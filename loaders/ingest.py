@@ -8,7 +8,8 @@
 2. one set-based query (``loaders.validate``) types and checks every row and builds its
    WGS84 point;
 3. in the same query, :func:`geo.areas.with_areas_sql` adds district and dong by spatial
-   join; then rows outside Seoul and duplicates are rejected;
+   join (a point up to 30 m outside Seoul's outline is snapped to the nearest dong and
+   reported); then rows outside Seoul and duplicates are rejected;
 4. valid rows are upserted on (source, source id): new rows inserted, changed rows
    updated (the history triggers record both), identical rows left alone.
 
@@ -48,6 +49,7 @@ from loaders.validate import (
     OTHER_DISTRICT_SQL,
     OUTSIDE_SQL,
     REASONS,
+    SNAPPED_SQL,
     StageLayout,
     parse_sql,
     written_fields,
@@ -489,6 +491,7 @@ def _run(
     counts = report.rejected_rows["reason"].value_counts() if len(report.rejected_rows) else {}
     report.rejected_by_reason = {r: int(counts[r]) for r in REASONS if r in counts}
     report.mismatches = _mismatches(conn, plan)
+    report.snapped = pd.read_sql(sa.text(SNAPPED_SQL), conn)
     report.warnings = list(plan.notes)
     if plan.target.table == "resources":
         _categories(conn, plan, report)
@@ -503,6 +506,13 @@ def _run(
             "are imported as a point on their surface"
         )
     _locations(conn, plan, report)
+    if len(report.snapped):
+        n, far = len(report.snapped), report.snapped["distance_m"].max()
+        report.warnings.append(
+            f"서울 경계 바로 밖(최대 {far:.1f} m)의 {n:,}개 행을 가장 가까운 법정동에 넣었습니다 / "
+            f"{n:,} rows just outside Seoul's outline (up to {far:.1f} m) were placed in the "
+            "nearest dong"
+        )
     if len(report.mismatches):
         report.warnings.append(
             f"{len(report.mismatches):,}개 행은 파일의 자치구와 실제 위치의 자치구가 "

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.areas import SNAP_M
 from loaders.validate import REASONS
 
 
@@ -51,6 +52,9 @@ class ImportReport:
     #: Valid rows whose pairs disagree by more than 50 m: row, name, used (pair), distance_m
     #: and one "lat, lon" column per pair.
     disagreements: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Rows imported from just outside Seoul's outline into the nearest dong: row,
+    #: distance_m, dong_code, dong.
+    snapped: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
@@ -87,6 +91,7 @@ class ImportReport:
             "rows_by_pair": dict(self.by_pair),
             "located_at_dong": self.at_dong,
             "pair_disagreements": len(self.disagreements),
+            "snapped": len(self.snapped),
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -122,6 +127,13 @@ class ImportReport:
             )
         for rec in _records(self.disagreements)[:10]:
             lines.append("  ≠ " + ", ".join(f"{k}={v}" for k, v in rec.items()))
+        if len(self.snapped):
+            first = self.snapped.iloc[0]
+            lines.append(
+                f"  snapped (경계 밖 {SNAP_M:.0f} m 이내 -> 가장 가까운 법정동 / within "
+                f"{SNAP_M:.0f} m outside -> nearest dong): {len(self.snapped):,} "
+                f"(e.g. row {first['row']}: {first['distance_m']:.1f} m -> {first['dong']})"
+            )
         lines += [f"  ! {w}" for w in self.warnings]
         if self.unknown_categories:
             lines.append("  unknown category values (모르는 분류 값):")
@@ -146,6 +158,7 @@ class ImportReport:
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
             "pair_disagreement_rows": _records(self.disagreements),
+            "snapped_rows": _records(self.snapped),
             "run_id": self.run_id,
         }
 

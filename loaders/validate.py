@@ -442,12 +442,22 @@ def parse_sql(
     """
 
 
-#: Rows with a geometry that the district join left without district: outside Seoul.
+#: Rows with a geometry that the district join left without district: outside Seoul, more
+#: than ``geo.areas.SNAP_M`` metres from its outline.
 OUTSIDE_SQL = """
     UPDATE import_rows SET reasons = reasons || ARRAY['outside_seoul']
         , detail = concat_ws('; ', NULLIF(detail, ''), CASE WHEN geom IS NOT NULL THEN
               round(ST_X(geom)::numeric, 6) || ', ' || round(ST_Y(geom)::numeric, 6) END)
     WHERE district_code IS NULL AND cardinality(reasons) = 0
+"""
+
+#: Valid rows just outside Seoul's outline, placed in the nearest dong: row, metres, dong.
+SNAPPED_SQL = """
+    SELECT r.id AS row, round(r.snapped_m::numeric, 1)::float8 AS distance_m,
+           r.dong_code, d.name_ko AS dong
+    FROM import_rows r JOIN dongs d ON d.code = r.dong_code
+    WHERE r.snapped_m IS NOT NULL AND cardinality(r.reasons) = 0
+    ORDER BY r.id
 """
 
 #: For a district officer: rows that fall in another district, or that would change a

@@ -99,6 +99,10 @@ t = translator(
         "preview": ("가져올 행 미리보기", "Rows to import"),
         "rejected_rows": ("제외된 행", "Rejected rows"),
         "mismatches": ("자치구 불일치 (위치를 따름)", "District mismatches (location wins)"),
+        "snapped": (
+            "서울 경계 바로 밖 → 가장 가까운 법정동 (거리 m)",
+            "Just outside Seoul's outline → nearest dong (distance in m)",
+        ),
         "download_csv": ("CSV 내려받기", "Download CSV"),
         "by_pair": ("좌표쌍 {pair}", "Coordinate pair {pair}"),
         "at_dong": ("동 단위 위치 (주소의 법정동)", "Dong-level location (address's dong)"),
@@ -270,6 +274,15 @@ def _show_report(report: ImportReport) -> None:
             label=t("download_csv"),
             file_name=f"{Path(report.file).stem}_pair_disagreements.csv",
             key="imp_disagreements",
+        )
+    if len(report.snapped):
+        st.subheader(t("snapped"))
+        st.dataframe(report.snapped, hide_index=True, width="stretch")
+        csv_download(
+            report.snapped,
+            label=t("download_csv"),
+            file_name=f"{Path(report.file).stem}_snapped.csv",
+            key="imp_snapped",
         )
     if len(report.mismatches):
         st.subheader(t("mismatches"))
