@@ -387,6 +387,20 @@ _DONG_COLUMNS = frozenset(
 )
 
 
+def _partners(col: str):
+    """Names the y column of x column ``col`` may have: its last axis word swapped, every
+    occurrence of it swapped, or every axis word swapped (a plaza label and its key both
+    name the axis: ``X좌표(EPSG:5186) (map_coord_x)`` -> ``Y좌표(EPSG:5186) (map_coord_y)``)."""
+    every = col
+    for xw, yw in _AXIS_WORDS:
+        at = col.rfind(xw)
+        if at >= 0:
+            yield col[:at] + yw + col[at + len(xw) :]
+            yield col.replace(xw, yw)
+        every = every.replace(xw, yw)
+    yield every
+
+
 def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple[str, str]]:
     """Every (x, y) column pair of the file, ``primary`` first, the others in file order.
 
@@ -401,11 +415,7 @@ def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple
     for col in columns:
         if col in used:
             continue
-        for xw, yw in _AXIS_WORDS:
-            at = col.rfind(xw)
-            if at < 0:
-                continue
-            partner = col[:at] + yw + col[at + len(xw) :]
+        for partner in _partners(col):
             if partner in present and partner not in used and partner != col:
                 pairs.append((col, partner))
                 used.update((col, partner))

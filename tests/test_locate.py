@@ -165,6 +165,45 @@ def test_the_grs80_position_in_the_report_is_where_the_file_puts_it(tmp_path, en
     assert distances_m([glon], [glat], [lon], [lat])[0] < 0.5
 
 
+def test_a_plaza_json_labels_both_pairs_and_a_row_without_lat_lon_uses_the_other(
+    tmp_path, engine, imported
+):
+    """Seoul's shelter files: lat/lon beside map_coord_x/y in EPSG:5186, their DESCRIPTION
+    labels (``X좌표(EPSG:5186)``) and keys both naming the axis."""
+    pts = true_points(4, seed=43)
+    x, y = project(pts["lon"].to_numpy(float), pts["lat"].to_numpy(float), 5186)
+    rows = [
+        {
+            "r_area_nm": name,
+            "lat": None if i == 3 else lat,
+            "lon": None if i == 3 else lon,
+            "map_coord_x": round(float(x[i]), 3),
+            "map_coord_y": round(float(y[i]), 3),
+        }
+        for i, (name, lon, lat) in enumerate(zip(pts["name"], pts["lon"], pts["lat"], strict=True))
+    ]
+    doc = {
+        "DESCRIPTION": {
+            "R_AREA_NM": "쉼터명칭",
+            "LAT": "위도",
+            "LON": "경도",
+            "MAP_COORD_X": "X좌표(EPSG:5186)",
+            "MAP_COORD_Y": "Y좌표(EPSG:5186)",
+        },
+        "DATA": rows,
+    }
+    path = tmp_path / "shelters.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    plan = prepare(path, _opts("t-plaza-pairs"))
+    assert [p.epsg for p in plan.pairs] == [4326, 5186]
+    report = imported(plan)
+    assert report.inserted == 4 and report.rejected == 0
+    assert sorted(report.by_pair.values()) == [1, 3]
+    stored = _stored(engine, "t-plaza-pairs").loc[pts["name"]]
+    d = distances_m(stored["lon"], stored["lat"], pts["lon"], pts["lat"])
+    assert d.max() < 1.0 and (stored["location_precision"] == "exact").all()
+
+
 # --- address-only rows -----------------------------------------------------------------------
 
 #: (name, address, district, dong it names) ; dong None: rejected with the reason given.
