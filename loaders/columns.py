@@ -26,6 +26,11 @@ from loaders.targets import Target
 #: Coordinate roles: ``x`` is the easting or longitude, ``y`` the northing or latitude.
 COORDINATES = ("x", "y")
 
+#: A second column that completes the name, when the name column alone repeats for records
+#: that differ (a room ``개방장소명`` of a building ``개방시설명``): the record is named
+#: "building room". Mapped like a field (``[columns] name_part = "개방장소명"``).
+NAME_PART = "name_part"
+
 #: Field -> column names that mean it (compared after :func:`norm_key`), best first.
 ALIASES: dict[str, tuple[str, ...]] = {
     "y": (
@@ -354,14 +359,14 @@ def mapping_from_dict(data: dict) -> Mapping:
 def check_mapping(mapping: Mapping, columns: Sequence[str], target: Target) -> None:
     """Raise a user-safe error naming every mapping problem (unknown field or column)."""
     problems = []
-    allowed = set(target.names) | set(COORDINATES)
+    allowed = set(target.names) | set(COORDINATES) | {NAME_PART}
     for name, col in mapping.columns.items():
         if name not in allowed:
             problems.append(f"알 수 없는 필드 / unknown field '{name}'")
         elif col not in columns:
             problems.append(f"'{name}': 파일에 없는 열 / no column '{col}' in the file")
     for name in mapping.values:
-        if name not in allowed - set(COORDINATES):
+        if name not in allowed - set(COORDINATES) - {NAME_PART}:
             problems.append(f"알 수 없는 필드 / unknown field '{name}'")
     if problems:
         raise InvalidInput("매핑을 확인하세요 / check the mapping: " + "; ".join(problems))

@@ -22,6 +22,7 @@ from geo.access import Viewer, require
 from geo.errors import InvalidInput
 from loaders.columns import (
     COORDINATES,
+    NAME_PART,
     Mapping,
     check_mapping,
     code_lookup,
@@ -178,6 +179,10 @@ class ImportPlan:
                 out[f"{name} ←"] = str(self.mapping.values[name]) + (
                     " (파일 전체에 한 값)" if i == 0 else " (one value for the file)"
                 )
+        part = self.mapping.columns.get(NAME_PART)
+        if part is not None:
+            why = self.mapping.evidence.get(NAME_PART)
+            out[f"{self.target.name_field} + ←"] = f"{part}: {why[i]}" if why else part
         if self.target.table == "resources" and "category ←" not in out:
             out["category ←"] = (
                 "(열 없음: 이름 끝말로 추정, 나머지는 미분류)"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo import crs as kcrs
-from loaders.columns import ALIASES, COORDINATES, Mapping, column_key, norm_key
+from loaders.columns import ALIASES, COORDINATES, NAME_PART, Mapping, column_key, norm_key
 from loaders.targets import Target
 
 #: Fields chosen here from headers and values; the others take their exact aliases only.
@@ -262,7 +262,7 @@ class _Recogniser:
 
     def name(self, name: str) -> None:
         aliases = {norm_key(a) for a in ALIASES.get(name, ())}
-        best = None
+        candidates = []
         for i, col in enumerate(self.free()):
             keys = _keys(col)
             alias = next((k for k in keys if k in aliases), None)
@@ -283,11 +283,10 @@ class _Recogniser:
                 continue
             strength = 3.0 if alias else end[1]
             score = strength + stats.distinct + 0.5 * stats.filled - 0.01 * i
-            if best is None or score > best[0]:
-                best = (score, col, stats, alias, end)
-        if best is None:
+            candidates.append((score, col, stats, alias, end))
+        if not candidates:
             return
-        _, col, stats, alias, end = best
+        _, col, stats, alias, end = max(candidates, key=lambda c: c[0])
         if alias:
             head = (f"알려진 머리글 '{col}'", f"known header '{col}'")
         else:
@@ -298,6 +297,38 @@ class _Recogniser:
         distinct = _pct(stats.distinct)
         why = (f"{head[0]}, 값 {distinct} 서로 다름", f"{head[1]}, {distinct} distinct")
         self.take(name, col, why)
+        self._name_part(col, stats, [c[1] for c in candidates if c[1] != col])
+
+    def _name_part(self, col: str, stats: _Stats, others: list[str]) -> None:
+        """A second name column when the name alone repeats for records it tells apart.
+
+        Taken when name and part together are at least 10 points more distinct than the
+        name alone (rooms of one building: ``개방시설명`` + ``개방장소명``).
+        """
+        if stats.distinct >= 0.95:
+            return
+        names = self.values(col)
+        best = None
+        for other in others:
+            parts = self.values(other)
+            both = [
+                f"{str(a).strip()}\x1f{str(b).strip() if b is not None else ''}"
+                for a, b in zip(names, parts, strict=True)
+                if a is not None and str(a).strip()
+            ]
+            share = len(set(both)) / len(both) if both else 0.0
+            if share >= stats.distinct + 0.1 and (best is None or share > best[0]):
+                best = (share, other)
+        if best is not None:
+            alone, together = _pct(stats.distinct), _pct(best[0])
+            self.take(
+                NAME_PART,
+                best[1],
+                (
+                    f"'{col}'만으로는 {alone}, '{best[1]}' 열과 함께 {together} 서로 다름",
+                    f"'{col}' alone is {alone} distinct, with '{best[1]}' {together}",
+                ),
+            )
 
 
 def recognise(

