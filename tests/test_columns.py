@@ -286,3 +286,15 @@ def test_the_users_mapping_wins_and_the_plan_says_who_chose(tmp_path, engine):
     plan = prepare(tmp_path / "a.csv", ImportOptions(mapping=Mapping(columns={"name": "별칭명"})))
     assert plan.mapping.columns["name"] == "별칭명"
     assert plan.describe("en")["name ←"] == "별칭명: given by the mapping"
+
+
+def test_headers_alone_still_map_type_and_kind_columns():
+    # Without values (a mapping is checked before the file is read) the headers decide.
+    m = detect_mapping(
+        ["자원유형", "시설유형", "쉼터명칭", "위도", "경도"], RES, has_geometry=False
+    )
+    assert (m.columns["kind"], m.columns["category"], m.columns["name"]) == (
+        "자원유형",
+        "시설유형",
+        "쉼터명칭",
+    )
