@@ -158,7 +158,9 @@ class _Recogniser:
 
     def kind(self) -> None:
         found = self.alias_of("kind")
-        if found and self.code_share(found[0], "kind") >= 0.5:
+        if found and self.frame is None:
+            self.take("kind", found[0], (f"머리글 '{found[1]}'", f"header is '{found[1]}'"))
+        elif found and self.code_share(found[0], "kind") >= 0.5:
             share = _pct(self.code_share(found[0], "kind"))
             why = (
                 f"머리글 '{found[1]}', 값 {share}가 자원 유형",
@@ -176,11 +178,11 @@ class _Recogniser:
             if not (words or ends or alias) or any(n in k for n in _NOT_CATEGORY for k in keys):
                 continue
             stats = _Stats.of(self.values(col))
-            if stats.n == 0 or stats.numeric > 0.5:
+            if self.frame is not None and (stats.n == 0 or stats.numeric > 0.5):
                 continue
             share = self.code_share(col, "category")
             weight = max([s for _, s in words] + [0.3] * bool(ends or alias))
-            few = stats.distinct <= 0.5 or stats.n <= 20
+            few = self.frame is None or stats.distinct <= 0.5 or stats.n <= 20
             score = 3 * share + weight + 0.2 * few + 0.1 * alias
             word = words[0][0] if words else (ends[0].upper() if ends else "분류")
             if best is None or score > best[0]:
@@ -190,7 +192,9 @@ class _Recogniser:
         _, col, share, word, few = best
         if share == 0 and not few:
             return
-        if share > 0:
+        if self.frame is None:
+            why = (f"머리글에 '{word}'", f"header has '{word}'")
+        elif share > 0:
             why = (
                 f"머리글에 '{word}', 값 {_pct(share)}가 알려진 분류",
                 f"header has '{word}', {_pct(share)} of values are known categories",

@@ -335,3 +335,15 @@ def test_rooms_of_one_building_are_records_of_their_own(tmp_path, engine):
         }
     finally:
         _cleanup(engine, "t-rooms")
+
+
+def test_headers_alone_still_map_type_and_kind_columns():
+    # Without values (a mapping is checked before the file is read) the headers decide.
+    m = detect_mapping(
+        ["자원유형", "시설유형", "쉼터명칭", "위도", "경도"], RES, has_geometry=False
+    )
+    assert (m.columns["kind"], m.columns["category"], m.columns["name"]) == (
+        "자원유형",
+        "시설유형",
+        "쉼터명칭",
+    )
