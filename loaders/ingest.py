@@ -462,7 +462,12 @@ def _run(
         parse_sql(plan, layout, params, programs=programs, spellings=spellings, areas=areas)
     )
     ensure_cells(conn)
+    # Memoize would cache the per-row laterals (numbers, points, the chosen pair) on keys
+    # it recomputes for every row: with it the parse query took twice as long (200,000
+    # rows: 5-9 s vs 1.4-2.4 s for the scan, docs/benchmarks.md).
+    conn.execute(sa.text("SET LOCAL enable_memoize = off"))
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
+    conn.execute(sa.text("SET LOCAL enable_memoize = on"))
     conn.execute(sa.text("ANALYZE import_rows"))
     progress(0.45, "서울 밖·중복 행 / rows outside Seoul, duplicates")
     conn.execute(sa.text(OUTSIDE_SQL))

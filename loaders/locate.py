@@ -197,8 +197,8 @@ def locate(
         _dong(out, blank_t, addr, lambda words: _named_sql(plan, col, clean, words), params, areas)
         exact = "ch.g"
         out.values += [
-            f"COALESCE({exact}, lp.label_point) AS geom",
-            f"(CASE WHEN {exact} IS NULL AND lp.label_point IS NOT NULL THEN 'dong' "
+            f"COALESCE({exact}, loc.label_point) AS geom",
+            f"(CASE WHEN {exact} IS NULL AND loc.label_point IS NOT NULL THEN 'dong' "
             "ELSE 'exact' END) AS location_precision",
             f"(CASE WHEN {blank_t} THEN {addr} END) AS t_addr",
             "loc.n AS loc_n",
@@ -307,7 +307,7 @@ def _named_sql(plan: ImportPlan, col, clean, words: str) -> str:
 
 
 def _dong(out: Located, blank: str, addr: str, named, params: dict, areas: AreaNames) -> None:
-    """Laterals ``loc`` (dong code, matches ``n``, the word) and ``lp`` (its label point).
+    """Lateral ``loc``: dong code, matches ``n``, the word and the dong's label point.
 
     Only rows without coordinates (``blank``) read their address: the others pay nothing.
     """
@@ -316,17 +316,22 @@ def _dong(out: Located, blank: str, addr: str, named, params: dict, areas: AreaN
     legal = "u.w"
     for pattern, repl in _ADMIN_TO_LEGAL:
         legal = f"regexp_replace({legal}, '{pattern}', '{repl}')"
-    out.laterals += [
-        "LEFT JOIN LATERAL (SELECT m.dong, m.n, m.word FROM ("
+    # Scalar subqueries inside CASE: a row with coordinates never runs them (a lateral
+    # join would be rescanned for every row, which doubled the time of the check).
+    found = (
+        "(SELECT ARRAY[m.dong, m.n::text, m.word] FROM ("
         "SELECT e.value AS dong, u.i, u.w AS word, count(*) OVER (PARTITION BY u.i) AS n "
         f"FROM (SELECT {_words_sql('a0.addr')} AS words "
-        f"FROM (SELECT {addr} AS addr WHERE {blank} OFFSET 0) a0 "
-        f"WHERE a0.addr !~ '{_ELSEWHERE_RE}') a1 "
+        f"FROM (SELECT {addr} AS addr) a0 WHERE a0.addr !~ '{_ELSEWHERE_RE}') a1 "
         f"CROSS JOIN LATERAL (SELECT {named('a1.words')} AS code) a2 "
         "CROSS JOIN LATERAL unnest(a1.words) WITH ORDINALITY u(w, i) "
         f"CROSS JOIN LATERAL jsonb_each_text(COALESCE({lookup} -> u.w, {lookup} -> {legal})) e "
         "WHERE a2.code IS NULL OR e.key = a2.code) m "
-        "ORDER BY m.i, m.dong LIMIT 1) loc ON true",
-        "LEFT JOIN LATERAL (SELECT d.label_point FROM dongs d "
-        "WHERE loc.n = 1 AND d.code = loc.dong) lp ON true",
+        "ORDER BY m.i, m.dong LIMIT 1)"
+    )
+    out.laterals += [
+        f"CROSS JOIN LATERAL (SELECT CASE WHEN {blank} THEN {found} END AS arr OFFSET 0) la",
+        "CROSS JOIN LATERAL (SELECT la.arr[1] AS dong, la.arr[2]::int AS n, la.arr[3] AS word,"
+        " CASE WHEN la.arr[2] = '1' THEN (SELECT d.label_point FROM dongs d"
+        " WHERE d.code = la.arr[1]) END AS label_point OFFSET 0) loc",
     ]
