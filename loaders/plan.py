@@ -398,14 +398,18 @@ def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple
     pairs = [primary]
     used = set(primary)
     present = set(columns)
+    every = re.compile("|".join(re.escape(x) for x, _ in _AXIS_WORDS))
+    to_y = dict(_AXIS_WORDS)
     for col in columns:
         if col in used:
             continue
+        # Every axis word swapped (``X좌표(EPSG:5186) (map_coord_x)``), else the last one.
+        candidates = [every.sub(lambda m: to_y[m.group(0)], col)]
         for xw, yw in _AXIS_WORDS:
             at = col.rfind(xw)
-            if at < 0:
-                continue
-            partner = col[:at] + yw + col[at + len(xw) :]
+            if at >= 0:
+                candidates.append(col[:at] + yw + col[at + len(xw) :])
+        for partner in candidates:
             if partner in present and partner not in used and partner != col:
                 pairs.append((col, partner))
                 used.update((col, partner))
