@@ -392,20 +392,6 @@ _DONG_COLUMNS = frozenset(
 )
 
 
-def _partners(col: str):
-    """Names the y column of x column ``col`` may have: its last axis word swapped, every
-    occurrence of it swapped, or every axis word swapped (a plaza label and its key both
-    name the axis: ``X좌표(EPSG:5186) (map_coord_x)`` -> ``Y좌표(EPSG:5186) (map_coord_y)``)."""
-    every = col
-    for xw, yw in _AXIS_WORDS:
-        at = col.rfind(xw)
-        if at >= 0:
-            yield col[:at] + yw + col[at + len(xw) :]
-            yield col.replace(xw, yw)
-        every = every.replace(xw, yw)
-    yield every
-
-
 def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple[str, str]]:
     """Every (x, y) column pair of the file, ``primary`` first, the others in file order.
 
@@ -417,10 +403,18 @@ def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple
     pairs = [primary]
     used = set(primary)
     present = set(columns)
+    every = re.compile("|".join(re.escape(x) for x, _ in _AXIS_WORDS))
+    to_y = dict(_AXIS_WORDS)
     for col in columns:
         if col in used:
             continue
-        for partner in _partners(col):
+        # Every axis word swapped (``X좌표(EPSG:5186) (map_coord_x)``), else the last one.
+        candidates = [every.sub(lambda m: to_y[m.group(0)], col)]
+        for xw, yw in _AXIS_WORDS:
+            at = col.rfind(xw)
+            if at >= 0:
+                candidates.append(col[:at] + yw + col[at + len(xw) :])
+        for partner in candidates:
             if partner in present and partner not in used and partner != col:
                 pairs.append((col, partner))
                 used.update((col, partner))

@@ -379,3 +379,37 @@ def test_nearby_page_lists_the_dong_level_distance_as_such(dong_rows, engine):
     assert "동 단위 위치" not in " ".join(
         table.loc[table["이름"] != "망원 동단위시험 쉼터", "거리"]
     )
+
+
+@pytest.mark.parametrize(
+    ("columns", "primary", "pairs"),
+    [
+        (  # Seoul's parks list
+            ["공원명", "X좌표(GRS80TM)", "Y좌표(GRS80TM)", "X좌표(WGS84)", "Y좌표(WGS84)"],
+            ("X좌표(GRS80TM)", "Y좌표(GRS80TM)"),
+            [("X좌표(GRS80TM)", "Y좌표(GRS80TM)"), ("X좌표(WGS84)", "Y좌표(WGS84)")],
+        ),
+        (  # 무더위쉼터 as the JSON reader names its columns (label, then key)
+            [
+                "경도 (lon)",
+                "Y좌표(EPSG:5186) (map_coord_y)",
+                "위도 (lat)",
+                "X좌표(EPSG:5186) (map_coord_x)",
+            ],
+            ("경도 (lon)", "위도 (lat)"),
+            [
+                ("경도 (lon)", "위도 (lat)"),
+                ("X좌표(EPSG:5186) (map_coord_x)", "Y좌표(EPSG:5186) (map_coord_y)"),
+            ],
+        ),
+        (  # 한파쉼터 as a CSV: lat/lot beside xcrd/ycrd
+            ["ycrd", "lotno_addr", "xcrd", "lot", "lat"],
+            ("lot", "lat"),
+            [("lot", "lat"), ("xcrd", "ycrd")],
+        ),
+    ],
+)
+def test_every_coordinate_pair_is_found_by_its_axis_words(columns, primary, pairs):
+    from loaders.plan import coordinate_pairs
+
+    assert coordinate_pairs(columns, primary) == pairs
