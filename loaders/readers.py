@@ -658,6 +658,13 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 
 
 #: Extension -> reader. Every reader takes (path, target, layer=, sheet=).
+def read_json(path: Path, target: Target, **options: object) -> SourceTable:
+    """JSON: GeoJSON, a list of records or a name -> coordinates table (``loaders.jsonfiles``)."""
+    from loaders import jsonfiles
+
+    return jsonfiles.read_json(path, target, **options)
+
+
 READERS: dict[str, Callable[..., SourceTable]] = {
     ".csv": read_csv,
     ".txt": read_csv,
@@ -666,7 +673,7 @@ READERS: dict[str, Callable[..., SourceTable]] = {
     ".xlsm": read_xlsx,
     ".xls": read_xls,
     ".geojson": read_geojson,
-    ".json": read_geojson,
+    ".json": read_json,
     ".shp": read_shapefile,
     ".zip": read_zip,
     ".gpkg": read_gpkg,

@@ -47,6 +47,9 @@ class ImportReport:
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
+    #: Records of this source that the file no longer lists and that were retired
+    #: (``retire_missing``): source id and name.
+    retired: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -69,6 +72,7 @@ class ImportReport:
             "rejected_by_reason": dict(self.rejected_by_reason),
             "skipped": len(self.skipped),
             "district_mismatches": len(self.mismatches),
+            "retired": len(self.retired),
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -96,6 +100,13 @@ class ImportReport:
                 f"(e.g. row {self.mismatches.iloc[0]['row']}: "
                 f"{self.mismatches.iloc[0]['named']} -> {self.mismatches.iloc[0]['found']})"
             )
+        if self.retired:
+            shown = ", ".join(f"{name} ({sid})" for sid, name in self.retired[:10])
+            more = f" ... +{len(self.retired) - 10}" if len(self.retired) > 10 else ""
+            lines.append(
+                f"  retired (파일에 없어 퇴역 / gone from the file): {len(self.retired):,}: "
+                f"{shown}{more}"
+            )
         lines += [f"  ! {w}" for w in self.warnings]
         return lines
 
@@ -113,6 +124,7 @@ class ImportReport:
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
             "run_id": self.run_id,
+            "retired_records": [{"source_id": i, "name": n} for i, n in self.retired],
         }
 
     def write_json(self, path: str | Path) -> Path:
