@@ -135,3 +135,12 @@ HIDDEN_DUPLICATE_SQL = (
     "EXISTS (SELECT 1 FROM resource_places lp WHERE lp.resource_id = {r}.id "
     "AND lp.place_id <> {r}.id)"
 )
+
+#: The datasets (title · publisher) of record ``{r}`` and of the records linked to it.
+PLACE_SOURCES_SQL = """(SELECT string_agg(DISTINCT COALESCE(ds.title_ko || ' · ' ||
+                                   ds.publisher, ds.title_ko, x.source), '; ')
+    FROM resources x LEFT JOIN datasets ds ON ds.source = x.source
+    WHERE x.id = {r}.id OR x.id IN (
+        SELECT p2.resource_id FROM resource_places p1
+        JOIN resource_places p2 ON p2.place_id = p1.place_id
+        WHERE p1.resource_id = {r}.id))"""
