@@ -27,7 +27,7 @@ def sources(*, open_data_only: bool = False) -> pd.DataFrame:
     """One row per source with records or a dataset row, largest first.
 
     Columns: source, title_ko, title_en, publisher, edition, licence, file_name,
-    file_sha256, found_at, is_open_data, imported_at, records (active records now), and the
+    file_sha256, found_at, note, is_open_data, imported_at, records (active records now), and the
     counts of the last import (read, in_seoul, outside, dong_precision, linked, repeated,
     errors; 0 when not recorded).
     """
@@ -39,6 +39,7 @@ def sources(*, open_data_only: bool = False) -> pd.DataFrame:
                COALESCE(d.title_ko, n.source) AS title_ko,
                COALESCE(d.title_en, n.source) AS title_en,
                d.publisher, d.edition, d.licence, d.file_name, d.file_sha256, d.found_at,
+               d.note,
                COALESCE(d.is_open_data, false) AS is_open_data, d.imported_at,
                COALESCE(n.records, 0) AS records, {counts}
         FROM datasets d FULL JOIN n ON n.source = d.source

@@ -387,6 +387,8 @@ class Dataset(Base):
     file_name: Mapped[str | None] = mapped_column(sa.Text)
     file_sha256: Mapped[str | None] = mapped_column(sa.Text)
     found_at: Mapped[str | None] = mapped_column(sa.Text)
+    #: What a user should know about the file (e.g. objects placed at their museum).
+    note: Mapped[str | None] = mapped_column(sa.Text)
     is_open_data: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
     imported_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: read, in_seoul, outside, dong_precision, linked ... of the last import.

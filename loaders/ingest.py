@@ -340,7 +340,15 @@ def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
 
 
 #: Provenance fields an import may give for its source's ``datasets`` row.
-DATASET_FIELDS = ("title_ko", "title_en", "publisher", "edition", "licence", "found_at")
+DATASET_FIELDS = (
+    "title_ko",
+    "title_en",
+    "publisher",
+    "edition",
+    "licence",
+    "found_at",
+    "note",
+)
 
 
 def _record_dataset(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:

@@ -83,6 +83,7 @@ class DatasetSpec:
             "edition": self.edition,
             "licence": self.licence,
             "found_at": self.found_at,
+            "note": " ".join(self.note.split()) if self.note else None,
             "is_open_data": True,
         }
 

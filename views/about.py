@@ -38,6 +38,7 @@ t = translator(
         "col_linked": ("다른 출처와 연결", "Linked to other sources"),
         "col_file": ("파일", "File"),
         "col_found": ("찾은 곳", "Found at"),
+        "col_note": ("참고", "Note"),
         "col_imported": ("가져온 때", "Imported"),
         "other_sources": ("그 밖의 출처", "Other sources"),
         "none": ("아직 가져온 공개 데이터가 없습니다.", "No open data imported yet."),
@@ -57,6 +58,7 @@ _OPEN_COLUMNS = {
     "linked": "col_linked",
     "file_name": "col_file",
     "found_at": "col_found",
+    "note": "col_note",
     "imported_at": "col_imported",
 }
 

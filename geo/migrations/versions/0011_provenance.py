@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("file_name", sa.Text()),
         sa.Column("file_sha256", sa.Text()),
         sa.Column("found_at", sa.Text()),
+        sa.Column("note", sa.Text()),
         sa.Column("is_open_data", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True)),
         #: read, in_seoul, outside, dong_precision, linked, ... of the last import.
