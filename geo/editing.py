@@ -195,7 +195,7 @@ def check_values(table: str, values: Mapping) -> dict:
     if (
         table == "resources"
         and not problems
-        and clean["category"] not in vocab.CATEGORIES[clean["kind"]]
+        and clean["category"] not in vocab.categories_of(clean["kind"])
     ):
         problems.append(f"category: {clean['category']!r} ∉ {clean['kind']}")
     if problems:

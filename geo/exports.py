@@ -162,7 +162,7 @@ _RESOURCE_COLUMNS = (
     Column("category", "r.category", label=("세부 분류 코드", "Category code")),
     Column(
         "category_ko",
-        _case("r.category", vocab.all_categories()),
+        "(SELECT c.label_ko FROM categories c WHERE c.code = r.category)",
         label=("세부 분류", "Category (Korean)"),
     ),
     Column("name", "r.name", label=("이름", "Name")),

@@ -79,6 +79,32 @@ class Program(Base):
     budget_mkrw: Mapped[int] = mapped_column(sa.Integer)
 
 
+class Category(Base):
+    """A category of resources (migration 0009): the open vocabulary, kept by administrators.
+
+    ``kind`` is NULL for ``unclassified``, which goes with any kind.
+    """
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        _check_in("kind", vocab.KINDS),
+        sa.CheckConstraint("code ~ '^[a-z][a-z0-9_]{1,39}$'", name="code"),
+    )
+    code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(sa.Text)
+    label_ko: Mapped[str] = mapped_column(sa.Text)
+    label_en: Mapped[str] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(sa.Integer, server_default="1000")
+
+
+class CategorySpelling(Base):
+    """A value seen in files (compare-form, ``loaders.columns.norm_key``) -> its category."""
+
+    __tablename__ = "category_spellings"
+    spelling_key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    category: Mapped[str] = mapped_column(sa.ForeignKey("categories.code"))
+
+
 class _Sourced:
     """Columns shared by imported records: provenance, demo flag, timestamps, retirement."""
 
@@ -113,12 +139,12 @@ class Resource(_Sourced, Base):
             postgresql_where=sa.text("visibility = 'public'"),
         ),
         _check_in("kind", vocab.KINDS),
-        _check_in("category", vocab.all_categories()),
         _check_in("visibility", vocab.VISIBILITY),
     )
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.Text, index=True)
-    category: Mapped[str] = mapped_column(sa.Text)
+    #: A code of ``categories``; the kind must be the category's (trigger, migration 0009).
+    category: Mapped[str] = mapped_column(sa.ForeignKey("categories.code"))
     name: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str | None] = mapped_column(sa.Text)
     address: Mapped[str | None] = mapped_column(sa.Text)

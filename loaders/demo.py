@@ -24,6 +24,12 @@ from loaders.programs import read_programs
 
 DEMO_SOURCE = "demo"
 
+#: Categories the demo draws from: people only (the plan's examples, all in the seed of
+#: migration 0009; the foreign key refuses anything else). Places are real open data.
+_DEMO_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "human": ("artist", "activist", "civic_group"),
+}
+
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 _GIVEN = "민서준지현우수영하은도윤예진성호재원유나혜연동훈승희"
 
@@ -127,7 +133,7 @@ def _people(out, rng, places, district_codes, n) -> None:
     for district, count in zip(district_codes, counts, strict=True):
         for _ in range(count):
             i += 1
-            category = rng.choice(list(vocab.CATEGORIES["human"]))
+            category = rng.choice(list(_DEMO_CATEGORIES["human"]))
             dong, point = places.draw(rng, district)
             role = rng.choice(_HUMAN_ROLES[category])
             row = {

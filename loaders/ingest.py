@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from geo import crs as kcrs
+from geo import vocab
 from geo.access import require, scope
 from geo.areas import ensure_cells, with_areas_sql
 from geo.auth import audit
@@ -315,6 +316,58 @@ def _mismatches(conn: sa.Connection, plan: ImportPlan) -> pd.DataFrame:
     return pd.read_sql(sa.text(MISMATCH_SQL), conn)
 
 
+def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
+    """How the valid rows got their category: from names, unknown type values, unclassified."""
+    valid = "cardinality(reasons) = 0"
+    row = conn.execute(
+        sa.text(
+            f"""SELECT count(*) FILTER (WHERE category_how = 'name'),
+                       count(*) FILTER (WHERE category = :u),
+                       count(*) FILTER (WHERE category = :u AND kind = 'other')
+                FROM import_rows WHERE {valid}"""
+        ),
+        {"u": vocab.UNCLASSIFIED},
+    ).one()
+    report.category_from_name, report.unclassified = int(row[0]), int(row[1])
+    report.unknown_categories = [
+        (str(v), int(n))
+        for v, n in conn.execute(
+            sa.text(
+                f"""SELECT t_category, count(*) FROM import_rows
+                    WHERE {valid} AND t_category IS NOT NULL
+                      AND category_how IN ('name', 'unknown')
+                    GROUP BY t_category ORDER BY count(*) DESC, t_category"""
+            )
+        )
+    ]
+    col = plan.mapping.columns.get("category")
+    if report.category_from_name:
+        report.warnings.append(
+            f"{report.category_from_name:,}개 행은 이름 끝말로 분류했습니다 (○○경로당 → 경로당 등) "
+            f"/ {report.category_from_name:,} rows got their category from the ending of their "
+            "name"
+        )
+    if report.unknown_categories:
+        n = sum(c for _, c in report.unknown_categories)
+        report.warnings.append(
+            f"'{col}' 열의 모르는 값 {len(report.unknown_categories):,}종 ({n:,}행, 이름으로도 "
+            "분류 못 한 행은 미분류): 관리 화면에서 분류를 연결하면 다시 가져올 때 분류됩니다 / "
+            f"{len(report.unknown_categories):,} unknown values in '{col}' ({n:,} rows; those "
+            "whose name did not tell either are unclassified): map them to a category on the "
+            "Administration page and import again"
+        )
+    if col is None and "category" not in plan.mapping.values:
+        report.warnings.append(
+            f"분류 열이 없어 {report.unclassified:,}개 행을 미분류로 가져옵니다 / no category "
+            f"column: {report.unclassified:,} rows are imported as unclassified"
+        )
+    if row[2] and "kind" not in plan.mapping.columns and "kind" not in plan.mapping.values:
+        report.warnings.append(
+            f"미분류 {int(row[2]):,}개 행의 자원 유형은 '기타'입니다 (--kind로 지정 가능) / "
+            f"{int(row[2]):,} unclassified rows are of kind 'other' (give --kind to choose)"
+        )
+
+
 def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
     import json
 
@@ -407,7 +460,8 @@ def _run(
     progress(0.3, "행 검사, 자치구·법정동 공간 결합 / checking every row, district and dong")
     params: dict = {}
     programs = [int(n) for n in conn.execute(sa.text("SELECT no FROM programs")).scalars()]
-    sql = with_areas_sql(parse_sql(plan, layout, params, programs=programs))
+    spellings = vocab.read_spellings(conn) if "category" in plan.target.names else None
+    sql = with_areas_sql(parse_sql(plan, layout, params, programs=programs, spellings=spellings))
     ensure_cells(conn)
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
     conn.execute(sa.text("ANALYZE import_rows"))
@@ -439,6 +493,8 @@ def _run(
     report.rejected_by_reason = {r: int(counts[r]) for r in REASONS if r in counts}
     report.mismatches = _mismatches(conn, plan)
     report.warnings = list(plan.notes)
+    if plan.target.table == "resources":
+        _categories(conn, plan, report)
     if stats[2]:
         report.warnings.append(
             f"위도와 경도가 바뀐 {stats[2]:,}개 행을 바로잡았습니다 / corrected {stats[2]:,} rows "

@@ -28,7 +28,6 @@ from loaders.columns import Mapping, mapping_from_dict
 from loaders.ingest import run_import
 from loaders.plan import ImportOptions, prepare
 from loaders.report import ImportReport
-from loaders.targets import get_target
 
 #: The manifest shipped with the project.
 MANIFEST = Path(__file__).resolve().parent.parent / "data" / "open" / "manifest.toml"
@@ -157,7 +156,6 @@ def read_manifest(path: str | Path = MANIFEST) -> list[DatasetSpec]:
             f"매니페스트를 읽을 수 없습니다 / cannot read {path.name}: {exc}"
         ) from exc
     licence = str(data.get("licence", ""))
-    interim = {str(k): str(v) for k, v in data.get("interim_codes", {}).items()}
     specs = []
     for i, raw in enumerate(data.get("dataset", []), 1):
         unknown = set(raw) - _SPEC_KEYS
@@ -181,26 +179,10 @@ def read_manifest(path: str | Path = MANIFEST) -> list[DatasetSpec]:
                 location=str(raw.get("location", "coordinates")),
                 load=bool(raw.get("load", True)),
                 note=raw.get("note"),
-                mapping=_with_interim_codes(mapping_from_dict(raw.get("mapping", {})), interim),
+                mapping=mapping_from_dict(raw.get("mapping", {})),
             )
         )
     return specs
-
-
-def _with_interim_codes(mapping: Mapping, interim: dict[str, str]) -> Mapping:
-    """Codes the category vocabulary does not know yet replaced by their interim code."""
-    known = get_target("resources").field("category").codes
-
-    def code(c: str) -> str:
-        return c if c in known else interim.get(c, c)
-
-    codes = {k: dict(v) for k, v in mapping.codes.items()}
-    if "category" in codes:
-        codes["category"] = {s: code(c) for s, c in codes["category"].items()}
-    values = dict(mapping.values)
-    if "category" in values:
-        values["category"] = code(values["category"])
-    return Mapping(mapping.columns, values, codes, mapping.crs, mapping.source)
 
 
 def file_sha256(path: Path) -> str:

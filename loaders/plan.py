@@ -24,6 +24,7 @@ from loaders.columns import (
     COORDINATES,
     Mapping,
     check_mapping,
+    code_lookup,
     detect_mapping,
     kind_of_category,
     resolve_code,
@@ -118,6 +119,28 @@ class ImportPlan:
             out["시트" if ko else "Sheet"] = self.table.sheet
         if self.table.header_row:
             out["머리글 행" if ko else "Header row"] = str(self.table.header_row)
+        out.update(self.column_choices(lang))
+        return out
+
+    def column_choices(self, lang: str = "ko") -> dict[str, str]:
+        """Which column was chosen for each field and why ("name ←": "쉼터명칭: ...")."""
+        i = 0 if lang == "ko" else 1
+        out = {}
+        for name in self.target.names:
+            col = self.mapping.columns.get(name)
+            if col is not None:
+                why = self.mapping.evidence.get(name)
+                out[f"{name} ←"] = f"{col}: {why[i]}" if why else col
+            elif name in self.mapping.values:
+                out[f"{name} ←"] = str(self.mapping.values[name]) + (
+                    " (파일 전체에 한 값)" if i == 0 else " (one value for the file)"
+                )
+        if self.target.table == "resources" and "category ←" not in out:
+            out["category ←"] = (
+                "(열 없음: 이름 끝말로 추정, 나머지는 미분류)"
+                if i == 0
+                else "(no column: inferred from name endings, else unclassified)"
+            )
         return out
 
 
@@ -168,10 +191,10 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
     resolved = {}
     for name, value in values.items():
         f = target.field(name)
-        resolved[name] = resolve_code(f.codes, value, name) if f.type == "code" else value
+        resolved[name] = resolve_code(f.code_table(), value, name) if f.type == "code" else value
     if target.table == "resources" and "category" in resolved and "kind" not in columns:
         kind = kind_of_category()[resolved["category"]]
-        if resolved.setdefault("kind", kind) != kind:
+        if kind is not None and resolved.setdefault("kind", kind) != kind:
             raise InvalidInput(
                 f"분류 '{resolved['category']}'은(는) 유형 '{resolved['kind']}'에 속하지 않습니다 "
                 f"/ category '{resolved['category']}' is not of kind '{resolved['kind']}'"
@@ -182,8 +205,9 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
 def _check_required(mapping: Mapping, target: Target) -> None:
     have = set(mapping.columns) | set(mapping.values)
     missing = [f for f in target.fields if f.required and f.name not in have]
-    if target.table == "resources" and "category" in have:
-        missing = [f for f in missing if f.name != "kind"]  # derived from the category
+    if target.table == "resources":
+        # The kind follows from the category, which is read from names or unclassified.
+        missing = [f for f in missing if f.name not in ("kind", "category")]
     if missing:
         names = ", ".join(f"{f.name} ({f.label[0]})" for f in missing)
         raise InvalidInput(
@@ -216,9 +240,12 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     path = Path(path)
     target = get_target(options.target)
     table = read_source(path, target, layer=options.layer, sheet=options.sheet)
-    mapping = detect_mapping(table.columns, target, has_geometry=_has_geometry(table))
+    codes = code_lookup(target, Mapping()) if "category" in target.names else None
+    mapping = detect_mapping(
+        table.columns, target, has_geometry=_has_geometry(table), frame=table.frame, codes=codes
+    )
     if options.mapping is not None:
-        mapping = options.mapping if options.replace_mapping else mapping.merged(options.mapping)
+        mapping = _users_mapping(mapping, options)
     check_mapping(mapping, table.columns, target)
     mapping = _apply_fixed_values(mapping, target, options)
     _check_required(mapping, target)
@@ -226,6 +253,7 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     forced = options.crs if options.crs is not None else mapping.crs
     plan = ImportPlan(path, options, target, table, mapping, source, "columns", None)
     plan.notes.extend(table.notes)
+    plan.notes.extend(_category_notes(mapping, target))
     if set(COORDINATES) <= set(mapping.columns):
         _plan_columns(plan, forced)
     elif _has_geometry(table):
@@ -238,6 +266,31 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
             + ", ".join(table.columns)
         )
     return plan
+
+
+def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
+    """The user's mapping over the detected one; the evidence says who chose each column."""
+    given = options.mapping
+    if not options.replace_mapping:
+        return detected.merged(given)
+    why = {}
+    for name, col in given.columns.items():
+        if detected.columns.get(name) == col and name in detected.evidence:
+            why[name] = detected.evidence[name]
+        else:
+            why[name] = ("사용자가 지정", "chosen by you")
+    return replace(given, evidence=why)
+
+
+def _category_notes(mapping: Mapping, target: Target) -> list[str]:
+    """A warning when a resource file has no category column (not a refusal)."""
+    if target.table != "resources" or "category" in mapping.columns | mapping.values:
+        return []
+    return [
+        "분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 미분류로 가져옵니다 / "
+        "no category column: rows are classified by the ending of their names (○○경로당, ...) "
+        "where possible, the rest are imported as unclassified"
+    ]
 
 
 def _default_source(path: Path) -> str:

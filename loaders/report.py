@@ -50,6 +50,12 @@ class ImportReport:
     #: Records of this source that the file no longer lists and that were retired
     #: (``retire_missing``): source id and name.
     retired: list[tuple[str, str]] = field(default_factory=list)
+    #: Resources: type values that are no known category, with their row counts.
+    unknown_categories: list[tuple[str, int]] = field(default_factory=list)
+    #: Resources: rows whose category came from the ending of their name.
+    category_from_name: int = 0
+    #: Resources: rows imported as ``unclassified``.
+    unclassified: int = 0
 
     @property
     def rejected(self) -> int:
@@ -73,6 +79,8 @@ class ImportReport:
             "skipped": len(self.skipped),
             "district_mismatches": len(self.mismatches),
             "retired": len(self.retired),
+            "category_from_name": self.category_from_name,
+            "unclassified": self.unclassified,
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -108,6 +116,12 @@ class ImportReport:
                 f"{shown}{more}"
             )
         lines += [f"  ! {w}" for w in self.warnings]
+        if self.unknown_categories:
+            lines.append("  unknown category values (모르는 분류 값):")
+            shown = self.unknown_categories[:20]
+            lines += [f"    {value}: {n:,}" for value, n in shown]
+            if len(self.unknown_categories) > len(shown):
+                lines.append(f"    … {len(self.unknown_categories) - len(shown):,} more")
         return lines
 
     def to_dict(self) -> dict:
@@ -121,6 +135,7 @@ class ImportReport:
             **self.counts(),
             "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
             "warnings": self.warnings,
+            "unknown_categories": [{"value": v, "rows": n} for v, n in self.unknown_categories],
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
             "run_id": self.run_id,

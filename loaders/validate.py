@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from geo import crs as kcrs
+from geo import vocab
 from loaders.columns import code_lookup, kind_of_category
 from loaders.plan import ImportPlan
 from loaders.targets import NOT_WRITTEN, Field
@@ -122,19 +123,23 @@ def _projected_bbox(epsg: int) -> tuple[float, float, float, float]:
     return float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
 
 
-def plan_codes(plan: ImportPlan) -> dict[str, dict[str, str]]:
+def plan_codes(
+    plan: ImportPlan, *, spellings: dict[str, str] | None = None
+) -> dict[str, dict[str, str]]:
     """The code lookups of the plan's code fields (spelling -> code)."""
-    return code_lookup(plan.target, plan.mapping)
+    return code_lookup(plan.target, plan.mapping, spellings=spellings)
 
 
 def written_fields(plan: ImportPlan) -> list[Field]:
-    """Target fields the import writes: those mapped or given, plus a resource's kind.
+    """Target fields the import writes: those mapped or given, plus a resource's kind and
+    category.
 
-    A resource's kind may be derived from its category, so it is always written.
+    A resource's kind may be derived from its category, and its category from its name
+    (else ``unclassified``), so both are always written.
     """
     have = set(plan.mapping.columns) | set(plan.mapping.values)
     if plan.target.table == "resources":
-        have.add("kind")
+        have |= {"kind", "category"}
     return [f for f in plan.target.fields if f.name in have and f.name not in NOT_WRITTEN]
 
 
@@ -221,7 +226,9 @@ def _geometry(q: _Query, plan: ImportPlan) -> None:
     ]
 
 
-def _field(q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: dict) -> str:
+def _field(
+    q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: dict, codes: dict
+) -> str:
     """Add field ``f``'s typed value and checks; return its bad-value condition ('' if none)."""
     mapping = plan.mapping
     raw = None
@@ -238,7 +245,7 @@ def _field(q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: d
             raw = f"t_{f.name}"
             q.cleaned.append(f"{_clean(col)} AS {raw}")
             if f.type == "code":
-                params[f"codes_{f.name}"] = json.dumps(plan_codes(plan)[f.name], ensure_ascii=False)
+                params[f"codes_{f.name}"] = json.dumps(codes[f.name], ensure_ascii=False)
                 value = _code(f"t.{raw}", f"codes_{f.name}")
             else:
                 value = _PARSERS[f.type](f"t.{raw}")
@@ -269,13 +276,103 @@ def _field(q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: d
     return cond
 
 
-def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: list[int]) -> str:
+#: Parenthesised notes in a value (``(노인) 노인복지관(소규모)``), dropped for a second lookup.
+_NOTES_RE = r"[(\[{（［][^)\]}）］]*[)\]}）］]"
+
+
+def _key(v: str, *, notes: bool = True) -> str:
+    """SQL compare-form of text ``v`` (``norm_key``), optionally without its notes."""
+    if not notes:
+        v = f"regexp_replace({v}, '{_NOTES_RE}', '', 'g')"
+    return f"lower(regexp_replace({v}, '{_SEPARATORS_RE}', '', 'g'))"
+
+
+def _suffixes(codes: dict[str, str], kinds: dict[str, str | None]) -> dict[str, str]:
+    """Spellings a name may end with (``○○경로당``) -> category; at least two characters."""
+    return {k: c for k, c in codes.items() if len(k) >= 2 and kinds.get(c) is not None}
+
+
+def _category(
+    q: _Query, plan: ImportPlan, layout: StageLayout, params: dict, codes: dict, kind_expr
+) -> None:
+    """A resource's category: the type column's value (through the spellings), else the
+    ending of the name, else ``unclassified``; ``category_how`` says which.
+
+    ``kind_expr`` is the SQL of the row's kind when the file or the user gives one: a name
+    ending then only counts when its category is of that kind.
+    """
+    mapping = plan.mapping
+    kinds = {c: k for c, k in kind_of_category().items()}
+    table = codes["category"]
+    params["codes_category"] = json.dumps(table, ensure_ascii=False)
+    params["category_kind"] = json.dumps(kinds)
+    col = mapping.columns.get("category")
+    by_value = "NULL::text"
+    if col:
+        q.cleaned.append(f"{_clean('s.' + layout.col(col))} AS t_category")
+        lookup = "CAST(:codes_category AS jsonb) ->> "
+        by_value = (
+            f"COALESCE({lookup}{_key('t.t_category')}, {lookup}{_key('t.t_category', notes=False)})"
+        )
+    else:
+        q.cleaned.append("NULL::text AS t_category")
+    by_name = "NULL::text"
+    name_col = mapping.columns.get(plan.target.name_field)
+    suffixes = _suffixes(table, kinds)
+    if name_col and suffixes:
+        params["category_suffixes"] = json.dumps(suffixes, ensure_ascii=False)
+        nk = _key(f"s.{layout.col(name_col)}", notes=False)
+        lengths = sorted({len(k) for k in suffixes}, reverse=True)
+        picks = ", ".join(
+            f"CAST(:category_suffixes AS jsonb) ->> right(nk.k, {n})" for n in lengths
+        )
+        q.laterals.append(f"CROSS JOIN LATERAL (SELECT {nk} AS k OFFSET 0) nk")
+        by_name = f"COALESCE({picks})"
+    q.laterals.append(
+        f"CROSS JOIN LATERAL (SELECT {by_value} AS by_value, {by_name} AS by_name OFFSET 0) cv"
+    )
+    name_kind = "(CAST(:category_kind AS jsonb) ->> cv.by_name)"
+    fits = "cv.by_name IS NOT NULL"
+    if kind_expr is not None:
+        fits += f" AND ({kind_expr} IS NULL OR {name_kind} = {kind_expr})"
+    q.values += [
+        "t.t_category",
+        f"COALESCE(cv.by_value, CASE WHEN {fits} THEN cv.by_name END, "
+        f"CAST(:d_category AS text)) AS category",
+        f"CASE WHEN cv.by_value IS NOT NULL THEN 'value' WHEN {fits} THEN 'name' "
+        "WHEN t.t_category IS NULL THEN 'blank' ELSE 'unknown' END AS category_how",
+    ]
+    params["d_category"] = vocab.UNCLASSIFIED
+
+
+def _kind_expr(plan: ImportPlan, layout: StageLayout, params: dict, codes: dict) -> str | None:
+    """SQL of the kind the file or the user gives (over ``s``/``t``), or None (derived)."""
+    if "kind" in plan.mapping.values:
+        params["v_kind"] = str(plan.mapping.values["kind"])
+        return "CAST(:v_kind AS text)"
+    col = plan.mapping.columns.get("kind")
+    if not col:
+        return None
+    params["codes_kind"] = json.dumps(codes["kind"], ensure_ascii=False)
+    return _code(_clean("s." + layout.col(col)), "codes_kind")
+
+
+def parse_sql(
+    plan: ImportPlan,
+    layout: StageLayout,
+    params: dict,
+    *,
+    programs: list[int],
+    spellings: dict[str, str] | None = None,
+) -> str:
     """``SELECT`` over ``import_stage s`` giving one typed, checked row per staged row.
 
     Output columns: ``id`` (source row), every written field, ``geom`` (WGS84),
     ``swapped``, ``on_surface``, ``district_named``, ``key`` (the file's id or a key
-    derived from name and position), ``reasons`` (text[]) and ``detail``;
-    :func:`geo.areas.with_areas_sql` adds ``dong_code`` and ``district_code``.
+    derived from name and position), ``reasons`` (text[]) and ``detail``; for resources
+    also ``category_how`` ('value', 'name', 'blank', 'unknown') and ``t_category`` (the
+    type cell); :func:`geo.areas.with_areas_sql` adds ``dong_code`` and ``district_code``.
+    ``spellings`` are the category spellings read in the caller's transaction.
     """
     target = plan.target
     q = _Query()
@@ -284,21 +381,31 @@ def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: 
     derived_kind = target.table == "resources" and "kind" not in (
         set(plan.mapping.columns) | set(plan.mapping.values)
     )
+    codes = plan_codes(plan, spellings=spellings)
     bad = []
     for f in written_fields(plan):
         if f.name == "kind" and derived_kind:
             params["category_kind"] = json.dumps(kind_of_category())
-            q.output.append("(CAST(:category_kind AS jsonb) ->> p.category) AS kind")
+            # Unclassified rows (a category of any kind) are of kind "other".
+            q.output.append(
+                "COALESCE(CAST(:category_kind AS jsonb) ->> p.category, 'other') AS kind"
+            )
             continue
-        cond = _field(q, f, plan, layout, params)
+        if f.name == "category" and "category" not in plan.mapping.values:
+            _category(q, plan, layout, params, codes, _kind_expr(plan, layout, params, codes))
+            q.output += ["p.category", "p.category_how", "p.t_category"]
+            continue
+        cond = _field(q, f, plan, layout, params, codes)
         if cond:
             bad.append(cond)
         q.output.append(f"p.{f.name}")
+    if target.table == "resources" and "category" in plan.mapping.values:
+        q.output += ["'value'::text AS category_how", "NULL::text AS t_category"]
     if target.table == "resources" and not derived_kind:
         params["category_kind"] = json.dumps(kind_of_category())
         cond = (
             "p.category IS NOT NULL AND p.kind IS NOT NULL AND "
-            "(CAST(:category_kind AS jsonb) ->> p.category) IS DISTINCT FROM p.kind"
+            "(CAST(:category_kind AS jsonb) ->> p.category) <> p.kind"
         )
         bad.append(cond)
         q.details.append(

@@ -149,7 +149,8 @@ def test_unknown_mapping_file_keys_are_refused(tmp_path):
 
 
 def test_missing_required_fields_name_what_to_give(tmp_path):
-    write_csv(tmp_path / "a.csv", pd.DataFrame({"시설명": ["가"], "위도": [37.5], "경도": [127.0]}))
+    # A category is no longer required (rows without one are unclassified); a name is.
+    write_csv(tmp_path / "a.csv", pd.DataFrame({"비고": ["가"], "위도": [37.5], "경도": [127.0]}))
     with pytest.raises(InvalidInput) as err:
         prepare(tmp_path / "a.csv")
-    assert "category" in err.value.user_msg and "--category" in err.value.user_msg
+    assert "name" in err.value.user_msg and "매핑" in err.value.user_msg

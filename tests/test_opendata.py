@@ -119,24 +119,7 @@ def test_the_manifest_lists_every_published_file_with_provenance():
         assert s.publisher and s.edition and s.found_at and "KOGL" in s.licence, s.source
 
 
-def test_json_readers_records_with_labels_and_a_name_to_coordinates_table(tmp_path):
-    records = tmp_path / "records.json"
-    records.write_text(
-        json.dumps(
-            {
-                "DESCRIPTION": {"R_AREA_NM": "쉼터명칭", "LAT": "위도", "LON": "경도"},
-                "DATA": [
-                    {"r_area_nm": "행복경로당", "lat": 37.5, "lon": 127.0},
-                    {"r_area_nm": "구민회관", "lat": 37.6, "lon": 126.9},
-                ],
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
-    t = read_source(records, TARGETS["resources"])
-    assert t.columns == ["쉼터명칭", "위도", "경도"]
-    assert t.frame["쉼터명칭"].tolist() == ["행복경로당", "구민회관"]
+def test_json_name_to_coordinates_table_is_read_with_shared_point_counts(tmp_path):
     pairs = tmp_path / "coords.json"
     pairs.write_text(
         json.dumps(

@@ -34,7 +34,7 @@ def _filters(d: pd.DataFrame) -> queries.ResourceFilter:
         format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
         placeholder=t("choose"),
     )
-    cat_options = [c for k in kinds for c in vocab.CATEGORIES[k]]
+    cat_options = vocab.categories_for(kinds)
     cats = vocab.all_categories()
     categories = cols[2].multiselect(
         t("categories"),

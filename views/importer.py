@@ -103,6 +103,11 @@ t = translator(
         "x": ("X / 경도", "X / longitude"),
         "y": ("Y / 위도", "Y / latitude"),
         "none": ("(없음)", "(none)"),
+        "unknown_categories": (
+            "모르는 분류 값 (관리 화면에서 분류에 연결)",
+            "Unknown category values (map them on the Administration page)",
+        ),
+        "value_in_file": ("파일의 값", "Value in the file"),
     }
 )
 
@@ -148,7 +153,7 @@ def _choices(target: str, name: str) -> ImportOptions:
             kinds,
             format_func=lambda k: t("from_column") if k is None else _pair(vocab.KINDS[k]),
         )
-        cats = [None, *(vocab.CATEGORIES[kind] if kind else vocab.all_categories())]
+        cats = [None, *(vocab.categories_of(kind) if kind else vocab.all_categories())]
         category = cols[2].selectbox(
             t("category"),
             cats,
@@ -244,6 +249,10 @@ def _show_report(report: ImportReport) -> None:
             file_name=f"{Path(report.file).stem}_rejected.csv",
             key="imp_rejected",
         )
+    if report.unknown_categories:
+        st.subheader(t("unknown_categories"))
+        unknown = pd.DataFrame(report.unknown_categories, columns=[t("value_in_file"), t("count")])
+        st.dataframe(unknown, hide_index=True, width="content")
     if len(report.mismatches):
         st.subheader(t("mismatches"))
         st.dataframe(report.mismatches, hide_index=True, width="stretch")

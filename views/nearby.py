@@ -118,7 +118,7 @@ def _filters() -> tuple[int, ResourceFilter, int]:
     cats = vocab.all_categories()
     categories = box.multiselect(
         t("categories"),
-        [c for k in kinds for c in vocab.CATEGORIES[k]],
+        vocab.categories_for(kinds),
         format_func=lambda c: vocab.label(cats, c, lang()),
         placeholder=t("all_categories"),
     )
