@@ -161,7 +161,9 @@ def expected(layer: str, districts: tuple[str, ...], viewer: Viewer) -> gpd.GeoD
     for code in districts:
         if layer.startswith("resources"):
             kinds = (layer.split("_", 1)[1],) if "_" in layer else ()
-            frames.append(queries.resources(viewer, ResourceFilter(code, kinds)))
+            # Exports keep every source record (maps show a linked place once).
+            every = ResourceFilter(code, kinds, one_per_place=False)
+            frames.append(queries.resources(viewer, every))
         elif layer == "program_sites":
             frames.append(queries.program_sites(code))
         elif layer == "conflict_cases":
@@ -601,7 +603,8 @@ def test_export_page_makes_a_download_with_counts(db_url, sample):
         queries.count_resources(PUBLIC, ResourceFilter(MAPO, one_per_place=False)).values()
     )
     assert counts["지원사업 대상지"] == len(queries.program_sites(MAPO))
-    assert any("데모" in w.body for w in at.warning)
+    # The export's own note on the demo records it holds (people, program sites).
+    assert any("시연용 가상 데이터" in w.body for w in at.warning)
     at.button(key="bundle_make").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.dataframe[-1].value) == len(BUNDLE_LAYERS)

@@ -154,8 +154,8 @@ def _manifest(folder: Path, entries: list[dict]) -> Path:
         lines += [
             "[[dataset]]",
             *(f'{k} = "{v}"' for k, v in e.items() if k != "category"),
-            'title_ko = "시험"',
-            'title_en = "test"',
+            f'title_ko = "시험 자료 {e["source"]}"',
+            f'title_en = "test {e["source"]}"',
             'publisher = "test publisher"',
             'edition = "1"',
             'found_at = "tests"',
@@ -237,7 +237,8 @@ def test_same_senior_centre_in_two_sources_5_m_apart_is_one_place(
     shown = resources(PUBLIC, ResourceFilter(text="시험동"))
     assert len(shown) == 1  # one marker for the place
     assert "test publisher" in shown["sources"].iloc[0]
-    assert shown["sources"].iloc[0].count("시험") == 2  # both sources named
+    named = shown["sources"].iloc[0]
+    assert "시험 자료 t-link-a" in named and "시험 자료 t-link-b" in named  # both sources
 
 
 def test_refresh_with_a_new_edition_updates_changed_and_retires_missing(
