@@ -43,6 +43,11 @@ t = translator(
         "other_sources": ("그 밖의 출처", "Other sources"),
         "none": ("아직 가져온 공개 데이터가 없습니다.", "No open data imported yet."),
         "download": ("출처 목록 CSV", "Sources as CSV"),
+        "counts": (
+            "현재 {n:,}건 (서울 밖 {outside:,}행, 동 단위 위치 {dong:,}건)",
+            "{n:,} records now ({outside:,} rows outside Seoul, {dong:,} located at dong)",
+        ),
+        "linked_n": (", 다른 출처와 연결 {n:,}건", ", {n:,} linked to other sources"),
     }
 )
 
@@ -63,6 +68,15 @@ _OPEN_COLUMNS = {
 }
 
 
+def _line(row) -> str:
+    """One source as a list item: title, publisher, edition, records, outside, dong, links."""
+    parts = [p for p in (row.publisher, row.edition) if p]
+    counts = t("counts", n=row.records, outside=row.outside, dong=row.dong_precision)
+    counts += t("linked_n", n=row.linked) if row.linked else ""
+    note = f" — {row.note}" if row.note else ""
+    return f"- **{row.title}** · {' · '.join(parts)} · {counts}{note}"
+
+
 def render() -> None:
     """Draw the page."""
     st.title(t("title"))
@@ -77,6 +91,7 @@ def render() -> None:
     if open_data.empty:
         st.info(t("none"))
     else:
+        st.markdown("\n".join(_line(row) for row in open_data.itertuples()))
         table = open_data[list(_OPEN_COLUMNS)].rename(
             columns={k: t(v) for k, v in _OPEN_COLUMNS.items()}
         )
