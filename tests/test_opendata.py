@@ -232,7 +232,12 @@ def test_same_senior_centre_in_two_sources_5_m_apart_is_one_place(
     assert row["links"].tolist() == [1]
 
     from geo.access import PUBLIC
+    from geo.coverage import CoverageFilter, dong_resource_counts
     from geo.queries import ResourceFilter, resources
+
+    # Counts per dong (coverage) count the place once: 5 records, 4 places.
+    both = CoverageFilter(sources=("t-link-a", "t-link-b"))
+    assert int(dong_resource_counts(PUBLIC, both)["space"].sum()) == 4
 
     shown = resources(PUBLIC, ResourceFilter(text="시험동"))
     assert len(shown) == 1  # one marker for the place
