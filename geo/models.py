@@ -18,6 +18,9 @@ from geo import vocab
 
 SRID = 4326
 
+#: How exact a resource's point is (``resources.location_precision``, migration 0010).
+LOCATION_PRECISIONS = ("exact", "dong")
+
 
 def _gist(table: str) -> sa.Index:
     """The GiST index of ``table``'s geometry (created by the migrations)."""
@@ -140,6 +143,7 @@ class Resource(_Sourced, Base):
         ),
         _check_in("kind", vocab.KINDS),
         _check_in("visibility", vocab.VISIBILITY),
+        _check_in("location_precision", LOCATION_PRECISIONS),
     )
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.Text, index=True)
@@ -157,6 +161,9 @@ class Resource(_Sourced, Base):
     #: Kept by a trigger (migrations 0005, 0007); the importer writes ``geom`` here for
     #: non-persons so the trigger can skip them, and the trigger corrects anything else.
     pub_geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=True)
+    #: ``'exact'``, or ``'dong'``: placed at the label point of the 법정동 its address names
+    #: (imported from an address alone; migration 0010). Never shown as exact.
+    location_precision: Mapped[str] = mapped_column(sa.Text, server_default="exact")
 
 
 class ChangeHistory(Base):

@@ -52,6 +52,8 @@ class Hit(NamedTuple):
     district_code: str | None
     dong_code: str | None
     is_demo: bool
+    #: ``'exact'``, or ``'dong'``: at the label point of its address's dong (not exact).
+    location_precision: str
     #: Datasets of the record and of the records of other sources linked as the same place.
     sources: str | None
     lon: float
@@ -136,10 +138,11 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
     sql = f"""
         SELECT n.id, n.kind, n.category, n.name, n.description, n.address, n.contact,
                n.location_generalised, n.district_code, n.dong_code, n.is_demo,
-               {PLACE_SOURCES_SQL.format(r="n")}, n.lon, n.lat, n.distance_m FROM (
+               n.location_precision, {PLACE_SOURCES_SQL.format(r="n")}, n.lon, n.lat,
+               n.distance_m FROM (
             SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
                    r.location_generalised, r.district_code, r.dong_code, r.is_demo,
-                   ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat,
+                   r.location_precision, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat,
                    ST_Distance(r.geom::geography,
                                ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
                        AS distance_m
@@ -181,6 +184,21 @@ def nearby(
         sql, {**params, "lon": place.lon, "lat": place.lat, "radius": radius, "limit": limit}
     )
     return [Hit(*r[:-1], round(r[-1]), walk_minutes(r[-1])) for r in rows]
+
+
+#: What a distance to a resource at dong precision is called (it is to the dong's label
+#: point, not to the resource).
+DONG_LEVEL = ("동 단위 위치", "dong-level location")
+
+
+def distance_text(hit: Hit, lang: str = "ko") -> str:
+    """The distance as a user should read it: ``'350 m'``, or for a resource located only
+    by its address's dong ``'약 400 m (동 단위 위치)'``, rounded to 100 m."""
+    if hit.location_precision != "dong":
+        return f"{hit.distance_m:,} m"
+    about = "약" if lang == "ko" else "about"
+    rounded = max(100, int(round(hit.distance_m, -2)))
+    return f"{about} {rounded:,} m ({DONG_LEVEL[0 if lang == 'ko' else 1]})"
 
 
 def hits_frame(hits: list[Hit]) -> pd.DataFrame:

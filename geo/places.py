@@ -2,7 +2,9 @@
 
 The rule (documented in ``docs/data.md``): two active, public space or heritage records
 of **different sources** are the same place when their **normalised names** are equal
-and they lie **within 50 m** of each other. The normalised name is the name in NFKC,
+and they lie **within 50 m** of each other, or, when one of them is located only at its
+dong (``location_precision = 'dong'``: an address-only file), they are in the **same
+법정동**. The normalised name is the name in NFKC,
 lower case, with every character that is not a letter or digit removed (spaces,
 punctuation, brackets), and a leading ``서울특별시``/``서울시``/``서울`` dropped, so
 ``○○경로당``, ``○○ 경로당`` and ``서울 ○○경로당`` agree. People (kind ``human``) are
@@ -29,7 +31,8 @@ NORM_NAME_SQL = (
 
 _PAIRS_SQL = f"""
     WITH r AS (
-        SELECT id, source, geom, {NORM_NAME_SQL.format(name="name")} AS norm
+        SELECT id, source, geom, dong_code, location_precision = 'dong' AS at_dong,
+               {NORM_NAME_SQL.format(name="name")} AS norm
         FROM resources
         WHERE kind = ANY(:kinds) AND retired_at IS NULL AND visibility = 'public'
     )
@@ -37,7 +40,8 @@ _PAIRS_SQL = f"""
            ST_Distance(a.geom::geography, b.geom::geography) AS distance_m
     FROM r a JOIN r b ON a.norm = b.norm AND a.id < b.id AND a.source <> b.source
      AND a.norm <> ''
-     AND ST_DWithin(a.geom::geography, b.geom::geography, :dist)
+     AND (ST_DWithin(a.geom::geography, b.geom::geography, :dist)
+          OR ((a.at_dong OR b.at_dong) AND a.dong_code = b.dong_code))
 """
 
 

@@ -155,7 +155,8 @@ def resources(
     params |= source_params(viewer)
     sql = f"""SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
                      r.location_generalised, r.district_code, r.dong_code, r.is_demo,
-                     r.source, {PLACE_SOURCES_SQL.format(r="r")} AS sources, r.geom
+                     r.location_precision, r.source,
+                     {PLACE_SOURCES_SQL.format(r="r")} AS sources, r.geom
               FROM {resource_source(viewer)} r WHERE {where}"""
     if limit is not None:
         sql = f"SELECT * FROM ({sql} ORDER BY md5(r.id::text) LIMIT :limit) s"

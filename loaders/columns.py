@@ -26,6 +26,11 @@ from loaders.targets import Target
 #: Coordinate roles: ``x`` is the easting or longitude, ``y`` the northing or latitude.
 COORDINATES = ("x", "y")
 
+#: A second column that completes the name, when the name column alone repeats for records
+#: that differ (a room ``개방장소명`` of a building ``개방시설명``): the record is named
+#: "building room". Mapped like a field (``[columns] name_part = "개방장소명"``).
+NAME_PART = "name_part"
+
 #: Field -> column names that mean it (compared after :func:`norm_key`), best first.
 ALIASES: dict[str, tuple[str, ...]] = {
     "y": (
@@ -127,6 +132,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "lnmadr",
         "sitewhladdr",
         "rdnwhladdr",
+        "시설주소",
+        "시설소재지",
     ),
     "contact": ("연락처", "전화번호", "대표전화", "전화", "이메일", "contact", "tel", "phone"),
     "visibility": ("공개여부", "공개범위", "공개", "visibility"),
@@ -235,6 +242,9 @@ class Mapping:
     source: str | None = None
     #: Why each column was chosen: field -> (Korean, English), for the report.
     evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Every coordinate pair as (x column, y column), the primary (``columns['x']``,
+    #: ``columns['y']``) first; filled by ``loaders.plan`` (see ``coordinate_pairs``).
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
     def merged(self, other: Mapping) -> Mapping:
         """This mapping overridden by ``other`` (a field or column named in ``other`` wins)."""
@@ -349,14 +359,14 @@ def mapping_from_dict(data: dict) -> Mapping:
 def check_mapping(mapping: Mapping, columns: Sequence[str], target: Target) -> None:
     """Raise a user-safe error naming every mapping problem (unknown field or column)."""
     problems = []
-    allowed = set(target.names) | set(COORDINATES)
+    allowed = set(target.names) | set(COORDINATES) | {NAME_PART}
     for name, col in mapping.columns.items():
         if name not in allowed:
             problems.append(f"알 수 없는 필드 / unknown field '{name}'")
         elif col not in columns:
             problems.append(f"'{name}': 파일에 없는 열 / no column '{col}' in the file")
     for name in mapping.values:
-        if name not in allowed - set(COORDINATES):
+        if name not in allowed - set(COORDINATES) - {NAME_PART}:
             problems.append(f"알 수 없는 필드 / unknown field '{name}'")
     if problems:
         raise InvalidInput("매핑을 확인하세요 / check the mapping: " + "; ".join(problems))

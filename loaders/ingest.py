@@ -8,7 +8,8 @@
 2. one set-based query (``loaders.validate``) types and checks every row and builds its
    WGS84 point;
 3. in the same query, :func:`geo.areas.with_areas_sql` adds district and dong by spatial
-   join; then rows outside Seoul and duplicates are rejected;
+   join (a point up to 30 m outside Seoul's outline is snapped to the nearest dong and
+   reported); then rows outside Seoul and duplicates are rejected;
 4. valid rows are upserted on (source, source id): new rows inserted, changed rows
    updated (the history triggers record both), identical rows left alone.
 
@@ -38,7 +39,8 @@ from geo.auth import audit
 from geo.db import connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
-from loaders.plan import ImportPlan
+from loaders.locate import AGREE_M, area_names
+from loaders.plan import LOCATED_BY_ADDRESS, ImportPlan
 from loaders.readers import iter_csv_chunks, read_csv_complete
 from loaders.report import ImportReport
 from loaders.validate import (
@@ -47,6 +49,7 @@ from loaders.validate import (
     OTHER_DISTRICT_SQL,
     OUTSIDE_SQL,
     REASONS,
+    SNAPPED_SQL,
     StageLayout,
     parse_sql,
     written_fields,
@@ -192,6 +195,8 @@ def _column_types(conn: sa.Connection, table: str) -> dict[str, str]:
 def _compare(plan: ImportPlan, types: dict[str, str], new: str) -> tuple[list[str], str]:
     """Written columns and the ``IS DISTINCT FROM`` test of record ``t`` against ``new``."""
     cols = [f.name for f in written_fields(plan)] + ["geom", "district_code", "dong_code"]
+    if plan.target.table in LOCATED_BY_ADDRESS:
+        cols.append("location_precision")
 
     def value(c: str) -> str:
         return f"{new}.{c}" if new == "EXCLUDED" else f"CAST({new}.{c} AS {types[c]})"
@@ -368,6 +373,57 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
         )
 
 
+#: Valid rows whose coordinate pairs disagree by more than ``loaders.locate.AGREE_M``.
+DISAGREE_SQL = """
+    SELECT r.id AS row, r.name_text AS name, r.pair AS used, round(r.spread_m) AS distance_m,
+           (SELECT json_agg(CASE WHEN g IS NULL THEN NULL
+                                 ELSE json_build_array(round(ST_X(g)::numeric, 6),
+                                                       round(ST_Y(g)::numeric, 6)) END
+                            ORDER BY k)
+            FROM unnest(r.positions) WITH ORDINALITY u(g, k))::text AS positions
+    FROM (SELECT *, {name}::text AS name_text FROM import_rows) r
+    WHERE cardinality(r.reasons) = 0 AND r.positions IS NOT NULL
+    ORDER BY r.id
+"""
+
+
+def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
+    """Rows per coordinate pair, rows at dong precision, pairs that disagree (report)."""
+    import json
+
+    rows = conn.execute(
+        sa.text(
+            """SELECT pair, location_precision, count(*) FROM import_rows
+               WHERE cardinality(reasons) = 0 GROUP BY 1, 2"""
+        )
+    ).all()
+    labels = {i: f"{p.x} / {p.y}" for i, p in enumerate(plan.pairs, start=1)}
+    report.by_pair = {labels[pair]: int(sum(n for p, _, n in rows if p == pair)) for pair in labels}
+    report.at_dong = int(sum(n for _, prec, n in rows if prec == "dong"))
+    if len(plan.pairs) > 1:
+        df = pd.read_sql(sa.text(DISAGREE_SQL.format(name=plan.target.name_field)), conn)
+        df["used"] = [labels.get(int(u), "") for u in df["used"]]
+        names = [labels[i] for i in sorted(labels)]
+        positions = [json.loads(p) for p in df["positions"]]
+        for i, label in enumerate(names):
+            df[label] = [f"{ps[i][1]}, {ps[i][0]}" if ps[i] is not None else "" for ps in positions]
+        report.disagreements = df.drop(columns=["positions"])
+    if len(report.disagreements):
+        n = len(report.disagreements)
+        report.warnings.append(
+            f"{n:,}개 행은 좌표쌍끼리 {AGREE_M:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 "
+            f"씀) / {n:,} rows have coordinate pairs more than {AGREE_M:.0f} m apart (the "
+            "pair in Seoul and in the named district was used)"
+        )
+    if report.at_dong:
+        report.warnings.append(
+            f"{report.at_dong:,}개 행은 좌표가 없어 주소의 법정동 대표 지점에 놓았습니다 (동 단위 "
+            f"위치, 정확한 위치 아님) / {report.at_dong:,} rows have no coordinates and were "
+            "placed at the label point of the 법정동 their address names (dong-level "
+            "location, not exact)"
+        )
+
+
 def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
     import json
 
@@ -461,9 +517,17 @@ def _run(
     params: dict = {}
     programs = [int(n) for n in conn.execute(sa.text("SELECT no FROM programs")).scalars()]
     spellings = vocab.read_spellings(conn) if "category" in plan.target.names else None
-    sql = with_areas_sql(parse_sql(plan, layout, params, programs=programs, spellings=spellings))
+    areas = area_names(conn) if plan.mode != "geometry" else None
+    sql = with_areas_sql(
+        parse_sql(plan, layout, params, programs=programs, spellings=spellings, areas=areas)
+    )
     ensure_cells(conn)
+    # Memoize would cache the per-row laterals (numbers, points, the chosen pair) on keys
+    # it recomputes for every row: with it the parse query took twice as long (200,000
+    # rows: 5-9 s vs 1.4-2.4 s for the scan, docs/benchmarks.md).
+    conn.execute(sa.text("SET LOCAL enable_memoize = off"))
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
+    conn.execute(sa.text("SET LOCAL enable_memoize = on"))
     conn.execute(sa.text("ANALYZE import_rows"))
     progress(0.45, "서울 밖·중복 행 / rows outside Seoul, duplicates")
     conn.execute(sa.text(OUTSIDE_SQL))
@@ -492,6 +556,7 @@ def _run(
     counts = report.rejected_rows["reason"].value_counts() if len(report.rejected_rows) else {}
     report.rejected_by_reason = {r: int(counts[r]) for r in REASONS if r in counts}
     report.mismatches = _mismatches(conn, plan)
+    report.snapped = pd.read_sql(sa.text(SNAPPED_SQL), conn)
     report.warnings = list(plan.notes)
     if plan.target.table == "resources":
         _categories(conn, plan, report)
@@ -504,6 +569,14 @@ def _run(
         report.warnings.append(
             f"면·선 {stats[3]:,}개는 도형 안의 한 점으로 가져옵니다 / {stats[3]:,} areas or lines "
             "are imported as a point on their surface"
+        )
+    _locations(conn, plan, report)
+    if len(report.snapped):
+        n, far = len(report.snapped), report.snapped["distance_m"].max()
+        report.warnings.append(
+            f"서울 경계 바로 밖(최대 {far:.1f} m)의 {n:,}개 행을 가장 가까운 법정동에 넣었습니다 / "
+            f"{n:,} rows just outside Seoul's outline (up to {far:.1f} m) were placed in the "
+            "nearest dong"
         )
     if len(report.mismatches):
         report.warnings.append(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo import crs as kcrs
-from loaders.columns import ALIASES, COORDINATES, Mapping, column_key, norm_key
+from loaders.columns import ALIASES, COORDINATES, NAME_PART, Mapping, column_key, norm_key
 from loaders.targets import Target
 
 #: Fields chosen here from headers and values; the others take their exact aliases only.
@@ -158,7 +158,9 @@ class _Recogniser:
 
     def kind(self) -> None:
         found = self.alias_of("kind")
-        if found and self.code_share(found[0], "kind") >= 0.5:
+        if found and self.frame is None:
+            self.take("kind", found[0], (f"머리글 '{found[1]}'", f"header is '{found[1]}'"))
+        elif found and self.code_share(found[0], "kind") >= 0.5:
             share = _pct(self.code_share(found[0], "kind"))
             why = (
                 f"머리글 '{found[1]}', 값 {share}가 자원 유형",
@@ -176,11 +178,11 @@ class _Recogniser:
             if not (words or ends or alias) or any(n in k for n in _NOT_CATEGORY for k in keys):
                 continue
             stats = _Stats.of(self.values(col))
-            if stats.n == 0 or stats.numeric > 0.5:
+            if self.frame is not None and (stats.n == 0 or stats.numeric > 0.5):
                 continue
             share = self.code_share(col, "category")
             weight = max([s for _, s in words] + [0.3] * bool(ends or alias))
-            few = stats.distinct <= 0.5 or stats.n <= 20
+            few = self.frame is None or stats.distinct <= 0.5 or stats.n <= 20
             score = 3 * share + weight + 0.2 * few + 0.1 * alias
             word = words[0][0] if words else (ends[0].upper() if ends else "분류")
             if best is None or score > best[0]:
@@ -190,7 +192,9 @@ class _Recogniser:
         _, col, share, word, few = best
         if share == 0 and not few:
             return
-        if share > 0:
+        if self.frame is None:
+            why = (f"머리글에 '{word}'", f"header has '{word}'")
+        elif share > 0:
             why = (
                 f"머리글에 '{word}', 값 {_pct(share)}가 알려진 분류",
                 f"header has '{word}', {_pct(share)} of values are known categories",
@@ -262,7 +266,7 @@ class _Recogniser:
 
     def name(self, name: str) -> None:
         aliases = {norm_key(a) for a in ALIASES.get(name, ())}
-        best = None
+        candidates = []
         for i, col in enumerate(self.free()):
             keys = _keys(col)
             alias = next((k for k in keys if k in aliases), None)
@@ -283,11 +287,10 @@ class _Recogniser:
                 continue
             strength = 3.0 if alias else end[1]
             score = strength + stats.distinct + 0.5 * stats.filled - 0.01 * i
-            if best is None or score > best[0]:
-                best = (score, col, stats, alias, end)
-        if best is None:
+            candidates.append((score, col, stats, alias, end))
+        if not candidates:
             return
-        _, col, stats, alias, end = best
+        _, col, stats, alias, end = max(candidates, key=lambda c: c[0])
         if alias:
             head = (f"알려진 머리글 '{col}'", f"known header '{col}'")
         else:
@@ -298,6 +301,38 @@ class _Recogniser:
         distinct = _pct(stats.distinct)
         why = (f"{head[0]}, 값 {distinct} 서로 다름", f"{head[1]}, {distinct} distinct")
         self.take(name, col, why)
+        self._name_part(col, stats, [c[1] for c in candidates if c[1] != col])
+
+    def _name_part(self, col: str, stats: _Stats, others: list[str]) -> None:
+        """A second name column when the name alone repeats for records it tells apart.
+
+        Taken when name and part together are at least 10 points more distinct than the
+        name alone (rooms of one building: ``개방시설명`` + ``개방장소명``).
+        """
+        if stats.distinct >= 0.95:
+            return
+        names = self.values(col)
+        best = None
+        for other in others:
+            parts = self.values(other)
+            both = [
+                f"{str(a).strip()}\x1f{str(b).strip() if b is not None else ''}"
+                for a, b in zip(names, parts, strict=True)
+                if a is not None and str(a).strip()
+            ]
+            share = len(set(both)) / len(both) if both else 0.0
+            if share >= stats.distinct + 0.1 and (best is None or share > best[0]):
+                best = (share, other)
+        if best is not None:
+            alone, together = _pct(stats.distinct), _pct(best[0])
+            self.take(
+                NAME_PART,
+                best[1],
+                (
+                    f"'{col}'만으로는 {alone}, '{best[1]}' 열과 함께 {together} 서로 다름",
+                    f"'{col}' alone is {alone} distinct, with '{best[1]}' {together}",
+                ),
+            )
 
 
 def recognise(

