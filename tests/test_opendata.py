@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from pyproj import Geod
 
+from geo.areas import SNAP_M
 from geo.places import relink
 from loaders.opendata import MANIFEST, load_open_data, read_manifest
 from loaders.readers import read_source
@@ -33,6 +34,10 @@ EXPECTED = {
     "national-libraries": (533, 545),  # 539 of 3,556 (166 rows without coordinates)
     "national-open-facilities-2020": (716, 732),  # 724 (+249 more rooms of the same places)
     "heritage-cha-2021": (915, 922),  # 921 of 922
+    # Address-only files, located at the dong their address names: not counted
+    # independently (that needs the address parser); a floor of 90 % of the rows.
+    "seoul-markets-2025": (390, 433),  # 433 markets
+    "childrens-centers-2019": (410, 456),  # 456 centres
 }
 
 
@@ -64,7 +69,8 @@ def test_every_open_record_is_in_seoul_with_attribution_and_a_precision(engine):
         bad = conn.execute(
             sa.text(
                 f"""SELECT count(*) FILTER (WHERE r.district_code IS NULL),
-                       count(*) FILTER (WHERE NOT ST_Within(r.geom, s.geom)),
+                       count(*) FILTER (WHERE NOT ST_DWithin(r.geom::geography,
+                                                             s.geom::geography, :snap)),
                        count(*) FILTER (WHERE d.source IS NULL OR d.publisher IS NULL
                                         OR d.licence IS NULL OR d.file_name IS NULL
                                         OR d.file_sha256 IS NULL),
@@ -74,7 +80,9 @@ def test_every_open_record_is_in_seoul_with_attribution_and_a_precision(engine):
                     CROSS JOIN (SELECT ST_Union(geom) AS geom FROM districts) s
                     LEFT JOIN datasets d ON d.source = r.source AND d.is_open_data
                     WHERE NOT r.is_demo"""
-            )
+            ),
+            # A point up to SNAP_M outside the boundary data belongs to the nearest dong.
+            {"snap": SNAP_M + 0.5},
         ).one()
         districts = conn.execute(
             sa.text(
@@ -103,11 +111,14 @@ def test_national_files_report_other_regions_as_outside_not_as_errors(db_url):
     by_source = {r.spec.source: r for r in results}
     markets = by_source["national-markets-2024"]
     assert markets.spec.national
-    assert 1180 <= markets.outside <= 1186  # 1,183 rows elsewhere in Korea
-    assert markets.errors == markets.report.rejected_by_reason.get("no_coordinates", 0) == 16
+    # 1,183 rows with coordinates elsewhere in Korea, and 16 without coordinates whose
+    # address is elsewhere too.
+    assert 1190 <= markets.outside <= 1203
+    assert markets.errors == 0
     assert "outside Seoul (national file)" in markets.line()
     heat = by_source["seoul-heat-shelters-2025"]
-    assert not heat.spec.national and heat.errors == heat.outside == 4
+    # In a Seoul file a row outside Seoul is an error (at most the 4 the count finds).
+    assert not heat.spec.national and heat.errors == heat.outside <= 4
 
 
 def test_the_manifest_lists_every_published_file_with_provenance():
