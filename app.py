@@ -45,6 +45,7 @@ PAGES = [
     ("views/programs.py", "page_programs", "programs"),
     ("views/export.py", "page_export", "export"),
     ("views/importer.py", "page_import", "import"),
+    ("views/about.py", "page_about", "about"),
 ]
 #: Pages shown to those whose role allows the action (the domain functions refuse others
 #: too: hiding a page is a convenience, not the protection).

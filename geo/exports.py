@@ -195,6 +195,23 @@ _RESOURCE_COLUMNS = (
     ),
     *_AREA_COLUMNS,
     *_SOURCE_COLUMNS,
+    # Provenance of the record (datasets, migration 0011) and the place it is linked to.
+    Column("source_title", "ds.title_ko", label=("출처 자료", "Source dataset")),
+    Column("publisher", "ds.publisher", label=("게시 기관", "Publisher")),
+    Column("edition", "ds.edition", label=("기준일·판", "Date / edition")),
+    Column("licence", "ds.licence", label=("이용 조건", "Licence")),
+    Column(
+        "place_id",
+        "COALESCE(rp.place_id, r.id)",
+        pa.int64(),
+        ("장소 ID (여러 출처의 같은 장소)", "Place id (same place in several sources)"),
+    ),
+)
+#: Joins of a resource layer: areas, the source's dataset, the record's place.
+_RESOURCE_JOINS = (
+    _AREA_JOINS
+    + " LEFT JOIN datasets ds ON ds.source = r.source"
+    + " LEFT JOIN resource_places rp ON rp.resource_id = r.id"
 )
 
 
@@ -211,7 +228,7 @@ def _resource_layer(kind: str | None) -> LayerSpec:
         geometry_type="Point",
         district_sql="r.district_code",
         display_field="name",
-        joins=_AREA_JOINS,
+        joins=_RESOURCE_JOINS,
         kind=kind,
         is_resources=True,
     )
@@ -378,7 +395,9 @@ def layer_sql(
         clauses.append(f"{spec.district_sql} = ANY(:districts)")
         params["districts"] = list(selection.districts)
     if spec.is_resources:
-        where, flt_params = selection.resources.where()
+        # Every source record is exported (with its place_id), not one per place.
+        flt = dataclasses.replace(selection.resources, one_per_place=False)
+        where, flt_params = flt.where()
         clauses.append(where)
         params |= flt_params | source_params(viewer)
         if spec.kind:

@@ -400,3 +400,44 @@ class ImportRun(Base):
     counts = mapped_column(JSONB, nullable=False)
     #: Format, encoding, CRS, warnings.
     details = mapped_column(JSONB)
+
+
+class Dataset(Base):
+    """Provenance of one source of records (migration 0011): a published file, demo, editor.
+
+    ``resources.source`` names its row; ``loaders.ingest`` writes the row of every import's
+    source, ``loaders.opendata`` fills title, publisher, edition and licence from the
+    manifest and the counts of the last import.
+    """
+
+    __tablename__ = "datasets"
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    title_ko: Mapped[str] = mapped_column(sa.Text)
+    title_en: Mapped[str] = mapped_column(sa.Text)
+    publisher: Mapped[str | None] = mapped_column(sa.Text)
+    edition: Mapped[str | None] = mapped_column(sa.Text)
+    licence: Mapped[str | None] = mapped_column(sa.Text)
+    file_name: Mapped[str | None] = mapped_column(sa.Text)
+    file_sha256: Mapped[str | None] = mapped_column(sa.Text)
+    found_at: Mapped[str | None] = mapped_column(sa.Text)
+    #: What a user should know about the file (e.g. objects placed at their museum).
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    is_open_data: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    imported_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: read, in_seoul, outside, dong_precision, linked ... of the last import.
+    counts = mapped_column(JSONB)
+
+
+class ResourcePlace(Base):
+    """A record linked to records of other sources that are the same place (migration 0011).
+
+    ``place_id`` is the lowest resource id of the group; unlinked records have no row.
+    Recomputed by ``geo.places.relink`` after each open-data import.
+    """
+
+    __tablename__ = "resource_places"
+    __table_args__ = (sa.Index("ix_resource_places_place", "place_id"),)
+    resource_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
+    )
+    place_id: Mapped[int] = mapped_column(sa.BigInteger)

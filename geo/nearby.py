@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from geo.access import Viewer, resource_source, source_params
 from geo.db import connect, fetch_rows
 from geo.errors import InvalidInput
+from geo.places import PLACE_SOURCES_SQL
 from geo.queries import ResourceFilter
 from geo.reference import SEOUL_BOUNDS
 
@@ -53,6 +54,8 @@ class Hit(NamedTuple):
     is_demo: bool
     #: ``'exact'``, or ``'dong'``: at the label point of its address's dong (not exact).
     location_precision: str
+    #: Datasets of the record and of the records of other sources linked as the same place.
+    sources: str | None
     lon: float
     lat: float
     distance_m: int
@@ -133,10 +136,13 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
     # spheroid: the outer query orders the few rows found by the distance shown, ties by id,
     # so equal inputs always give the same list.
     sql = f"""
-        SELECT * FROM (
+        SELECT n.id, n.kind, n.category, n.name, n.description, n.address, n.contact,
+               n.location_generalised, n.district_code, n.dong_code, n.is_demo,
+               n.location_precision, {PLACE_SOURCES_SQL.format(r="n")}, n.lon, n.lat,
+               n.distance_m FROM (
             SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
                    r.location_generalised, r.district_code, r.dong_code, r.is_demo,
-                   r.location_precision, ST_X(r.geom), ST_Y(r.geom),
+                   r.location_precision, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat,
                    ST_Distance(r.geom::geography,
                                ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
                        AS distance_m
@@ -146,8 +152,8 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
               AND {where}
             ORDER BY r.geom::geography
                      <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography
-            LIMIT :limit) nearest
-        ORDER BY distance_m, id"""
+            LIMIT :limit) n
+        ORDER BY n.distance_m, n.id"""
     return sql, params
 
 

@@ -18,6 +18,7 @@ from geo import vocab
 from geo.access import Viewer, resource_source, source_params
 from geo.db import connect
 from geo.errors import InvalidInput, NotFound
+from geo.places import HIDDEN_DUPLICATE_SQL, PLACE_SOURCES_SQL
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,15 @@ class ResourceFilter:
     text: str = ""
     #: Only what lies in this box (lon_min, lat_min, lon_max, lat_max), e.g. the map view.
     bbox: tuple[float, float, float, float] | None = None
+    #: One marker per place: leave out records linked to an earlier record of the same
+    #: place in another source (``geo.places``); the first shows every source.
+    one_per_place: bool = True
 
     def where(self) -> tuple[str, dict]:
         """SQL condition over alias ``r`` and its bind parameters (never interpolated)."""
         clauses, params = ["true"], {}
+        if self.one_per_place:
+            clauses.append(f"NOT {HIDDEN_DUPLICATE_SQL.format(r='r')}")
         if self.district_code:
             clauses.append("r.district_code = :district_code")
             params["district_code"] = self.district_code
@@ -140,14 +146,17 @@ def resources(
     """Resources matching ``flt`` as ``viewer`` may see them, ordered by kind and name.
 
     Public viewers get people at a generalised location (``location_generalised``) with
-    no address or contact. With ``limit``, the rows kept are an even, repeatable sample
+    no address or contact. ``sources`` names the dataset (title and publisher) of the
+    record and of every record of another source linked to it as the same place. With
+    ``limit``, the rows kept are an even, repeatable sample
     (by a hash of the id), not the first ones in some order that favours one area or kind.
     """
     where, params = flt.where()
     params |= source_params(viewer)
     sql = f"""SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
                      r.location_generalised, r.district_code, r.dong_code, r.is_demo,
-                     r.location_precision, r.geom
+                     r.location_precision, r.source,
+                     {PLACE_SOURCES_SQL.format(r="r")} AS sources, r.geom
               FROM {resource_source(viewer)} r WHERE {where}"""
     if limit is not None:
         sql = f"SELECT * FROM ({sql} ORDER BY md5(r.id::text) LIMIT :limit) s"

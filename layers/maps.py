@@ -113,6 +113,10 @@ def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[fo
         )
     ]
     fields = ["name", "kind_label", "category_label", "where"]
+    if "sources" in df:
+        head = "출처" if lang == "ko" else "Source"
+        df["source_label"] = [f"{head}: {s}" if s else "" for s in df["sources"]]
+        fields.append("source_label")
     groups = []
     for kind, group in df.groupby("kind", sort=False):
         fg = folium.FeatureGroup(name=f"{vocab.label(vocab.KINDS, kind, lang)} ({len(group):,})")

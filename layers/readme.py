@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from geo import vocab
+from geo import datasets, vocab
 from geo.access import Viewer
 from geo.exports import EXPORT_CRS, LayerTable, Selection, district_names
 from geo.reference import attribution
@@ -54,6 +54,32 @@ def _filters(selection: Selection) -> list[str]:
     ]
     if selection.open_conflicts_only:
         lines.append("- 갈등: 진행 중인 사례만 / Conflicts: open cases only")
+    return lines
+
+
+def _sources(tables: Sequence[LayerTable]) -> list[str]:
+    """One line per source of the exported records: dataset, publisher, edition, licence."""
+    counts: dict[str, int] = {}
+    for t in tables:
+        if "source" not in t.table.column_names:
+            continue
+        for value in t.table["source"].to_pylist():
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return ["  (없음 / none)"]
+    known = datasets.sources().set_index("source")
+    lines = []
+    for source, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        if source in known.index:
+            d = known.loc[source]
+            parts = [f"{d['title_ko']} / {d['title_en']}"]
+            parts += [str(d[c]) for c in ("publisher", "edition", "file_name") if d[c]]
+            line = f"  {source}: {n:,} · " + " · ".join(parts)
+            if d["licence"]:
+                line += f" · {d['licence']}"
+        else:
+            line = f"  {source}: {n:,}"
+        lines.append(line)
     return lines
 
 
@@ -127,6 +153,7 @@ def render(
     ]
     for name, short, meaning in sorted(renamed):
         out.append(f"  {name:<22} -> {short:<11} {meaning}")
+    out += ["", "자료 출처 / Data sources:", *_sources(tables)]
     out += [
         "",
         "경계 자료 / Boundary data:",

@@ -15,11 +15,54 @@ from geo.errors import AtlasError, InvalidInput
 def _setup(args: argparse.Namespace) -> None:
     from loaders.setup import setup_database
 
-    report = setup_database(args.database_url, with_demo=not args.no_demo)
+    report = setup_database(
+        args.database_url, with_demo=not args.no_demo, with_open_data=not args.no_open_data
+    )
+    if "open_data" in report:
+        _print_open_data(report["open_data"], report["links"])
     print(
         f"ready: {report['districts']} districts, {report['dongs']} dongs, "
         f"{report['programs']} programs"
     )
+
+
+def _print_open_data(results: list, links: dict) -> None:
+    print("open data (data/open/manifest.toml):")
+    for res in results:
+        print(f"  {res.line()}")
+        if res.report is not None and res.report.retired:
+            for sid, name in res.report.retired:
+                print(f"    retired: {name} ({sid})")
+    print(f"  linked records (same place in several sources): {links['linked']:,}")
+    for row in links["pairs"].itertuples():
+        print(f"    {row.source_a} + {row.source_b}: {row.links:,}")
+    if links.get("demo_removed"):
+        print(f"  demo space/heritage records deleted: {links['demo_removed']:,}")
+
+
+def _open_data(args: argparse.Namespace) -> None:
+    from geo.db import get_engine, transaction
+    from geo.places import sample_links
+    from geo.progress import print_progress
+    from loaders.opendata import MANIFEST, load_open_data
+
+    results, links = load_open_data(
+        args.database_url,
+        manifest=args.manifest or MANIFEST,
+        force=True,
+        retire_missing=args.retire_missing,
+        progress=print_progress,
+    )
+    _print_open_data(results, links)
+    with transaction(get_engine(args.database_url)) as conn:
+        sample = sample_links(conn, 10)
+    if len(sample):
+        print("  sample of links (judge the rule):")
+        for row in sample.itertuples():
+            print(
+                f"    {row.name_a} [{row.source_a}] = {row.name_b} [{row.source_b}] "
+                f"({row.distance_m} m)"
+            )
 
 
 def _migrate(args: argparse.Namespace) -> None:
@@ -129,6 +172,7 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
 COMMANDS = {
     "setup": (_setup, "migrate, load reference data, programs and (into an empty DB) demo"),
     "migrate": (_migrate, "upgrade the schema to the newest migration"),
+    "open-data": (_open_data, "open-data refresh: re-import every file of the manifest"),
     "import": (_import, "import a file of resources, program sites or conflict cases"),
     "population": (_population, "import Seoul's 주민등록인구 by 자치구 table (XLSX/XLS/CSV)"),
     "create-user": (_create_user, "create a staff account (the first administrator too)"),
@@ -143,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=help_text)
         if name == "setup":
             p.add_argument("--no-demo", action="store_true", help="never load demo data")
+            p.add_argument(
+                "--no-open-data", action="store_true", help="do not load data/open files"
+            )
+        if name == "open-data":
+            p.add_argument("action", choices=["refresh"])
+            p.add_argument("--manifest", type=Path, help="another manifest (default data/open)")
+            p.add_argument(
+                "--retire-missing",
+                action="store_true",
+                help="retire records a complete file no longer lists (never deleted)",
+            )
         if name == "import":
             _import_arguments(p)
         if name == "population":

@@ -1,8 +1,11 @@
-"""Deterministic demo data: resources, program sites, evaluations and conflicts across Seoul.
+"""Deterministic demo data: people, program sites, evaluations and conflicts across Seoul.
 
-Everything made here is invented and flagged ``is_demo`` (source ``demo``); the app says so
-on every page while such records exist. Points are drawn inside real dong polygons; each
-program's grants add up to less than its real budget. Same seed, same data.
+Only what no public data covers is generated: people (human resources), program sites
+and conflict cases; space and heritage come from published open data
+(``loaders.opendata``). Everything made here is invented and flagged ``is_demo`` (source
+``demo``); the app says so on every page while such records exist. Points are drawn
+inside real dong polygons; each program's grants add up to less than its real budget.
+Same seed, same data.
 """
 
 from __future__ import annotations
@@ -21,34 +24,15 @@ from loaders.programs import read_programs
 
 DEMO_SOURCE = "demo"
 
-#: Categories the demo draws from, per kind: the plan's examples (all in the seed of
-#: migration 0009; the foreign key refuses anything else).
+#: Categories the demo draws from: people only (the plan's examples, all in the seed of
+#: migration 0009; the foreign key refuses anything else). Places are real open data.
 _DEMO_CATEGORIES: dict[str, tuple[str, ...]] = {
     "human": ("artist", "activist", "civic_group"),
-    "space": ("meeting_room", "hall", "library", "book_cafe", "garden"),
-    "heritage": ("village_story", "cultural_property"),
-    "other": ("local_feature", "resident_need", "case_study"),
 }
 
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 _GIVEN = "민서준지현우수영하은도윤예진성호재원유나혜연동훈승희"
 
-_NAME_TEMPLATES: dict[str, list[str]] = {
-    "meeting_room": [
-        "{dong} 주민센터 다목적실",
-        "{dong} 마을회관 회의실",
-        "{dong} 공유공간 모임방",
-    ],
-    "hall": ["{dong} 주민센터 강당", "{dong} 청소년문화의집 공연장", "{dong} 복지관 대강당"],
-    "library": ["{dong} 작은도서관", "{dong} 새마을문고", "{dong} 어린이도서관"],
-    "book_cafe": ["{dong} 마을북카페", "북카페 {dong} 사랑방", "{dong} 책놀이터 카페"],
-    "garden": ["{dong} 공동체 텃밭", "{dong} 옥상농원", "{dong} 상자텃밭 정원"],
-    "village_story": ["{dong} 마을 유래 이야기", "{dong} 옛 우물터 이야기", "{dong} 골목길 기억"],
-    "cultural_property": ["{dong} 근대 한옥", "{dong} 옛 정자터", "{dong} 향토유적 비석"],
-    "local_feature": ["{dong} 전통시장 상권", "{dong} 하천변 산책로", "{dong} 1인가구 밀집지역"],
-    "resident_need": ["{dong} 주민욕구: 돌봄 공간", "{dong} 주민욕구: 청소년 쉼터"],
-    "case_study": ["{dong} 공동육아 성공사례", "{dong} 마을축제 운영사례"],
-}
 _HUMAN_ROLES: dict[str, list[str]] = {
     "artist": ["도예 작가", "마을 벽화 작가", "생활 음악인", "연극 연출가", "사진 작가"],
     "activist": ["마을활동가 (돌봄)", "마을활동가 (도시농업)", "마을활동가 (청소년)"],
@@ -128,21 +112,19 @@ class _Places:
         return dong, _point_in(dong, rng)
 
 
-def generate(seed: int, *, n_resources: int = 5000, n_conflicts: int = 150) -> DemoData:
+def generate(seed: int, *, n_people: int = 1500, n_conflicts: int = 150) -> DemoData:
     """Make the demo dataset for ``seed`` (pure: no database, same seed same result)."""
     rng = np.random.default_rng(seed)
     districts, dongs = read_boundaries()
     places = _Places(dongs)
     out = DemoData()
-    _resources(out, rng, places, [d.code for d in districts], n_resources)
+    _people(out, rng, places, [d.code for d in districts], n_people)
     _sites(out, rng, places)
     _conflicts(out, rng, places, [d.code for d in districts], n_conflicts)
     return out
 
 
-def _resources(out, rng, places, district_codes, n) -> None:
-    kinds = list(vocab.KINDS)
-    kind_p = [0.3, 0.35, 0.15, 0.2]
+def _people(out, rng, places, district_codes, n) -> None:
     # Uneven but plausible: each district gets a share between 0.6x and 1.4x the mean.
     share = rng.uniform(0.6, 1.4, len(district_codes))
     counts = np.floor(share / share.sum() * n).astype(int)
@@ -151,11 +133,11 @@ def _resources(out, rng, places, district_codes, n) -> None:
     for district, count in zip(district_codes, counts, strict=True):
         for _ in range(count):
             i += 1
-            kind = kinds[rng.choice(4, p=kind_p)]
-            category = rng.choice(list(_DEMO_CATEGORIES[kind]))
+            category = rng.choice(list(_DEMO_CATEGORIES["human"]))
             dong, point = places.draw(rng, district)
+            role = rng.choice(_HUMAN_ROLES[category])
             row = {
-                "kind": kind,
+                "kind": "human",
                 "category": str(category),
                 "geom": point.wkt,
                 "source": DEMO_SOURCE,
@@ -163,18 +145,10 @@ def _resources(out, rng, places, district_codes, n) -> None:
                 "visibility": "staff" if rng.random() < 0.05 else "public",
                 "address": f"서울특별시 {_district_name(dong)} {dong.name_ko} "
                 f"{rng.integers(1, 900)}-{rng.integers(1, 40)}",
-                "contact": None,
+                "name": _person(rng),
+                "description": f"{role}, {dong.name_ko} 활동 (데모)",
+                "contact": f"maeul.demo.{i:05d}@example.org",
             }
-            if kind == "human":
-                role = rng.choice(_HUMAN_ROLES[category])
-                row["name"] = _person(rng)
-                row["description"] = f"{role}, {dong.name_ko} 활동 (데모)"
-                row["contact"] = f"maeul.demo.{i:05d}@example.org"
-            else:
-                row["name"] = str(rng.choice(_NAME_TEMPLATES[category])).format(dong=dong.name_ko)
-                row["description"] = f"{vocab.label(vocab.all_categories(), category)} (데모)"
-                if kind == "space":
-                    row["contact"] = f"02-{rng.integers(200, 999)}-{rng.integers(1000, 9999)}"
             out.resources.append(row)
 
 
@@ -278,11 +252,15 @@ def _conflicts(out, rng, places, district_codes, n) -> None:
 
 
 def is_empty(conn: sa.Connection) -> bool:
-    """True when no resource, program site or conflict case exists (demo goes only there)."""
+    """True when no person, program site or conflict case exists (demo goes only there).
+
+    Space and heritage records from open data do not count: demo data fills only what
+    no public data covers.
+    """
     return not conn.execute(
         sa.text(
-            "SELECT EXISTS (SELECT 1 FROM resources) OR EXISTS (SELECT 1 FROM program_sites)"
-            " OR EXISTS (SELECT 1 FROM conflict_cases)"
+            "SELECT EXISTS (SELECT 1 FROM resources WHERE kind = 'human')"
+            " OR EXISTS (SELECT 1 FROM program_sites) OR EXISTS (SELECT 1 FROM conflict_cases)"
         )
     ).scalar_one()
 

@@ -448,6 +448,66 @@ def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
     ).scalar_one()
 
 
+#: Provenance fields an import may give for its source's ``datasets`` row.
+DATASET_FIELDS = (
+    "title_ko",
+    "title_en",
+    "publisher",
+    "edition",
+    "licence",
+    "found_at",
+    "note",
+)
+
+
+def _record_dataset(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
+    """Write the provenance row of the import's source (``datasets``, migration 0011)."""
+    import json
+
+    given = dict(plan.options.dataset or {})
+    values = {f: given.get(f) for f in DATASET_FIELDS}
+    values["title_ko"] = values["title_ko"] or plan.source
+    values["title_en"] = values["title_en"] or plan.source
+    keep = ", ".join(f"{f} = COALESCE(EXCLUDED.{f}, datasets.{f})" for f in DATASET_FIELDS)
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO datasets (source, {", ".join(DATASET_FIELDS)}, file_name,
+                   file_sha256, is_open_data, imported_at, counts)
+               VALUES (:source, {", ".join(":" + f for f in DATASET_FIELDS)}, :file, :sha,
+                   :open, now(), CAST(:counts AS jsonb))
+               ON CONFLICT (source) DO UPDATE SET
+                   {keep},
+                   file_name = EXCLUDED.file_name, file_sha256 = EXCLUDED.file_sha256,
+                   is_open_data = EXCLUDED.is_open_data OR datasets.is_open_data,
+                   imported_at = now(), counts = EXCLUDED.counts"""
+        ),
+        values
+        | {
+            "source": plan.source,
+            "file": plan.file_name,
+            "sha": _sha256(plan.path),
+            "open": bool(given.get("is_open_data")),
+            "counts": json.dumps(report.counts() | given.get("counts", {})),
+        },
+    )
+
+
+def _retire_missing(conn: sa.Connection, plan: ImportPlan) -> list[tuple[str, str]]:
+    """Retire the source's active records whose key no valid row of the file has."""
+    table, name = plan.target.table, plan.target.name_field
+    rows = conn.execute(
+        sa.text(
+            f"""UPDATE {table} t SET retired_at = now(), retired_by = :actor
+                WHERE t.source = :source AND t.retired_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM import_rows r
+                                  WHERE r.key = t.source_id AND cardinality(r.reasons) = 0)
+                RETURNING t.source_id, t.{name}"""
+        ),
+        {"source": plan.source, "actor": _actor(plan)},
+    ).all()
+    return sorted((str(sid), str(n)) for sid, n in rows)
+
+
 def _run(
     conn: sa.Connection, plan: ImportPlan, *, dry_run: bool, progress: Progress, preview: int
 ) -> ImportReport:
@@ -531,9 +591,13 @@ def _run(
         report.inserted, report.updated = _would_change(conn, plan, types)
     else:
         report.inserted, report.updated = _upsert(conn, plan, types)
+        if plan.options.retire_missing:
+            report.retired = _retire_missing(conn, plan)
     report.unchanged = int(stats[1]) - report.inserted - report.updated
     if not dry_run:
         report.run_id = _log(conn, plan, report)
+        if plan.target.table == "resources":
+            _record_dataset(conn, plan, report)
         audit(
             conn,
             plan.options.viewer or _actor(plan),

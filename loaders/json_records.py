@@ -8,7 +8,8 @@ A ``.json`` file is one of:
   matched case-insensitively and each column is named ``label (key)`` (``쉼터명칭
   (r_area_nm)``), so the user sees the publisher's Korean label and recognition reads both;
 - a plain list of records ``[{...}, ...]``;
-- an object holding exactly one list of records ``{"anything": [{...}, ...]}``.
+- an object holding exactly one list of records ``{"anything": [{...}, ...]}``;
+- a coordinate table ``{name: [lat, lon]}`` (``loaders.jsonfiles``).
 
 Values become text cells as a CSV's would (numbers without float noise; nested values as
 JSON text); geometry comes from coordinate columns, as for a CSV.
@@ -66,6 +67,10 @@ def read_json(path: Path, target: Target, **options: object) -> SourceTable:
         return read_geojson(path, target, **options)
     found = _records(data)
     if found is None:
+        from loaders.jsonfiles import is_coordinate_table, read_coordinate_table
+
+        if is_coordinate_table(data):
+            return read_coordinate_table(path, data)
         raise UnreadableFile(
             "JSON 파일에서 레코드 목록을 찾지 못했습니다 ({...} 목록, DESCRIPTION/DATA, 또는 "
             "GeoJSON이어야 합니다) / no list of records in the JSON file (expected a list of "

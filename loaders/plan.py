@@ -63,6 +63,13 @@ class ImportOptions:
     viewer: Viewer | None = None
     #: The name the user's file had (uploads are saved under a fixed name on disk).
     file_name: str | None = None
+    #: Provenance of the source written to ``datasets`` with the import (title_ko,
+    #: title_en, publisher, edition, licence, found_at; ``loaders.opendata`` gives them
+    #: from the manifest); without it the row names the source and its file.
+    dataset: dict[str, object] | None = None
+    #: Retire (never delete) records of this source that the file no longer lists: for
+    #: a new edition of a complete dataset.
+    retire_missing: bool = False
 
 
 @dataclass

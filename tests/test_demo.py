@@ -1,4 +1,5 @@
-"""Demo data: deterministic, plausible, inside Seoul's dongs, within budgets, flagged as demo."""
+"""Demo data: deterministic, plausible, inside Seoul's dongs, within budgets, flagged as demo;
+only people, program sites and conflicts (space and heritage come from open data)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ def test_same_seed_same_data_other_seed_other_data(demo):
 
 
 def test_sizes_and_mix(demo):
-    assert len(demo.resources) == 5000
+    assert len(demo.resources) == 1500
     assert 300 <= len(demo.sites) <= 600
     assert 100 <= len(demo.conflicts) <= 200
     kinds = {r["kind"] for r in demo.resources}
-    assert kinds == {"human", "space", "heritage", "other"}
+    assert kinds == {"human"}  # no public data on people; places are real (open data)
+    assert {r["category"] for r in demo.resources} == {"artist", "activist", "civic_group"}
 
 
 def test_every_point_is_inside_a_seoul_dong(demo):
@@ -42,23 +44,36 @@ def test_every_point_is_inside_a_seoul_dong(demo):
     assert all(seoul.contains(p) for p in points)
 
 
-def test_loaded_demo_is_flagged_and_covers_every_district(engine):
+def test_loaded_demo_is_flagged_and_only_people_sites_and_conflicts(engine):
     with engine.connect() as conn:
-        not_demo = conn.execute(
+        demo_kinds = conn.execute(
+            sa.text("SELECT DISTINCT kind FROM resources WHERE is_demo")
+        ).scalars()
+        demo_kinds = set(demo_kinds)
+        real_sites_or_conflicts = conn.execute(
             sa.text(
-                "SELECT (SELECT count(*) FROM resources WHERE NOT is_demo)"
-                " + (SELECT count(*) FROM program_sites WHERE NOT is_demo)"
+                "SELECT (SELECT count(*) FROM program_sites WHERE NOT is_demo)"
                 " + (SELECT count(*) FROM conflict_cases WHERE NOT is_demo)"
             )
         ).scalar_one()
-        districts_with_resources = conn.execute(
-            sa.text("SELECT count(DISTINCT district_code) FROM resources")
+        # Every record that is not demo comes from a published file of the manifest.
+        not_open = conn.execute(
+            sa.text(
+                """SELECT count(*) FROM resources r
+                   WHERE NOT r.is_demo AND NOT EXISTS (
+                       SELECT 1 FROM datasets d WHERE d.source = r.source AND d.is_open_data)"""
+            )
+        ).scalar_one()
+        demo_people_districts = conn.execute(
+            sa.text("SELECT count(DISTINCT district_code) FROM resources WHERE is_demo")
         ).scalar_one()
         unassigned = conn.execute(
             sa.text("SELECT count(*) FROM resources WHERE dong_code IS NULL")
         ).scalar_one()
-    assert not_demo == 0
-    assert districts_with_resources == 25
+    assert demo_kinds == {"human"}
+    assert real_sites_or_conflicts == 0
+    assert not_open == 0
+    assert demo_people_districts == 25
     assert unassigned == 0
 
 

@@ -161,7 +161,9 @@ def expected(layer: str, districts: tuple[str, ...], viewer: Viewer) -> gpd.GeoD
     for code in districts:
         if layer.startswith("resources"):
             kinds = (layer.split("_", 1)[1],) if "_" in layer else ()
-            frames.append(queries.resources(viewer, ResourceFilter(code, kinds)))
+            # Exports keep every source record (maps show a linked place once).
+            every = ResourceFilter(code, kinds, one_per_place=False)
+            frames.append(queries.resources(viewer, every))
         elif layer == "program_sites":
             frames.append(queries.program_sites(code))
         elif layer == "conflict_cases":
@@ -427,7 +429,11 @@ def test_export_uses_the_map_filters_and_per_kind_layers(db_url, sample, tmp_pat
     out = tmp_path / "f.gpkg"
     result = export_layers(request, viewer=PUBLIC, out=out)
     per_district = [
-        queries.count_resources(PUBLIC, ResourceFilter(c, flt.kinds, flt.categories, flt.text))
+        # Exports keep every source record (a place linked across sources has one per source).
+        queries.count_resources(
+            PUBLIC,
+            ResourceFilter(c, flt.kinds, flt.categories, flt.text, one_per_place=False),
+        )
         for c in (MAPO, GANGNAM)
     ]
     total = sum(sum(c.values()) for c in per_district)
@@ -510,6 +516,10 @@ def test_district_bundle_holds_every_layer_in_three_formats_with_a_readme(
     assert "내보낸 시각 / Exported at: " + result.exported_at.isoformat() in text
     assert "description            -> descr" in text
     assert "데모" in text.split("출처")[0]  # the demo warning heads the README
+    # Every source of the exported records is listed with its publisher and licence.
+    sources = text.split("자료 출처 / Data sources:")[1].split("경계 자료")[0]
+    assert "seoul-heat-shelters-2025" in sources and "서울 열린데이터광장" in sources
+    assert "KOGL" in sources and "demo" in sources
     # without demo records there is no demo warning
     plain = readme.render(
         read_layers(["districts"], viewer=PUBLIC),
@@ -545,7 +555,8 @@ def test_cli_exports_a_district_named_any_way(db_url, tmp_path, district):
     assert run.returncode == 0, run.stderr
     assert [name for name, _ in pyogrio.list_layers(out)] == ["resources", "program_sites"]
     assert pyogrio.read_info(out, layer="resources")["crs"] == "EPSG:5186"
-    want = sum(queries.count_resources(PUBLIC, ResourceFilter(MAPO)).values())
+    every_record = ResourceFilter(MAPO, one_per_place=False)
+    want = sum(queries.count_resources(PUBLIC, every_record).values())
     assert pyogrio.read_info(out, layer="resources")["features"] == want
     assert f"resources {want:,}" in run.stdout
 
@@ -589,10 +600,11 @@ def test_export_page_makes_a_download_with_counts(db_url, sample):
     table = at.dataframe[0].value
     counts = dict(zip(table["레이어"], table["레코드 수"], strict=True))
     assert counts["마을자원 (전체)"] == sum(
-        queries.count_resources(PUBLIC, ResourceFilter(MAPO)).values()
+        queries.count_resources(PUBLIC, ResourceFilter(MAPO, one_per_place=False)).values()
     )
     assert counts["지원사업 대상지"] == len(queries.program_sites(MAPO))
-    assert any("데모" in w.body for w in at.warning)
+    # The export's own note on the demo records it holds (people, program sites).
+    assert any("시연용 가상 데이터" in w.body for w in at.warning)
     at.button(key="bundle_make").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert len(at.dataframe[-1].value) == len(BUNDLE_LAYERS)

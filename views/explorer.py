@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import queries, vocab
+from geo import datasets, queries, vocab
 from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
@@ -67,12 +67,18 @@ def _view_bbox(out: dict | None) -> tuple[tuple[float, float, float, float], int
     return tuple(round(v, 5) for v in box), int(out.get("zoom") or 11)
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def _data_credit(language: str) -> str:
+    """The open data publishers for the map's corner (changes only with an import)."""
+    return datasets.attribution(language)
+
+
 def _base_map(flt: queries.ResourceFilter, focus, online: bool, sites, open_conflicts):
     """Outlines, program sites and open conflicts: what does not follow the view."""
     m = maps.base_map(
         outlines("district"),
         outlines("dong", flt.district_code),
-        attribution=attribution(lang()),
+        attribution=" | ".join(filter(None, [attribution(lang()), _data_credit(lang())])),
         lang=lang(),
         online_tiles=online,
         focus=focus,

@@ -22,12 +22,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_import": ("가져오기", "Import"),
     "page_editor": ("편집", "Edit"),
     "page_admin": ("관리", "Administration"),
+    "page_about": ("데이터 출처", "About the data"),
     "demo_banner": (
-        "데모 데이터 포함: 자원 {resources:,}건, 사업지 {program_sites:,}건, 갈등 {conflict_cases:,}건은 "
-        "시연용으로 생성된 가상의 기록입니다. 실제 현황이 아닙니다.",
-        "Demo data present: {resources:,} resources, {program_sites:,} program sites and "
-        "{conflict_cases:,} conflicts are generated for demonstration. They are not real.",
+        "인적자원·사업지·갈등 사례는 예시 데이터입니다: 인적자원 {resources:,}건, 사업지 "
+        "{program_sites:,}건, 갈등 {conflict_cases:,}건은 시연용으로 생성된 가상의 기록이며 실제 "
+        "현황이 아닙니다. 공간·인문자원은 공개 데이터입니다 ('데이터 출처' 참고).",
+        "People, program sites and conflict cases are demo data: {resources:,} people, "
+        "{program_sites:,} program sites and {conflict_cases:,} conflicts are generated for "
+        "demonstration and are not real. Space and heritage resources are published open "
+        "data (see 'About the data').",
     ),
+    "sources": ("출처", "Sources"),
     "attribution": ("출처", "Sources"),
     "district": ("자치구", "District"),
     "all_seoul": ("서울 전체", "All of Seoul"),

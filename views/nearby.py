@@ -201,6 +201,8 @@ def _details(hit: nb.Hit) -> None:
         st.write(f"{t('address')}: {hit.address}")
     if hit.contact:
         st.write(f"{t('contact')}: {hit.contact}")
+    if hit.sources:
+        st.caption(f"{t('sources')}: {hit.sources}")
     if hit.is_demo:
         st.caption(t("demo"))
 
