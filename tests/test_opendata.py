@@ -1,7 +1,7 @@
 """Published open data: loaded by setup with provenance, linked across sources, refreshable.
 
-Expected counts come from ``scripts/count_open_data.py``, which reads the files with plain
-pandas and tests points with shapely, independently of the importer (docs/data.md).
+Expected counts come from ``scripts/hand_count_opendata.py``, which reads the files with
+plain pandas and tests points with shapely, independently of the importer (docs/import.md).
 """
 
 from __future__ import annotations
@@ -23,21 +23,19 @@ from loaders.targets import TARGETS
 
 GEOD = Geod(ellps="WGS84")
 
-#: Records per source after setup: (low, high) around the independent count
-#: (scripts/count_open_data.py); the margin allows a few boundary points to change side
-#: when the dong coverage is refined.
+#: Records per source after setup: (low, high) around the independent count of
+#: ``scripts/hand_count_opendata.py`` (docs/import.md); the margin allows a few boundary
+#: points to change side when the dong coverage is refined.
 EXPECTED = {
-    "seoul-heat-shelters-2025": (4090, 4107),  # 4,103 of 4,107 inside Seoul
-    "seoul-cold-shelters": (1635, 1642),  # 1,641 of 1,642
-    "seoul-markets-oa1176": (333, 337),  # 336 (one row's 위도 holds both numbers)
+    "seoul-heat-shelters-2025": (4100, 4107),  # 4,107 of 4,107 inside Seoul
+    "seoul-cold-shelters": (1635, 1642),  # 1,642 of 1,642
+    "seoul-markets-oa1176": (333, 337),  # 336 + 1 at its dong (its 위도 holds both numbers)
     "national-markets-2024": (186, 192),  # 189 of 1,388 nationwide
-    "national-libraries": (533, 545),  # 539 of 3,556 (166 rows without coordinates)
-    "national-open-facilities-2020": (716, 732),  # 724 (+249 more rooms of the same places)
-    "heritage-cha-2021": (915, 922),  # 921 of 922
-    # Address-only files, located at the dong their address names: not counted
-    # independently (that needs the address parser); a floor of 90 % of the rows.
-    "seoul-markets-2025": (390, 433),  # 433 markets
-    "childrens-centers-2019": (410, 456),  # 456 centres
+    "national-libraries": (535, 545),  # 540 + 1 at its dong, of 3,556
+    "national-open-facilities-2020": (915, 930),  # 974 rooms in Seoul less 51 repeats
+    "heritage-cha-2021": (915, 922),  # 922 of 922
+    "seoul-markets-2025": (400, 412),  # 409 at their dong less 1 repeat (24 name no dong)
+    "childrens-centers-2019": (440, 450),  # 448 at their dong (8 name no dong)
 }
 
 
@@ -59,22 +57,15 @@ def test_setup_loads_each_source_within_its_independent_count(engine):
 
 def test_every_open_record_is_in_seoul_with_attribution_and_a_precision(engine):
     with engine.connect() as conn:
-        has_precision = conn.execute(
-            sa.text(
-                "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
-                "table_name = 'resources' AND column_name = 'location_precision')"
-            )
-        ).scalar_one()
-        precision = "r.location_precision NOT IN ('exact', 'dong')" if has_precision else "false"
         bad = conn.execute(
             sa.text(
-                f"""SELECT count(*) FILTER (WHERE r.district_code IS NULL),
+                """SELECT count(*) FILTER (WHERE r.district_code IS NULL),
                        count(*) FILTER (WHERE NOT ST_DWithin(r.geom::geography,
                                                              s.geom::geography, :snap)),
                        count(*) FILTER (WHERE d.source IS NULL OR d.publisher IS NULL
                                         OR d.licence IS NULL OR d.file_name IS NULL
                                         OR d.file_sha256 IS NULL),
-                       count(*) FILTER (WHERE {precision}),
+                       count(*) FILTER (WHERE r.location_precision NOT IN ('exact', 'dong')),
                        count(*)
                     FROM resources r
                     CROSS JOIN (SELECT ST_Union(geom) AS geom FROM districts) s
