@@ -7,6 +7,7 @@ the engine's checkout, return and result wrapping cost about as much again.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,14 @@ def safe_url(url: str | URL) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def libpq_args() -> dict[str, str]:
+    """Connection options every connection to PostgreSQL takes: the password file
+    (``MAEUL_PGPASSFILE``) when it exists. libpq reads it only when the URL has no password,
+    so a ``DATABASE_URL`` with a password keeps working."""
+    path = load_settings().pgpassfile
+    return {"passfile": path} if os.path.isfile(path) else {}
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """Return the process-wide engine for ``url`` (default: ``DATABASE_URL``).
@@ -43,7 +52,7 @@ def get_engine(url: str | None = None) -> Engine:
         pool_size=5,
         pool_recycle=3600,
         # Short spatial queries: never pay for JIT, even on a server that enables it.
-        connect_args={"options": "-c jit=off", "connect_timeout": 5},
+        connect_args={"options": "-c jit=off", "connect_timeout": 5, **libpq_args()},
     )
 
 
@@ -109,6 +118,7 @@ class _Reads:
                 options="-c jit=off",
                 connect_timeout=5,
                 application_name=READS_APPLICATION,
+                **libpq_args(),
             )
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(detail=f"{safe_url(self.url)}: {exc}") from exc

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 SETTINGS: dict[str, tuple[str, str]] = {
     "DATABASE_URL": (
         "postgresql+psycopg://maeul@127.0.0.1:54329/maeul",
-        "SQLAlchemy URL of the PostGIS database (the local cluster from scripts/pg.sh).",
+        "SQLAlchemy URL of the PostGIS database (the local cluster from scripts/pg.sh). "
+        "Without a password in it, libpq takes one from MAEUL_PGPASSFILE.",
+    ),
+    "MAEUL_PGPASSFILE": (
+        "~/.config/maeul-atlas/pgpass",
+        "libpq password file (mode 0600) that scripts/pg.sh writes the app role's generated "
+        "password to and every connection reads ($XDG_CONFIG_HOME/maeul-atlas/pgpass when "
+        "XDG_CONFIG_HOME is set).",
     ),
     "MAEUL_DEMO_SEED": ("20120701", "Seed of the deterministic demo data generator."),
     "MAEUL_MAX_MAP_MARKERS": (
@@ -57,6 +64,7 @@ class Settings:
     """Resolved settings (environment over defaults)."""
 
     database_url: str
+    pgpassfile: str
     demo_seed: int
     max_map_markers: int
     max_upload_mb: int
@@ -73,6 +81,14 @@ def _get(name: str) -> str:
     return os.environ.get(name) or SETTINGS[name][0]
 
 
+def _pgpassfile() -> str:
+    explicit = os.environ.get("MAEUL_PGPASSFILE")
+    if explicit:
+        return os.path.expanduser(explicit)
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return os.path.join(config, "maeul-atlas", "pgpass")
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment, falling back to the documented defaults."""
     url = _get("DATABASE_URL")
@@ -83,6 +99,7 @@ def load_settings() -> Settings:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return Settings(
         database_url=url,
+        pgpassfile=_pgpassfile(),
         demo_seed=int(_get("MAEUL_DEMO_SEED")),
         max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
         max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),
