@@ -156,7 +156,8 @@ _SOURCE_COLUMNS = (
     Column("is_demo", "r.is_demo", pa.bool_(), ("데모 데이터 여부", "Demo record")),
 )
 _RESOURCE_COLUMNS = (
-    Column("id", "r.id", pa.int64(), ("자원 ID", "Resource ID")),
+    # Random (migration 0012): no row number, whose order follows people's exact points.
+    Column("public_id", "r.public_id::text", label=("공개 ID", "Public ID")),
     Column("kind", "r.kind", label=("유형 코드", "Kind code")),
     Column("kind_ko", _case("r.kind", vocab.KINDS), label=("유형", "Kind (Korean)")),
     Column("category", "r.category", label=("세부 분류 코드", "Category code")),

@@ -40,7 +40,7 @@ class Place:
 class Hit(NamedTuple):
     """One search result. ``lon``/``lat`` are the location the viewer may see."""
 
-    id: int
+    public_id: str
     kind: str
     category: str
     name: str
@@ -128,11 +128,13 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
     where, params = flt.where()
     params |= source_params(viewer)
     # <-> orders on the sphere (what the index serves), ST_Distance measures on the
-    # spheroid: the outer query orders the few rows found by the distance shown, ties by id,
-    # so equal inputs always give the same list.
+    # spheroid: the outer query orders the few rows found by the distance shown, ties by the
+    # random public id (people of one dong share a point: never by ``id``, which follows the
+    # importer's spatial order), so equal inputs always give the same list.
     sql = f"""
         SELECT * FROM (
-            SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
+            SELECT r.public_id::text AS public_id, r.kind, r.category, r.name,
+                   r.description, r.address, r.contact,
                    r.location_generalised, r.district_code, r.dong_code, r.is_demo,
                    ST_X(r.geom), ST_Y(r.geom),
                    ST_Distance(r.geom::geography,
@@ -145,7 +147,7 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
             ORDER BY r.geom::geography
                      <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography
             LIMIT :limit) nearest
-        ORDER BY distance_m, id"""
+        ORDER BY distance_m, public_id"""
     return sql, params
 
 

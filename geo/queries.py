@@ -141,17 +141,19 @@ def resources(
 
     Public viewers get people at a generalised location (``location_generalised``) with
     no address or contact. With ``limit``, the rows kept are an even, repeatable sample
-    (by a hash of the id), not the first ones in some order that favours one area or kind.
+    (by the random public id), not the first ones in some order that favours one area or kind.
     """
     where, params = flt.where()
     params |= source_params(viewer)
-    sql = f"""SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
+    sql = f"""SELECT r.public_id::text AS public_id, r.kind, r.category, r.name,
+                     r.description, r.address, r.contact,
                      r.location_generalised, r.district_code, r.dong_code, r.is_demo, r.geom
               FROM {resource_source(viewer)} r WHERE {where}"""
     if limit is not None:
-        sql = f"SELECT * FROM ({sql} ORDER BY md5(r.id::text) LIMIT :limit) s"
+        sql = f"SELECT * FROM ({sql} ORDER BY r.public_id LIMIT :limit) s"
         params["limit"] = int(limit)
-    sql += " ORDER BY kind, name, id"
+    # Ties by the random public id: never by ``id``, which ranks people by exact position.
+    sql += " ORDER BY kind, name, public_id"
     return _read_gdf(sql, params)
 
 

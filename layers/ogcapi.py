@@ -92,7 +92,7 @@ class Collection:
 COLLECTIONS: dict[str, Collection] = {
     "resources": Collection(
         "resources_public",
-        "id",
+        "public_id",
         (
             "kind",
             "category",
