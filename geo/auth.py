@@ -97,6 +97,10 @@ def create_user(
     return uid
 
 
+#: Longest user name a sign-in looks up (longer input is cut: no account has such a name).
+MAX_USERNAME_INPUT = 100
+
+
 def login_delay(failed_before: int) -> float:
     """Seconds to wait before answering a sign-in after ``failed_before`` failures."""
     return min(0.25 * failed_before, 2.0)
@@ -131,6 +135,8 @@ def authenticate(
 
 def _check(conn, username, password, now, sleep) -> tuple[Viewer | None, AtlasError | None]:
     settings = load_settings()
+    # Whatever was typed is looked up and audited: never a raw driver error for a NUL.
+    username = str(username).replace("\x00", "\ufffd")[:MAX_USERNAME_INPUT]
     row = conn.execute(
         sa.text(
             """SELECT id, password_hash, role, district_code, active, failed_logins,

@@ -26,7 +26,7 @@ from geo import vocab
 from geo.access import Viewer, allowed, require
 from geo.areas import assign_areas
 from geo.db import connect, transaction
-from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.errors import Forbidden, InvalidInput, NotFound, user_text
 
 #: Source name of cases entered through the register.
 REGISTER_SOURCE = "register"
@@ -95,7 +95,7 @@ class ConflictFilter:
         ):
             if values:
                 clauses.append(f"{column} = ANY(:{name})")
-                params[name] = list(values)
+                params[name] = [v if isinstance(v, int) else user_text(v, name) for v in values]
         if self.end:
             clauses.append("c.opened_on <= :end")
             params["end"] = self.end

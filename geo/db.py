@@ -45,6 +45,14 @@ def get_engine(url: str | None = None) -> Engine:
         SQLAlchemy URL; ``None`` reads the settings.
     """
     url = url or load_settings().database_url
+    try:
+        make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise DatabaseUnavailable(
+            "DATABASE_URL을 해석할 수 없습니다 (예: postgresql://user@host:5432/db). / "
+            "DATABASE_URL cannot be parsed (e.g. postgresql://user@host:5432/db).",
+            detail=str(exc),
+        ) from exc
     # No pre-ping: it costs a round trip per query, a third of a nearby search. A connection
     # lost to a server restart fails once (as DatabaseUnavailable) and the pool renews.
     return sa.create_engine(

@@ -55,3 +55,28 @@ class Forbidden(AtlasError, PermissionError):
     """The viewer's role does not allow this action."""
 
     user_msg = "이 작업을 할 권한이 없습니다. / You are not allowed to do this."
+
+
+#: Longest free text a search or filter box takes (characters).
+MAX_QUERY_TEXT = 200
+
+
+def user_text(value: object, what: str, *, max_len: int = MAX_QUERY_TEXT) -> str:
+    """``value`` as text fit to bind in a query: at most ``max_len`` characters, no NUL.
+
+    PostgreSQL refuses NUL in text (a raw driver error otherwise); the length bound keeps
+    a pasted megabyte out of ``ILIKE`` scans whatever widget or caller sent it.
+
+    Raises
+    ------
+    InvalidInput
+        Naming ``what`` and the reason.
+    """
+    text = str(value)
+    if "\x00" in text:
+        raise InvalidInput(f"{what}: 허용되지 않는 문자(NUL) / {what}: contains a NUL character")
+    if len(text) > max_len:
+        raise InvalidInput(
+            f"{what}: {max_len}자 이하로 입력하세요 / {what}: at most {max_len} characters"
+        )
+    return text

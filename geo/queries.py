@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, resource_source, source_params
 from geo.db import connect
-from geo.errors import InvalidInput, NotFound
+from geo.errors import InvalidInput, NotFound, user_text
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,11 @@ class ResourceFilter:
             params["kinds"] = list(self.kinds)
         if self.categories:
             clauses.append("r.category = ANY(:categories)")
-            params["categories"] = list(self.categories)
+            params["categories"] = [user_text(c, "분류 / category") for c in self.categories]
         if self.bbox is not None:
             clauses.append("r.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)")
             params.update(zip(("w", "s", "e", "n"), map(float, self.bbox), strict=True))
-        text = self.text.strip()
+        text = user_text(self.text, "검색어 / search text").strip()
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append("(r.name ILIKE :text OR r.description ILIKE :text)")

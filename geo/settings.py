@@ -22,6 +22,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "password to and every connection reads ($XDG_CONFIG_HOME/maeul-atlas/pgpass when "
         "XDG_CONFIG_HOME is set).",
     ),
+    "MAEUL_ERROR_LOG": (
+        "~/.local/state/maeul-atlas/errors.log",
+        "Where unexpected errors are logged with their traceback (0600); users see only an "
+        "incident number ($XDG_STATE_HOME/maeul-atlas/errors.log when XDG_STATE_HOME is set).",
+    ),
     "MAEUL_DEMO_SEED": ("20120701", "Seed of the deterministic demo data generator."),
     "MAEUL_MAX_MAP_MARKERS": (
         "5000",
@@ -65,6 +70,7 @@ class Settings:
 
     database_url: str
     pgpassfile: str
+    error_log: str
     demo_seed: int
     max_map_markers: int
     max_upload_mb: int
@@ -89,6 +95,14 @@ def _pgpassfile() -> str:
     return os.path.join(config, "maeul-atlas", "pgpass")
 
 
+def _error_log() -> str:
+    explicit = os.environ.get("MAEUL_ERROR_LOG")
+    if explicit:
+        return os.path.expanduser(explicit)
+    state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return os.path.join(state, "maeul-atlas", "errors.log")
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment, falling back to the documented defaults."""
     url = _get("DATABASE_URL")
@@ -100,6 +114,7 @@ def load_settings() -> Settings:
     return Settings(
         database_url=url,
         pgpassfile=_pgpassfile(),
+        error_log=_error_log(),
         demo_seed=int(_get("MAEUL_DEMO_SEED")),
         max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
         max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),

@@ -31,7 +31,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geo.errors import InvalidInput
+from geo.errors import AtlasError, InvalidInput
 from geo.settings import load_settings
 from loaders.columns import header_score
 from loaders.targets import Target
@@ -44,6 +44,13 @@ HEADER_SEARCH = 30
 
 _TOTAL = re.compile(r"^\s*(합\s*계|총\s*계|소\s*계|계|total|sum|grand\s*total)\s*$", re.I)
 _NOTE = re.compile(r"^\s*(※|\*|주\s*\)|출처|자료\s*:|source\s*:|note\s*:)", re.I)
+
+
+#: Most columns a file may have (the staging table holds one text column each, and
+#: PostgreSQL allows 1,600 columns per table).
+MAX_COLUMNS = 1000
+# A legitimate cell may be long (a 1 MB description); the file's size is the real bound.
+csv.field_size_limit(2**31 - 1)
 
 
 class UnreadableFile(InvalidInput):
@@ -236,6 +243,7 @@ def _grid_table(
     """A table from a grid of cells (spreadsheets, small CSVs): header, data, non-data."""
     h, span = _find_header(rows, target)
     width = max(_filled_width(rows[h + i]) for i in range(span))
+    _check_width(width)
     columns = _header_names(rows, h, span, width)
     data, numbers, skipped = [], [], []
     for i in range(h + span, len(rows)):
@@ -696,9 +704,31 @@ def read_source(
             + ", ".join(sorted(READERS))
         )
     try:
-        return reader(path, target, layer=layer, sheet=sheet)
+        table = reader(path, target, layer=layer, sheet=sheet)
+    except AtlasError:
+        raise
     except UnicodeDecodeError as exc:
         raise UnreadableFile(detail=str(exc)) from exc
+    except csv.Error as exc:
+        raise UnreadableFile(
+            f"CSV 형식 오류 / malformed CSV: {exc}", detail=f"{path.name}: {exc}"
+        ) from exc
+    except MemoryError as exc:
+        raise UnreadableFile(
+            "파일이 너무 커서 읽을 수 없습니다. / The file is too large to read.", detail=path.name
+        ) from exc
+    except Exception as exc:  # any library's failure on a hostile or broken file
+        raise UnreadableFile(detail=f"{path.name}: {type(exc).__name__}: {exc}") from exc
+    _check_width(len(table.columns))
+    return table
+
+
+def _check_width(n: int) -> None:
+    if n > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"열이 너무 많습니다 ({n:,}개, 최대 {MAX_COLUMNS:,}) / too many columns ({n:,}; "
+            f"at most {MAX_COLUMNS:,})"
+        )
 
 
 def iter_csv_chunks(source: CsvSource, *, size: int = 1 << 20) -> Iterator[bytes]:
