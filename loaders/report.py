@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.csvsafe import write_frame_csv
 from loaders.validate import REASONS
 
 
@@ -122,10 +123,9 @@ class ImportReport:
         return path
 
     def write_rejected(self, path: str | Path) -> Path:
-        """Write the rejected rows as CSV (UTF-8 with BOM, opens in Korean Excel)."""
-        path = Path(path)
-        self.rejected_rows.to_csv(path, index=False, encoding="utf-8-sig")
-        return path
+        """Write the rejected rows as CSV (UTF-8 with BOM, opens in Korean Excel); cells a
+        spreadsheet would run as formulas are neutralised (:mod:`geo.csvsafe`)."""
+        return write_frame_csv(self.rejected_rows, path)
 
 
 def _records(df: pd.DataFrame) -> list[dict]:

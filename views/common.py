@@ -10,6 +10,7 @@ import streamlit as st
 
 from geo import queries
 from geo.access import PUBLIC, Viewer
+from geo.csvsafe import frame_csv
 from geo.errors import AtlasError
 from geo.settings import load_settings
 
@@ -92,6 +93,7 @@ def page_progress(label: str):
 
 
 def csv_download(df: pd.DataFrame, *, label: str, file_name: str, key: str) -> None:
-    """A download button with exactly ``df`` as UTF-8 CSV with BOM (opens in Korean Excel)."""
-    data = df.to_csv(index=False).encode("utf-8-sig")
+    """A download button with ``df`` as UTF-8 CSV with BOM (opens in Korean Excel), cells a
+    spreadsheet would run as formulas neutralised."""
+    data = frame_csv(df)
     st.download_button(label, data, file_name=file_name, mime="text/csv", key=key)
