@@ -12,6 +12,8 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -44,13 +46,54 @@ class AccountLocked(AtlasError, PermissionError):
     )
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password`` (at least 10 characters)."""
-    if len(password) < MIN_PASSWORD:
+#: Longest password accepted (argon2 hashes any length; a megabyte is not a password).
+MAX_PASSWORD = 1024
+_COMMON_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.strip().lower() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def check_password(password: str, *, username: str | None = None) -> None:
+    """Refuse a weak password: under :data:`MIN_PASSWORD` characters once spaces around it
+    are trimmed, the user's own name (with fewer than 10 other characters), or one of the
+    common passwords in ``data/common_passwords.txt``.
+
+    Raises
+    ------
+    InvalidInput
+        With the rule that failed.
+    """
+    trimmed = password.strip()
+    if len(trimmed) < MIN_PASSWORD:
         raise InvalidInput(
-            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다. / "
-            f"A password needs at least {MIN_PASSWORD} characters."
+            f"비밀번호는 앞뒤 공백을 빼고 {MIN_PASSWORD}자 이상이어야 합니다. / A password needs "
+            f"at least {MIN_PASSWORD} characters, not counting spaces around it."
         )
+    if len(password) > MAX_PASSWORD or "\x00" in password:
+        raise InvalidInput(
+            f"비밀번호는 {MAX_PASSWORD}자 이하입니다. / A password has at most {MAX_PASSWORD} "
+            "characters."
+        )
+    lowered = trimmed.lower()
+    if username and len(lowered.replace(username.lower(), "").strip()) < MIN_PASSWORD:
+        raise InvalidInput(
+            "비밀번호에 아이디 말고도 10자 이상이 있어야 합니다. / A password needs "
+            f"{MIN_PASSWORD} characters besides the user name."
+        )
+    if lowered in _common_passwords():
+        raise InvalidInput(
+            "너무 흔한 비밀번호입니다. 다른 비밀번호를 고르세요. / This password is among the "
+            "most common ones: choose another."
+        )
+
+
+def hash_password(password: str, *, username: str | None = None) -> str:
+    """The argon2id hash of ``password`` once :func:`check_password` accepts it."""
+    check_password(password, username=username)
     return _hasher.hash(password)
 
 
@@ -91,7 +134,12 @@ def create_user(
             """INSERT INTO users (username, password_hash, role, district_code)
                VALUES (:u, :h, :r, :d) RETURNING id"""
         ),
-        {"u": username, "h": hash_password(password), "r": role, "d": district_code},
+        {
+            "u": username,
+            "h": hash_password(password, username=username),
+            "r": role,
+            "d": district_code,
+        },
     ).scalar_one()
     audit(conn, by or "shell", "create_user", target=username, detail={"role": role})
     return uid

@@ -230,3 +230,31 @@ def test_the_sidebar_offers_single_sign_on_only_when_configured(db_url, monkeypa
     at.run()
     assert not at.exception
     assert "기관 계정으로 로그인" in [b.label for b in at.sidebar.button]
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("mapo.y", " " * 10),  # ten spaces (was accepted)
+        ("mapo.y", "  abc def   "),  # 7 characters once trimmed
+        ("mapo.y", "mapo.y2024!"),  # the user's own name and a few characters
+        ("mapo.yun", "MAPO.YUN-MAPO.YUN"),  # the name twice is still the name
+        ("mapo.y", "Password123"),  # among the most common passwords
+        ("mapo.y", "  qwertyuiop  "),  # common, with spaces around
+        ("mapo.y", "x" * 2000),  # not a password, a paste
+    ],
+)
+def test_weak_passwords_are_refused(engine, username, password):
+    with pytest.raises(InvalidInput), engine.begin() as conn:
+        auth.create_user(conn, username, password, role="planner")
+    with engine.connect() as conn:
+        made = conn.execute(
+            sa.text("SELECT count(*) FROM users WHERE username = :u"), {"u": username}
+        ).scalar_one()
+    assert made == 0
+
+
+def test_a_good_password_with_the_name_in_it_is_accepted(engine):
+    with engine.begin() as conn:
+        auth.create_user(conn, "mapo.z", "mapo.z likes long walks", role="planner")
+        conn.execute(sa.text("DELETE FROM users WHERE username = 'mapo.z'"))
