@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from geo.db import get_engine, libpq_args
+from geo.db import bulk, get_engine, libpq_args
 from geo.progress import no_progress
 from loaders.setup import setup_database
 
@@ -53,6 +53,7 @@ def fill_resources(url: str, rows: int, *, seed: int = 1) -> None:
     if have == rows:
         return
     with engine.begin() as conn:
+        bulk(conn)
         conn.execute(sa.text("DELETE FROM resources WHERE source = 'bench'"))
         for trg in ("resources_history_ins", "resources_history_del"):
             conn.execute(sa.text(f"ALTER TABLE resources DISABLE TRIGGER {trg}"))

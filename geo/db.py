@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from geo.errors import DatabaseUnavailable, SchemaMissing
+from geo.errors import DatabaseUnavailable, SchemaMissing, TooSlow
 from geo.settings import load_settings
 
 
@@ -28,11 +28,43 @@ def safe_url(url: str | URL) -> str:
 
 
 def libpq_args() -> dict[str, str]:
-    """Connection options every connection to PostgreSQL takes: the password file
-    (``MAEUL_PGPASSFILE``) when it exists. libpq reads it only when the URL has no password,
-    so a ``DATABASE_URL`` with a password keeps working."""
+    """Connection options every connection to PostgreSQL takes.
+
+    The password file (``MAEUL_PGPASSFILE``) when it exists: libpq reads it only when the
+    URL has no password, so a ``DATABASE_URL`` with a password keeps working. TCP
+    keepalives, so a connection to a vanished client or server is noticed in about 20 s.
+    """
+    args = {
+        "keepalives": "1",
+        "keepalives_idle": "10",
+        "keepalives_interval": "5",
+        "keepalives_count": "2",
+    }
     path = load_settings().pgpassfile
-    return {"passfile": path} if os.path.isfile(path) else {}
+    return args | ({"passfile": path} if os.path.isfile(path) else {})
+
+
+def session_options() -> str:
+    """Server settings of every app connection (libpq ``options``).
+
+    JIT off (short spatial queries never pay for it); no statement runs longer than
+    ``MAEUL_STATEMENT_TIMEOUT_S`` and no transaction idles longer, unless :func:`bulk`
+    lifts both; the server checks every 2 s during a statement that the client is still
+    there, so a killed import (``kill -9``) releases its locks within seconds.
+    """
+    ms = load_settings().statement_timeout_s * 1000
+    return (
+        f"-c jit=off -c statement_timeout={ms} -c idle_in_transaction_session_timeout={ms}"
+        " -c client_connection_check_interval=2000"
+    )
+
+
+def bulk(conn: Connection) -> None:
+    """Give the current transaction of ``conn`` the bulk limits (``MAEUL_BULK_TIMEOUT_S``):
+    imports, exports and setup run longer than any page's query."""
+    ms = load_settings().bulk_timeout_s * 1000
+    conn.execute(sa.text(f"SET LOCAL statement_timeout = {int(ms)}"))
+    conn.execute(sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {int(ms)}"))
 
 
 @lru_cache(maxsize=8)
@@ -60,7 +92,7 @@ def get_engine(url: str | None = None) -> Engine:
         pool_size=5,
         pool_recycle=3600,
         # Short spatial queries: never pay for JIT, even on a server that enables it.
-        connect_args={"options": "-c jit=off", "connect_timeout": 5, **libpq_args()},
+        connect_args={"options": session_options(), "connect_timeout": 5, **libpq_args()},
     )
 
 
@@ -78,6 +110,8 @@ def connect(engine: Engine | None = None) -> Iterator[Connection]:
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated:  # the server went away mid-query
                 raise DatabaseUnavailable(detail=f"{safe_url(engine.url)}: {exc.orig}") from exc
+            if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+                raise TooSlow(detail=str(exc.orig).splitlines()[0]) from exc
             raise
 
 
@@ -123,7 +157,7 @@ class _Reads:
             conn = psycopg.connect(
                 self.dsn,
                 autocommit=True,
-                options="-c jit=off",
+                options=session_options(),
                 connect_timeout=5,
                 application_name=READS_APPLICATION,
                 **libpq_args(),

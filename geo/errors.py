@@ -39,6 +39,15 @@ class SchemaMissing(AtlasError, LookupError):
     )
 
 
+class TooSlow(AtlasError, TimeoutError):
+    """A statement ran past its time limit (``MAEUL_STATEMENT_TIMEOUT_S``) and was stopped."""
+
+    user_msg = (
+        "요청이 너무 오래 걸려 중단했습니다. 범위를 좁혀 다시 시도하세요. / The request took "
+        "too long and was stopped: narrow it down and try again."
+    )
+
+
 class InvalidInput(AtlasError, ValueError):
     """A value given by a user (filter, file, argument) cannot be used."""
 

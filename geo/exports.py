@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, require_districts, resource_source, source_params
 from geo.auth import audit
-from geo.db import connect, transaction
+from geo.db import bulk, connect, transaction
 from geo.errors import InvalidInput
 from geo.progress import Progress, no_progress
 from geo.queries import ResourceFilter
@@ -485,6 +485,7 @@ def read_layers(
     with connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+        bulk(conn)
         conn.execute(sa.text("SET LOCAL DateStyle = ISO"))
         conn.execute(sa.text("SET LOCAL extra_float_digits = 1"))  # shortest exact floats
         for i, spec in enumerate(specs):

@@ -27,6 +27,16 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Where unexpected errors are logged with their traceback (0600); users see only an "
         "incident number ($XDG_STATE_HOME/maeul-atlas/errors.log when XDG_STATE_HOME is set).",
     ),
+    "MAEUL_STATEMENT_TIMEOUT_S": (
+        "120",
+        "Longest a single SQL statement of the app may run, in seconds (also the longest a "
+        "transaction may sit idle); bulk work (imports, exports, setup) gets "
+        "MAEUL_BULK_TIMEOUT_S.",
+    ),
+    "MAEUL_BULK_TIMEOUT_S": (
+        "3600",
+        "Longest a statement of an import, export, migration or setup may run, in seconds.",
+    ),
     "MAEUL_DEMO_SEED": ("20120701", "Seed of the deterministic demo data generator."),
     "MAEUL_MAX_MAP_MARKERS": (
         "5000",
@@ -71,6 +81,8 @@ class Settings:
     database_url: str
     pgpassfile: str
     error_log: str
+    statement_timeout_s: int
+    bulk_timeout_s: int
     demo_seed: int
     max_map_markers: int
     max_upload_mb: int
@@ -115,6 +127,8 @@ def load_settings() -> Settings:
         database_url=url,
         pgpassfile=_pgpassfile(),
         error_log=_error_log(),
+        statement_timeout_s=int(_get("MAEUL_STATEMENT_TIMEOUT_S")),
+        bulk_timeout_s=int(_get("MAEUL_BULK_TIMEOUT_S")),
         demo_seed=int(_get("MAEUL_DEMO_SEED")),
         max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
         max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),

@@ -34,7 +34,7 @@ from geo import crs as kcrs
 from geo.access import require, scope
 from geo.areas import ensure_cells, with_areas_sql
 from geo.auth import audit
-from geo.db import connect, get_engine
+from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
 from loaders.plan import ImportPlan
@@ -450,6 +450,7 @@ def run_import(
     engine = engine or get_engine()
     with connect(engine) as conn:
         trans = conn.begin()
+        bulk(conn)
         try:
             report = _run(conn, plan, dry_run=dry_run, progress=progress, preview=preview)
         except (DBAPIError, psycopg.Error) as exc:
