@@ -223,6 +223,60 @@ def _check(conn, username, password, now, sleep) -> tuple[Viewer | None, AtlasEr
     return Viewer(row.role, username, row.district_code), None
 
 
+class SessionEnded(Forbidden):
+    """The account behind a sign-in was deactivated or its role changed since."""
+
+    user_msg = (
+        "계정이 비활성화되었거나 권한이 바뀌었습니다. 다시 로그인하세요. / The account was "
+        "deactivated or its role changed: please sign in again."
+    )
+
+
+def _account(conn: sa.Connection, viewer: Viewer) -> sa.Row | None:
+    """The ``users`` row behind a password sign-in (``None`` for the public, single sign-on
+    users, whose role comes from the provider, and names that are no account)."""
+    if not viewer.is_staff or not viewer.username or viewer.username.startswith("oidc:"):
+        return None
+    return conn.execute(
+        sa.text("SELECT active, role, district_code FROM users WHERE username = :u"),
+        {"u": viewer.username},
+    ).first()
+
+
+def check_account(conn: sa.Connection, viewer: Viewer) -> None:
+    """Refuse a write by ``viewer`` when their account is no longer active or no longer has
+    the role and district the sign-in gave (every write function calls this in its
+    transaction).
+
+    Raises
+    ------
+    SessionEnded
+    """
+    row = _account(conn, viewer)
+    if row is None:
+        return
+    if not row.active or (row.role, row.district_code) != (viewer.role, viewer.district_code):
+        raise SessionEnded(detail=f"{viewer.username}: active={row.active} role={row.role}")
+
+
+def refresh_viewer(viewer: Viewer, *, engine: sa.Engine | None = None) -> Viewer:
+    """``viewer`` as the account stands now (role and district re-read); pages call this
+    at least once a minute.
+
+    Raises
+    ------
+    SessionEnded
+        The account was deactivated.
+    """
+    with connect(engine) as conn:
+        row = _account(conn, viewer)
+    if row is None:
+        return viewer
+    if not row.active:
+        raise SessionEnded(detail=f"{viewer.username}: inactive")
+    return Viewer(row.role, viewer.username, row.district_code)
+
+
 def account_viewer(username: str, *, engine: sa.Engine | None = None) -> Viewer:
     """The :class:`Viewer` of an active account, for command-line work done as that user.
 
@@ -334,6 +388,7 @@ def set_account(
     """Activate, deactivate or unlock an account (administrators only), and log it."""
     require(viewer, "manage_users")
     with transaction() as conn:
+        check_account(conn, viewer)
         n = conn.execute(
             sa.text(
                 """UPDATE users SET active = COALESCE(:a, active),

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, require
 from geo.areas import locate
-from geo.auth import audit
+from geo.auth import audit, check_account
 from geo.db import connect, transaction
 from geo.errors import InvalidInput, NotFound, user_text
 from geo.vocab import Label
@@ -218,6 +218,7 @@ def _point(lon, lat) -> tuple[float, float]:
 
 
 def _begin(conn: sa.Connection, viewer: Viewer) -> None:
+    check_account(conn, viewer)  # deactivated or demoted since signing in: refused
     conn.execute(
         sa.text("SELECT set_config('maeul.actor', :a, true)"), {"a": viewer.username or "?"}
     )

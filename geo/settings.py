@@ -53,6 +53,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "before anything is unpacked (zip bombs).",
     ),
     "MAEUL_SESSION_MINUTES": ("60", "A staff sign-in expires after this many minutes."),
+    "MAEUL_SESSION_RECHECK_S": (
+        "60",
+        "Pages re-read a signed-in account (active, role, district) at least this often, in "
+        "seconds; every write checks it anyway.",
+    ),
     "MAEUL_LOGIN_MAX_FAILURES": ("5", "Failed sign-ins in a row before an account locks."),
     "MAEUL_LOGIN_LOCK_MINUTES": ("15", "How long a locked account stays locked."),
     "MAEUL_OIDC_ROLE_CLAIM": (
@@ -89,6 +94,7 @@ class Settings:
     max_unzipped_mb: int
     static_url: str
     session_minutes: int
+    session_recheck_s: int
     login_max_failures: int
     login_lock_minutes: int
     oidc_role_claim: str
@@ -135,6 +141,7 @@ def load_settings() -> Settings:
         max_unzipped_mb=int(_get("MAEUL_MAX_UNZIPPED_MB")),
         static_url=_get("MAEUL_STATIC_URL"),
         session_minutes=int(_get("MAEUL_SESSION_MINUTES")),
+        session_recheck_s=int(_get("MAEUL_SESSION_RECHECK_S")),
         login_max_failures=int(_get("MAEUL_LOGIN_MAX_FAILURES")),
         login_lock_minutes=int(_get("MAEUL_LOGIN_LOCK_MINUTES")),
         oidc_role_claim=os.environ.get("MAEUL_OIDC_ROLE_CLAIM", "").strip(),

@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from geo import crs as kcrs
 from geo.access import require, scope
 from geo.areas import ensure_cells, with_areas_sql
-from geo.auth import audit
+from geo.auth import audit, check_account
 from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
@@ -452,6 +452,8 @@ def run_import(
         trans = conn.begin()
         bulk(conn)
         try:
+            if plan.options.viewer is not None:
+                check_account(conn, plan.options.viewer)
             report = _run(conn, plan, dry_run=dry_run, progress=progress, preview=preview)
         except (DBAPIError, psycopg.Error) as exc:
             trans.rollback()

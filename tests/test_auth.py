@@ -258,3 +258,58 @@ def test_a_good_password_with_the_name_in_it_is_accepted(engine):
     with engine.begin() as conn:
         auth.create_user(conn, "mapo.z", "mapo.z likes long walks", role="planner")
         conn.execute(sa.text("DELETE FROM users WHERE username = 'mapo.z'"))
+
+
+_ROOM = {
+    "name": "session-check 회의실",
+    "kind": "space",
+    "category": "meeting_room",
+    "visibility": "public",
+}
+_MANGWON = (126.9045, 37.5560)  # 망원동, Mapo-gu
+
+
+def _rooms(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT count(*) FROM resources WHERE name = :n"), {"n": _ROOM["name"]}
+        ).scalar_one()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE users SET active = false WHERE username = :u",  # deactivated
+        "UPDATE users SET role = 'planner', district_code = NULL WHERE username = :u",  # demoted
+        "UPDATE users SET district_code = '11680' WHERE username = :u",  # moved to Gangnam
+    ],
+    ids=["deactivated", "demoted", "other district"],
+)
+def test_a_sign_in_loses_its_rights_when_the_account_changes(officer, engine, change):
+    from geo import editing
+
+    signed_in = auth.authenticate(officer, PASSWORD, sleep=lambda s: None)
+    with engine.begin() as conn:
+        conn.execute(sa.text(change), {"u": officer})
+    with pytest.raises(auth.SessionEnded):
+        editing.save_record(signed_in, "resources", _ROOM, lon=_MANGWON[0], lat=_MANGWON[1])
+    assert _rooms(engine) == 0
+
+
+def test_pages_sign_out_a_deactivated_account(officer, engine, db_url, monkeypatch):
+    from geo.access import Viewer
+    from views.common import SESSION_KEY
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state[SESSION_KEY] = (
+        Viewer("district_officer", officer, "11440"),
+        dt.datetime.now(dt.UTC),
+    )
+    at.run()
+    assert SESSION_KEY in at.session_state
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE users SET active = false WHERE username = :u"), {"u": officer})
+    monkeypatch.setenv("MAEUL_SESSION_RECHECK_S", "0")  # instead of waiting a minute
+    at.run()
+    assert not at.exception
+    assert SESSION_KEY not in at.session_state
