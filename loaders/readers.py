@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import math
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -49,6 +50,9 @@ _NOTE = re.compile(r"^\s*(※|\*|주\s*\)|출처|자료\s*:|source\s*:|note\s*:)
 #: Most columns a file may have (the staging table holds one text column each, and
 #: PostgreSQL allows 1,600 columns per table).
 MAX_COLUMNS = 1000
+#: Most cells (rows x columns, empty ones included) read from one spreadsheet sheet; a
+#: larger table is imported as CSV, which streams.
+MAX_SHEET_CELLS = 10_000_000
 # A legitimate cell may be long (a 1 MB description); the file's size is the real bound.
 csv.field_size_limit(2**31 - 1)
 
@@ -415,13 +419,25 @@ def read_xlsx(path: Path, target: Target, *, sheet: str | None = None, **_: obje
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(path) as zf:  # an XLSX is a zip: its declared expansion first
+            check_unzipped_size(zf)
         wb = load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise UnreadableFile(detail=str(exc)) from exc
     try:
         names = list(wb.sheetnames)
         ws = wb[_choose(names, sheet, "sheet")]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows, cells = [], 0
+        for r in ws.iter_rows(values_only=True):
+            # A few KB can declare a 16,384-column, million-row sheet: count as we go.
+            cells += len(r)
+            if cells > MAX_SHEET_CELLS:
+                raise UnreadableFile(
+                    f"시트가 너무 큽니다 (셀 {MAX_SHEET_CELLS:,}개 초과). CSV로 저장해 올려 "
+                    f"주세요. / The sheet is too large (over {MAX_SHEET_CELLS:,} cells): save "
+                    "it as CSV and import that."
+                )
+            rows.append(list(r))
     finally:
         wb.close()
     table = _grid_table(path, "xlsx", rows, target)
@@ -613,7 +629,9 @@ def read_zip(path: Path, target: Target, **options: object) -> SourceTable:
                 if info.is_dir():
                     continue
                 target_path.parent.mkdir(parents=True, exist_ok=True)
-                target_path.write_bytes(zf.read(info))
+                # Streamed in 1 MB pieces: a member is never held whole in memory.
+                with zf.open(info) as src, open(target_path, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
     except zipfile.BadZipFile as exc:
         tmp.cleanup()
         raise UnreadableFile(detail=str(exc)) from exc

@@ -163,3 +163,22 @@ def test_an_unexpected_error_is_logged_privately_with_a_number(tmp_path, monkeyp
     assert logged is not None and "Traceback" in logged and "not a number" in logged
     mode = stat.S_IMODE(os.stat(tmp_path / "state" / "errors.log").st_mode)
     assert mode == 0o600
+
+
+def test_a_small_xlsx_that_declares_a_huge_sheet_is_refused_before_memory_runs_out(tmp_path):
+    """One cell at the last row Excel allows: a few KB that iterate as 10.5 million cells."""
+    from openpyxl import Workbook
+
+    from loaders.readers import MAX_SHEET_CELLS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["이름", "위도", "경도"])
+    ws.append(["작은도서관", 37.55, 126.98])
+    ws.cell(row=1_048_576, column=10, value="x")
+    path = tmp_path / "tall.xlsx"
+    wb.save(path)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(InvalidInput) as caught:
+        prepare(path, OPTS)
+    assert f"{MAX_SHEET_CELLS:,}" in caught.value.user_msg
