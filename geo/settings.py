@@ -58,8 +58,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Pages re-read a signed-in account (active, role, district) at least this often, in "
         "seconds; every write checks it anyway.",
     ),
-    "MAEUL_LOGIN_MAX_FAILURES": ("5", "Failed sign-ins in a row before an account locks."),
-    "MAEUL_LOGIN_LOCK_MINUTES": ("15", "How long a locked account stays locked."),
+    "MAEUL_LOGIN_WINDOW_MINUTES": (
+        "15",
+        "Failed sign-ins of a name or a client count for this long (each slows the next "
+        "answer; no account is ever locked).",
+    ),
+    "MAEUL_LOGIN_MAX_DELAY_S": ("8", "Longest a sign-in answer is slowed down, in seconds."),
     "MAEUL_OIDC_ROLE_CLAIM": (
         "",
         "Single sign-on, when an OpenID Connect provider is configured in "
@@ -95,8 +99,8 @@ class Settings:
     static_url: str
     session_minutes: int
     session_recheck_s: int
-    login_max_failures: int
-    login_lock_minutes: int
+    login_window_minutes: int
+    login_max_delay_s: int
     oidc_role_claim: str
     oidc_roles: str
 
@@ -142,8 +146,8 @@ def load_settings() -> Settings:
         static_url=_get("MAEUL_STATIC_URL"),
         session_minutes=int(_get("MAEUL_SESSION_MINUTES")),
         session_recheck_s=int(_get("MAEUL_SESSION_RECHECK_S")),
-        login_max_failures=int(_get("MAEUL_LOGIN_MAX_FAILURES")),
-        login_lock_minutes=int(_get("MAEUL_LOGIN_LOCK_MINUTES")),
+        login_window_minutes=int(_get("MAEUL_LOGIN_WINDOW_MINUTES")),
+        login_max_delay_s=int(_get("MAEUL_LOGIN_MAX_DELAY_S")),
         oidc_role_claim=os.environ.get("MAEUL_OIDC_ROLE_CLAIM", "").strip(),
         oidc_roles=os.environ.get("MAEUL_OIDC_ROLES", "").strip(),
     )
