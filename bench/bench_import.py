@@ -1,7 +1,8 @@
 """Benchmark: import a large CSV of points (ours vs ogr2ogr into a scratch table).
 
-Generates a UTF-8 CSV of ``--rows`` points (default 1,000,000) spread over Seoul, with a
-few rows outside Seoul and a few unparsable coordinates, then in the same run times
+Generates a UTF-8 CSV of ``--rows`` points (default 1,000,000) spread over Seoul (inside
+the outline the importer uses: the union of the atlas's dongs), with 0.1 % of the rows moved
+outside Seoul and 0.01 % with an unparsable coordinate, then in the same run times
 
 - ``ogr2ogr`` (GDAL's PostgreSQL driver, COPY) loading it into a scratch table of the same
   database: no validation, no district join, no history;
@@ -10,7 +11,9 @@ few rows outside Seoul and a few unparsable coordinates, then in the same run ti
   PostGIS, district and dong by spatial join, upsert into ``resources`` with its indexes and
   history triggers, one transaction;
 
-and prints both side by side with our per-step times. Usage::
+and prints both side by side with our per-step times, and the rows rejected per reason
+against the rows made to be rejected (a row rejected that was not made so, or the other
+way round, is a bug and is printed). Usage::
 
     python -m bench.bench_import               # 1,000,000 rows
     python -m bench.bench_import --rows 200000
@@ -39,22 +42,31 @@ SOURCE = "bench-import"
 SCRATCH = "bench_ogr_scratch"
 
 
-def make_csv(path: Path, rows: int, *, seed: int = 7) -> None:
-    """``rows`` points inside Seoul (0.1% outside, 0.01% with a stray character)."""
-    districts, _ = read_boundaries()
+def make_csv(path: Path, rows: int, *, seed: int = 7) -> dict[str, set[int]]:
+    """``rows`` points inside Seoul (0.1% outside, 0.01% with a stray character).
+
+    Returns
+    -------
+    dict
+        The file's row numbers (header = row 1) each reason must reject:
+        ``outside_seoul`` and ``bad_number`` (a row both moved and spoiled is a bad number).
+    """
+    districts, _ = read_boundaries()  # dissolved from the dongs the importer joins
     seoul = shapely.union_all([d.geom for d in districts])
     shapely.prepare(seoul)
     rng = np.random.default_rng(seed)
     xs, ys, got = [], [], 0
     while got < rows:
-        x = rng.uniform(126.76, 127.19, rows)
-        y = rng.uniform(37.41, 37.72, rows)
+        # Rounded as written before the test: rounding can move a point a few millimetres
+        # across the outline.
+        x = np.round(rng.uniform(126.76, 127.19, rows), 7)
+        y = np.round(rng.uniform(37.41, 37.72, rows), 7)
         inside = shapely.contains_xy(seoul, x, y)
         xs.append(x[inside])
         ys.append(y[inside])
         got += int(inside.sum())
-    lon = np.round(np.concatenate(xs)[:rows], 7)
-    lat = np.round(np.concatenate(ys)[:rows], 7)
+    lon = np.concatenate(xs)[:rows]
+    lat = np.concatenate(ys)[:rows]
     outside = rng.choice(rows, max(1, rows // 1000), replace=False)
     lat[outside] -= 1.0  # about 110 km south: outside Seoul
     lat_text = lat.astype(str).astype(object)
@@ -70,6 +82,37 @@ def make_csv(path: Path, rows: int, *, seed: int = 7) -> None:
             "경도": lon,
         }
     ).to_csv(path, index=False)
+    return {
+        "outside_seoul": set((np.setdiff1d(outside, bad) + 2).tolist()),
+        "bad_number": set((bad + 2).tolist()),
+    }
+
+
+def check_rejections(report, made: dict[str, set[int]]) -> bool:
+    """Print rows made to be rejected vs rows rejected, per reason; True when they agree."""
+    rejected = report.rejected_rows
+    got = (
+        {
+            reason: set(rejected.loc[rejected["reason"] == reason, "row"].tolist())
+            for reason in set(rejected["reason"]) | set(made)
+        }
+        if len(rejected)
+        else {reason: set() for reason in made}
+    )
+    print(f"\n{'reason':<16}{'made':>8}{'rejected':>10}{'not made':>10}{'missed':>8}")
+    ok = True
+    for reason in sorted(got):
+        want, have = made.get(reason, set()), got[reason]
+        extra, missed = sorted(have - want), sorted(want - have)
+        ok = ok and not extra and not missed
+        print(f"{reason:<16}{len(want):>8,}{len(have):>10,}{len(extra):>10,}{len(missed):>8,}")
+        if extra:
+            print(f"  rejected but not made so, first rows: {extra[:10]}")
+        if missed:
+            print(f"  made but not rejected, first rows: {missed[:10]}")
+    print(f"snapped to the nearest dong (within 30 m outside): {len(report.snapped):,}")
+    print("rejections match what was made" if ok else "MISMATCH: see the rows above")
+    return ok
 
 
 def _pg_dsn(url: str) -> str:
@@ -161,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         csv = tmp / "points.csv"
         t0 = time.perf_counter()
-        make_csv(csv, args.rows)
+        made = make_csv(csv, args.rows)
         size = csv.stat().st_size / 1e6
         print(f"generated {args.rows:,} rows ({size:.0f} MB) in {time.perf_counter() - t0:.1f} s")
         _clean(url)
@@ -179,6 +222,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\nour steps:")
         for message, seconds in steps:
             print(f"  {seconds:7.1f} s  {message}")
+        check_rejections(report, made)
         if not args.keep:
             _clean(url)
     finally:

@@ -46,10 +46,11 @@ PUBLIC = Viewer()
 
 #: What a role may do. ``"all"``: anywhere in Seoul; ``"own"``: in the user's own district
 #: only; ``"public"``: what the public views show (people generalised, no contacts);
-#: ``None``: refused. ``import_population`` (the city-wide population table) is a
-#: planner's task; the other actions are the issue's list. Every write and export function
-#: checks this table (:func:`require`); reads get their rows from :func:`resource_source`,
-#: which follows the same rules.
+#: ``None``: refused. ``manage_vocabulary`` (categories and their spellings, shared by
+#: every import) is an administrator's task. ``import_population`` (the city-wide population
+#: table) is a planner's task; the other actions are the issue's list. Every write and
+#: export function checks this table (:func:`require`); reads get their rows from
+#: :func:`resource_source`, which follows the same rules.
 RIGHTS: dict[str, dict[str, str | None]] = {
     "public": {
         "view": "public",
@@ -59,6 +60,7 @@ RIGHTS: dict[str, dict[str, str | None]] = {
         "import": None,
         "export": "public",
         "manage_users": None,
+        "manage_vocabulary": None,
         "import_population": None,
     },
     "district_officer": {
@@ -69,6 +71,7 @@ RIGHTS: dict[str, dict[str, str | None]] = {
         "import": "own",
         "export": "own",
         "manage_users": None,
+        "manage_vocabulary": None,
         "import_population": None,
     },
     "planner": {
@@ -79,6 +82,7 @@ RIGHTS: dict[str, dict[str, str | None]] = {
         "import": None,
         "export": "all",
         "manage_users": None,
+        "manage_vocabulary": None,
         "import_population": "all",
     },
     "admin": {
@@ -89,6 +93,7 @@ RIGHTS: dict[str, dict[str, str | None]] = {
         "import": "all",
         "export": "all",
         "manage_users": "all",
+        "manage_vocabulary": "all",
         "import_population": "all",
     },
 }
@@ -100,6 +105,10 @@ _REFUSED = {
     "import": "가져오기 권한이 없습니다. / You may not import files.",
     "export": "내보내기 권한이 없습니다. / You may not export this.",
     "manage_users": "관리자만 할 수 있습니다. / Administrators only.",
+    "manage_vocabulary": (
+        "분류와 표기는 관리자만 바꿀 수 있습니다. / Only administrators may change categories "
+        "and spellings."
+    ),
     "import_population": (
         "인구 자료는 기획 담당자와 관리자만 가져올 수 있습니다. / Only planners and "
         "administrators may import population figures."
@@ -165,8 +174,9 @@ def resource_source(viewer: Viewer) -> str:
     reads them from ``resources``).
 
     All expose ``public_id, kind, category, name, description, address, contact, geom,
-    location_generalised, district_code, dong_code, source, source_id, is_demo``: no
-    ``id`` (it follows the importer's spatial order), and the public view has no
+    location_generalised, district_code, dong_code, source, source_id, is_demo,
+    location_precision`` (``'dong'``: placed at its address's dong, not an exact point):
+    no ``id`` (it follows the importer's spatial order), and the public view has no
     ``source_id`` for people (migration 0012). Identify and order rows by ``public_id``.
     """
     where = scope(viewer, "exact_point")
@@ -175,17 +185,20 @@ def resource_source(viewer: Viewer) -> str:
     exact = (
         "(SELECT r.public_id, r.kind, r.category, r.name, r.description, r.address, r.contact,"
         " r.geom, false AS location_generalised, r.district_code, r.dong_code, r.source,"
-        " r.source_id, r.is_demo FROM resources r WHERE r.retired_at IS NULL)"
+        " r.source_id, r.is_demo, r.location_precision FROM resources r"
+        " WHERE r.retired_at IS NULL)"
     )
     if where == "own":
         return (
             "(SELECT e.public_id, e.kind, e.category, e.name, e.description, e.address, e.contact,"
             " e.geom, e.location_generalised, e.district_code, e.dong_code, e.source,"
-            " e.source_id, e.is_demo FROM " + exact + " e WHERE e.district_code = "
+            " e.source_id, e.is_demo, e.location_precision FROM " + exact + " e"
+            " WHERE e.district_code = "
             ":viewer_district UNION ALL SELECT p.public_id, p.kind, p.category, p.name,"
             " p.description, p.address, p.contact, p.geom, p.location_generalised,"
-            " p.district_code, p.dong_code, p.source, p.source_id, p.is_demo"
-            " FROM resources_public p WHERE p.district_code IS DISTINCT FROM :viewer_district)"
+            " p.district_code, p.dong_code, p.source, p.source_id, p.is_demo,"
+            " p.location_precision FROM resources_public p"
+            " WHERE p.district_code IS DISTINCT FROM :viewer_district)"
         )
     return exact
 

@@ -199,7 +199,7 @@ def check_values(table: str, values: Mapping) -> dict:
     if (
         table == "resources"
         and not problems
-        and clean["category"] not in vocab.CATEGORIES[clean["kind"]]
+        and clean["category"] not in vocab.categories_of(clean["kind"])
     ):
         problems.append(f"category: {clean['category']!r} ∉ {clean['kind']}")
     if problems:
@@ -319,6 +319,9 @@ def _save(viewer: Viewer, table: str, clean: dict, x: float, y: float, record_id
         sets = [f"{n} = :{n}" for n in changed]
         if moved:
             sets += [f"geom = {point}", "district_code = :district_code", "dong_code = :dong_code"]
+            if table == "resources":
+                # A point staff placed is exact, even on a record imported at its dong.
+                sets.append("location_precision = 'exact'")
         conn.execute(
             sa.text(f"UPDATE {table} SET {', '.join(sets)}, updated_at = now() WHERE id = :id"),
             params | {"id": record_id},

@@ -121,6 +121,16 @@ class LayerTable:
         """How many people are at a generalised location (public view)."""
         return _count_true(self.table, "location_generalised")
 
+    @property
+    def dong_precision_rows(self) -> int:
+        """How many resources sit at their address's dong, not at an exact point."""
+        if "location_precision" not in self.table.column_names or self.table.num_rows == 0:
+            return 0
+        return int(
+            pc.sum(pc.cast(pc.equal(self.table["location_precision"], "dong"), pa.int64())).as_py()
+            or 0
+        )
+
     def attributes(self) -> pa.Table:
         """The attribute columns only (no geometry, no coordinates)."""
         return self.table.select([c.name for c in self.spec.columns])
@@ -163,7 +173,7 @@ _RESOURCE_COLUMNS = (
     Column("category", "r.category", label=("세부 분류 코드", "Category code")),
     Column(
         "category_ko",
-        _case("r.category", vocab.all_categories()),
+        "(SELECT c.label_ko FROM categories c WHERE c.code = r.category)",
         label=("세부 분류", "Category (Korean)"),
     ),
     Column("name", "r.name", label=("이름", "Name")),
@@ -175,6 +185,14 @@ _RESOURCE_COLUMNS = (
         "r.location_generalised",
         pa.bool_(),
         ("위치 일반화 (법정동 대표점)", "Location generalised to the dong"),
+    ),
+    Column(
+        "location_precision",
+        "r.location_precision",
+        label=(
+            "위치 정확도 (exact 정확한 위치, dong 주소의 법정동 대표점)",
+            "Location precision (exact, or dong: the label point of the address's dong)",
+        ),
     ),
     *_AREA_COLUMNS,
     *_SOURCE_COLUMNS,

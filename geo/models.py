@@ -19,6 +19,9 @@ from geo import vocab
 
 SRID = 4326
 
+#: How exact a resource's point is (``resources.location_precision``, migration 0010).
+LOCATION_PRECISIONS = ("exact", "dong")
+
 
 def _gist(table: str) -> sa.Index:
     """The GiST index of ``table``'s geometry (created by the migrations)."""
@@ -80,6 +83,32 @@ class Program(Base):
     budget_mkrw: Mapped[int] = mapped_column(sa.Integer)
 
 
+class Category(Base):
+    """A category of resources (migration 0009): the open vocabulary, kept by administrators.
+
+    ``kind`` is NULL for ``unclassified``, which goes with any kind.
+    """
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        _check_in("kind", vocab.KINDS),
+        sa.CheckConstraint("code ~ '^[a-z][a-z0-9_]{1,39}$'", name="code"),
+    )
+    code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(sa.Text)
+    label_ko: Mapped[str] = mapped_column(sa.Text)
+    label_en: Mapped[str] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(sa.Integer, server_default="1000")
+
+
+class CategorySpelling(Base):
+    """A value seen in files (compare-form, ``loaders.columns.norm_key``) -> its category."""
+
+    __tablename__ = "category_spellings"
+    spelling_key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    category: Mapped[str] = mapped_column(sa.ForeignKey("categories.code"))
+
+
 class _Sourced:
     """Columns shared by imported records: provenance, demo flag, timestamps, retirement."""
 
@@ -115,8 +144,8 @@ class Resource(_Sourced, Base):
             postgresql_where=sa.text("visibility = 'public'"),
         ),
         _check_in("kind", vocab.KINDS),
-        _check_in("category", vocab.all_categories()),
         _check_in("visibility", vocab.VISIBILITY),
+        _check_in("location_precision", LOCATION_PRECISIONS),
     )
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     #: What public relations identify the resource by (migration 0012): random, made on
@@ -125,7 +154,8 @@ class Resource(_Sourced, Base):
         sa.Uuid, server_default=sa.text("gen_random_uuid()")
     )
     kind: Mapped[str] = mapped_column(sa.Text, index=True)
-    category: Mapped[str] = mapped_column(sa.Text)
+    #: A code of ``categories``; the kind must be the category's (trigger, migration 0009).
+    category: Mapped[str] = mapped_column(sa.ForeignKey("categories.code"))
     name: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str | None] = mapped_column(sa.Text)
     address: Mapped[str | None] = mapped_column(sa.Text)
@@ -138,6 +168,9 @@ class Resource(_Sourced, Base):
     #: Kept by a trigger (migrations 0005, 0007); the importer writes ``geom`` here for
     #: non-persons so the trigger can skip them, and the trigger corrects anything else.
     pub_geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=True)
+    #: ``'exact'``, or ``'dong'``: placed at the label point of the 법정동 its address names
+    #: (imported from an address alone; migration 0010). Never shown as exact.
+    location_precision: Mapped[str] = mapped_column(sa.Text, server_default="exact")
 
 
 class ChangeHistory(Base):

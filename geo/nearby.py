@@ -51,6 +51,8 @@ class Hit(NamedTuple):
     district_code: str | None
     dong_code: str | None
     is_demo: bool
+    #: ``'exact'``, or ``'dong'``: at the label point of its address's dong (not exact).
+    location_precision: str
     lon: float
     lat: float
     distance_m: int
@@ -136,7 +138,7 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
             SELECT r.public_id::text AS public_id, r.kind, r.category, r.name,
                    r.description, r.address, r.contact,
                    r.location_generalised, r.district_code, r.dong_code, r.is_demo,
-                   ST_X(r.geom), ST_Y(r.geom),
+                   r.location_precision, ST_X(r.geom), ST_Y(r.geom),
                    ST_Distance(r.geom::geography,
                                ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
                        AS distance_m
@@ -178,6 +180,21 @@ def nearby(
         sql, {**params, "lon": place.lon, "lat": place.lat, "radius": radius, "limit": limit}
     )
     return [Hit(*r[:-1], round(r[-1]), walk_minutes(r[-1])) for r in rows]
+
+
+#: What a distance to a resource at dong precision is called (it is to the dong's label
+#: point, not to the resource).
+DONG_LEVEL = ("동 단위 위치", "dong-level location")
+
+
+def distance_text(hit: Hit, lang: str = "ko") -> str:
+    """The distance as a user should read it: ``'350 m'``, or for a resource located only
+    by its address's dong ``'약 400 m (동 단위 위치)'``, rounded to 100 m."""
+    if hit.location_precision != "dong":
+        return f"{hit.distance_m:,} m"
+    about = "약" if lang == "ko" else "about"
+    rounded = max(100, int(round(hit.distance_m, -2)))
+    return f"{about} {rounded:,} m ({DONG_LEVEL[0 if lang == 'ko' else 1]})"
 
 
 def hits_frame(hits: list[Hit]) -> pd.DataFrame:

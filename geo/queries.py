@@ -147,7 +147,8 @@ def resources(
     params |= source_params(viewer)
     sql = f"""SELECT r.public_id::text AS public_id, r.kind, r.category, r.name,
                      r.description, r.address, r.contact,
-                     r.location_generalised, r.district_code, r.dong_code, r.is_demo, r.geom
+                     r.location_generalised, r.district_code, r.dong_code, r.is_demo,
+                     r.location_precision, r.geom
               FROM {resource_source(viewer)} r WHERE {where}"""
     if limit is not None:
         sql = f"SELECT * FROM ({sql} ORDER BY r.public_id LIMIT :limit) s"

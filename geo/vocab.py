@@ -1,10 +1,22 @@
 """Controlled vocabularies: resource kinds and categories, stages, conflict types, with labels.
 
 Each table maps a stable code (stored in the database) to its Korean and English label.
-The database enforces the codes with CHECK constraints built from these same tables.
+The database enforces the fixed codes with CHECK constraints built from these same tables.
+
+Categories are an open vocabulary: they live in the ``categories`` table (migration 0009,
+seeded there; administrators add more with ``geo.categories``), together with the
+spellings files use for them (``category_spellings``). :func:`category_table` reads them
+once per process and database; :func:`clear_cache` makes the next call read them again.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlalchemy as sa
 
 Label = tuple[str, str]  # (Korean, English)
 
@@ -16,30 +28,20 @@ KINDS: dict[str, Label] = {
     "other": ("기타", "Other"),
 }
 
-#: Categories per kind, from the plan's examples.
-CATEGORIES: dict[str, dict[str, Label]] = {
-    "human": {
-        "artist": ("문화·예술가", "Artist"),
-        "activist": ("마을활동가", "Village activist"),
-        "civic_group": ("시민단체", "Civic group"),
-    },
-    "space": {
-        "meeting_room": ("회의실·다목적실", "Meeting room"),
-        "hall": ("강당·공연장", "Hall"),
-        "library": ("도서관·작은도서관", "Library"),
-        "book_cafe": ("북카페", "Book café"),
-        "garden": ("마을텃밭·정원", "Community garden"),
-    },
-    "heritage": {
-        "village_story": ("마을역사·이야기", "Village history and stories"),
-        "cultural_property": ("문화재", "Cultural property"),
-    },
-    "other": {
-        "local_feature": ("지역특성", "Local characteristic"),
-        "resident_need": ("주민욕구", "Residents' need"),
-        "case_study": ("성공·실패사례", "Success or failure case"),
-    },
-}
+_SEPARATORS = re.compile(r"[\s·ㆍ_\-./:()\[\]{}]+")
+
+
+def norm_key(text: object) -> str:
+    """Compare-form of a name or value: NFKC, lower case, no spaces or punctuation.
+
+    Category spellings are stored in this form (``category_spellings.spelling_key``).
+    """
+    s = unicodedata.normalize("NFKC", str(text if text is not None else "")).lower()
+    return _SEPARATORS.sub("", s)
+
+
+#: The category that goes with any kind: rows whose type is unknown (migration 0009).
+UNCLASSIFIED = "unclassified"
 
 #: Who may see a record at all. Human resources are additionally generalised for the public.
 VISIBILITY: dict[str, Label] = {
@@ -90,9 +92,67 @@ SEVERITY: dict[int, Label] = {
 }
 
 
+@dataclass(frozen=True)
+class Category:
+    """One category: its kind (``None``: any kind) and labels."""
+
+    code: str
+    kind: str | None
+    label: Label
+
+
+def read_categories(conn: sa.Connection) -> dict[str, Category]:
+    """Every category in display order, read now (no cache) on ``conn``."""
+    rows = conn.execute(
+        sa.text("SELECT code, kind, label_ko, label_en FROM categories ORDER BY position, code")
+    )
+    return {code: Category(code, kind, (ko, en)) for code, kind, ko, en in rows}
+
+
+def read_spellings(conn: sa.Connection) -> dict[str, str]:
+    """Compare-form of a spelling -> category code, read now on ``conn``."""
+    return dict(
+        conn.execute(sa.text("SELECT spelling_key, category FROM category_spellings")).all()
+    )
+
+
+@lru_cache(maxsize=8)
+def _cached(url: str | None) -> dict[str, Category]:
+    from geo.db import connect, get_engine
+
+    with connect(get_engine(url)) as conn:
+        return read_categories(conn)
+
+
+def category_table(url: str | None = None) -> dict[str, Category]:
+    """Every category (cached per process and database URL; default ``DATABASE_URL``)."""
+    return _cached(url)
+
+
+def clear_cache() -> None:
+    """Forget the cached categories (after an administrator changed them)."""
+    _cached.cache_clear()
+
+
 def all_categories() -> dict[str, Label]:
-    """Every category code of every kind, flattened."""
-    return {code: label for cats in CATEGORIES.values() for code, label in cats.items()}
+    """Every category code of every kind (``unclassified`` included): code -> label."""
+    return {code: c.label for code, c in category_table().items()}
+
+
+def categories_of(kind: str) -> dict[str, Label]:
+    """The categories a resource of ``kind`` may have: the kind's own and ``unclassified``."""
+    return {code: c.label for code, c in category_table().items() if c.kind in (kind, None)}
+
+
+def categories_for(kinds) -> list[str]:
+    """Category codes resources of ``kinds`` may have, in display order (for filters)."""
+    wanted = set(kinds)
+    return [code for code, c in category_table().items() if c.kind is None or c.kind in wanted]
+
+
+def kind_of_category() -> dict[str, str | None]:
+    """Category code -> its kind code (``None`` for categories of any kind)."""
+    return {code: c.kind for code, c in category_table().items()}
 
 
 def label(table: dict, code, lang: str = "ko") -> str:

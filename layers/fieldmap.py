@@ -27,6 +27,7 @@ SHAPEFILE_FIELDS: dict[str, str] = {
     "address": "address",
     "contact": "contact",
     "location_generalised": "loc_gen",
+    "location_precision": "loc_prec",
     "district_code": "dist_code",
     "district_name": "dist_name",
     "dong_code": "dong_code",

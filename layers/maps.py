@@ -81,38 +81,48 @@ def _columns(areas: gpd.GeoDataFrame | str, columns: list[str]) -> gpd.GeoDataFr
     return areas if isinstance(areas, str) else areas[[*columns, "geom"]]
 
 
+def _where(generalised: bool, precision: str, address: str | None, lang: str) -> str:
+    """The popup's location line: generalised (people), dong-level (address only), address."""
+    if generalised:
+        return "대표 위치 (일반화)" if lang == "ko" else "generalised location"
+    if precision == "dong":
+        note = styles.DONG_PRECISION_NOTE[0 if lang == "ko" else 1]
+        return f"{note}: {address}" if address else note
+    return address or ""
+
+
 def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[folium.FeatureGroup]:
     """One layer per resource kind, as small circle markers with popups.
 
+    Resources at dong precision (``location_precision = 'dong'``: placed at the label point
+    of the dong their address names) are hollow dashed circles, and their popup says so.
     Returned as feature groups so streamlit-folium can swap them without reloading the map.
     """
     if resources.empty:
         return []
     df = resources.copy()
+    if "location_precision" not in df:
+        df["location_precision"] = "exact"
     cats = vocab.all_categories()
     df["kind_label"] = [vocab.label(vocab.KINDS, k, lang) for k in df["kind"]]
     df["category_label"] = [vocab.label(cats, c, lang) for c in df["category"]]
     df["where"] = [
-        ("대표 위치 (일반화)" if lang == "ko" else "generalised location") if g else (a or "")
-        for g, a in zip(df["location_generalised"], df["address"], strict=True)
+        _where(bool(g), p, a, lang)
+        for g, p, a in zip(
+            df["location_generalised"], df["location_precision"], df["address"], strict=True
+        )
     ]
     fields = ["name", "kind_label", "category_label", "where"]
     groups = []
     for kind, group in df.groupby("kind", sort=False):
         fg = folium.FeatureGroup(name=f"{vocab.label(vocab.KINDS, kind, lang)} ({len(group):,})")
-        folium.GeoJson(
-            group[[*fields, "geom"]],
-            marker=folium.CircleMarker(
-                radius=5,
-                weight=1,
-                color="#ffffff",
-                fill=True,
-                fill_color=styles.KIND_COLORS[kind],
-                fill_opacity=0.9,
-            ),
-            tooltip=folium.GeoJsonTooltip(["name"], labels=False),
-            popup=folium.GeoJsonPopup(fields, labels=False),
-        ).add_to(fg)
+        for precision, part in group.groupby("location_precision", sort=True):
+            folium.GeoJson(
+                part[[*fields, "geom"]],
+                marker=folium.CircleMarker(**styles.resource_marker(kind, precision)),
+                tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+                popup=folium.GeoJsonPopup(fields, labels=False),
+            ).add_to(fg)
         groups.append(fg)
     return groups
 

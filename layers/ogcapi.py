@@ -101,6 +101,7 @@ COLLECTIONS: dict[str, Collection] = {
             "address",
             "contact",
             "location_generalised",
+            "location_precision",
             "district_code",
             "dong_code",
             "source",

@@ -106,6 +106,13 @@ def render(
             f"  인적자원 {generalised:,}건은 위치가 일반화되었습니다 (location_generalised). / "
             f"{generalised:,} people are at a generalised location."
         )
+    at_dong = sum(t.dong_precision_rows for t in tables)
+    if at_dong:
+        out.append(
+            f"  {at_dong:,}건은 주소의 법정동 대표 지점에 있습니다 (location_precision = dong, "
+            f"정확한 위치 아님). / {at_dong:,} records sit at the label point of their "
+            "address's legal dong (location_precision = dong), not at an exact point."
+        )
     out += ["", "파일 / Files:", *(f"  {f}" for f in files)]
     renamed = {
         (name, short, meaning)

@@ -25,3 +25,32 @@ HIGHLIGHT_STYLE = {"color": "#000000", "weight": 3, "fill": False}
 
 #: The map's background where no polygon is drawn (no tile server by default): water-blue.
 BACKGROUND = "#DDE8F0"
+
+#: How a resource at dong precision (``location_precision = 'dong'``) is told apart: a
+#: hollow, dashed circle in its kind's colour, and this note in popups and legends.
+DONG_PRECISION_NOTE = (
+    "동 단위 위치 (주소의 법정동 대표 지점, 정확한 위치 아님)",
+    "dong-level location (the label point of the address's dong, not exact)",
+)
+
+
+def resource_marker(kind: str, precision: str = "exact") -> dict:
+    """Circle-marker options of a resource: filled dot, or hollow dashed ring at a dong."""
+    if precision == "dong":
+        return {
+            "radius": 7,
+            "weight": 2,
+            "color": KIND_COLORS[kind],
+            "dash_array": "3 3",
+            "fill": True,
+            "fill_color": "#ffffff",
+            "fill_opacity": 0.4,
+        }
+    return {
+        "radius": 5,
+        "weight": 1,
+        "color": "#ffffff",
+        "fill": True,
+        "fill_color": KIND_COLORS[kind],
+        "fill_opacity": 0.9,
+    }

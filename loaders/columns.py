@@ -17,12 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pandas as pd
+
 from geo import vocab
 from geo.errors import InvalidInput
 from loaders.targets import Target
 
 #: Coordinate roles: ``x`` is the easting or longitude, ``y`` the northing or latitude.
 COORDINATES = ("x", "y")
+
+#: A second column that completes the name, when the name column alone repeats for records
+#: that differ (a room ``개방장소명`` of a building ``개방시설명``): the record is named
+#: "building room". Mapped like a field (``[columns] name_part = "개방장소명"``).
+NAME_PART = "name_part"
 
 #: Field -> column names that mean it (compared after :func:`norm_key`), best first.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -125,6 +132,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "lnmadr",
         "sitewhladdr",
         "rdnwhladdr",
+        "시설주소",
+        "시설소재지",
     ),
     "contact": ("연락처", "전화번호", "대표전화", "전화", "이메일", "contact", "tel", "phone"),
     "visibility": ("공개여부", "공개범위", "공개", "visibility"),
@@ -178,7 +187,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "closed_on": ("종결일", "종료일", "종결일자", "closedon", "closed", "enddate"),
 }
 
-#: Extra spellings of vocabulary values seen in files (normalised key -> code).
+#: Extra spellings of vocabulary values seen in files (normalised key -> code). Category
+#: spellings are not here: they live in the database (``category_spellings``, migration 0009).
 VALUE_SYNONYMS: dict[str, dict[str, str]] = {
     "kind": {
         "인적": "human",
@@ -189,30 +199,6 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "인문": "heritage",
         "역사": "heritage",
         "문화유산": "heritage",
-    },
-    "category": {
-        "예술가": "artist",
-        "문화예술가": "artist",
-        "작가": "artist",
-        "활동가": "activist",
-        "단체": "civic_group",
-        "시민단체": "civic_group",
-        "회의실": "meeting_room",
-        "다목적실": "meeting_room",
-        "강당": "hall",
-        "공연장": "hall",
-        "도서관": "library",
-        "작은도서관": "library",
-        "북카페": "book_cafe",
-        "텃밭": "garden",
-        "정원": "garden",
-        "마을텃밭": "garden",
-        "마을역사": "village_story",
-        "이야기": "village_story",
-        "문화재": "cultural_property",
-        "지역특성": "local_feature",
-        "주민욕구": "resident_need",
-        "사례": "case_study",
     },
     "stage": {
         "씨앗": "seed",
@@ -229,19 +215,13 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 _PARENS = re.compile(r"[(\[{（［].*?[)\]}）］]")
-_SEPARATORS = re.compile(r"[\s·ㆍ_\-./:()\[\]{}]+")
+#: Compare-form of a name or value: NFKC, lower case, no spaces or punctuation (the rule
+#: lives with the vocabularies, whose spellings are stored in this form; the same rule
+#: runs in SQL in ``loaders.validate`` for values in the file).
+norm_key = vocab.norm_key
 
 
-def norm_key(text: object) -> str:
-    """Compare-form of a name or value: NFKC, lower case, no spaces or punctuation.
-
-    The same rule runs in SQL (``loaders.validate``) for values in the file.
-    """
-    s = unicodedata.normalize("NFKC", str(text if text is not None else "")).lower()
-    return _SEPARATORS.sub("", s)
-
-
-def _column_key(name: str) -> str:
+def column_key(name: str) -> str:
     """Compare-form of a column name: parenthesised notes (``(GRS80TM)``) dropped."""
     return norm_key(_PARENS.sub("", unicodedata.normalize("NFKC", str(name))))
 
@@ -260,6 +240,11 @@ class Mapping:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     crs: str | None = None
     source: str | None = None
+    #: Why each column was chosen: field -> (Korean, English), for the report.
+    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Every coordinate pair as (x column, y column), the primary (``columns['x']``,
+    #: ``columns['y']``) first; filled by ``loaders.plan`` (see ``coordinate_pairs``).
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
     def merged(self, other: Mapping) -> Mapping:
         """This mapping overridden by ``other`` (a field or column named in ``other`` wins)."""
@@ -268,8 +253,11 @@ class Mapping:
             k: v for k, v in self.columns.items() if k not in other.values and v not in taken
         }
         values = {k: v for k, v in self.values.items() if k not in other.columns}
+        evidence = {k: v for k, v in self.evidence.items() if k in columns}
+        given = {k: ("매핑에서 지정", "given by the mapping") for k in other.columns}
         return replace(
             self,
+            evidence=evidence | other.evidence | given,
             columns=columns | other.columns,
             values=values | other.values,
             codes=self.codes | other.codes,
@@ -291,45 +279,27 @@ class Mapping:
 
 def header_score(cells: Sequence[object], target: Target) -> int:
     """How many cells of a row are known column names of ``target`` (to find the header)."""
-    keys = {k(str(c)) for c in cells if c not in (None, "") for k in (_column_key, norm_key)}
+    keys = {k(str(c)) for c in cells if c not in (None, "") for k in (column_key, norm_key)}
     known = {norm_key(a) for f in (*target.names, *COORDINATES) for a in ALIASES.get(f, ())}
     return len(keys & known)
 
 
-def detect_mapping(columns: Sequence[str], target: Target, *, has_geometry: bool) -> Mapping:
+def detect_mapping(
+    columns: Sequence[str],
+    target: Target,
+    *,
+    has_geometry: bool,
+    frame: pd.DataFrame | None = None,
+    codes: dict[str, dict[str, str]] | None = None,
+) -> Mapping:
     """Map the target's fields (and ``x``/``y`` unless the file has geometry) to columns.
 
-    A column is used for one field only; fields are served in table order, coordinates
-    first, and each takes its best-ranked alias that is still free.
+    Exact aliases first, then the shapes publishers use, judged by the values when
+    ``frame`` is given: see :func:`loaders.recognise.recognise`.
     """
-    by_key: dict[str, str] = {}
-    for col in columns:  # "X좌표(GRS80TM)" is x좌표; "좌표정보(X)" is 좌표정보x
-        by_key.setdefault(norm_key(col), col)
-    for col in columns:
-        by_key.setdefault(_column_key(col), col)
-    used: set[str] = set()
-    mapping = Mapping()
-    wanted = ([] if has_geometry else list(COORDINATES)) + list(target.names)
-    for name in wanted:
-        for alias in ALIASES.get(name, ()):
-            col = by_key.get(norm_key(alias))
-            if col is not None and col not in used:
-                mapping.columns[name] = col
-                used.add(col)
-                break
-    if not has_geometry and not set(COORDINATES) <= set(mapping.columns):
-        # Looser pass for coordinates: a name that ends with a coordinate word
-        # (e.g. "WGS84 위도값", "좌표 X (중부원점)").
-        for name, words in (("y", ("위도", "y좌표", "lat")), ("x", ("경도", "x좌표", "lon"))):
-            if name in mapping.columns:
-                continue
-            for col in columns:
-                key = _column_key(col)
-                if col not in used and any(w in key for w in words):
-                    mapping.columns[name] = col
-                    used.add(col)
-                    break
-    return mapping
+    from loaders.recognise import recognise
+
+    return recognise(columns, target, has_geometry=has_geometry, frame=frame, codes=codes)
 
 
 def read_mapping_file(path: str | Path) -> Mapping:
@@ -389,36 +359,54 @@ def mapping_from_dict(data: dict) -> Mapping:
 def check_mapping(mapping: Mapping, columns: Sequence[str], target: Target) -> None:
     """Raise a user-safe error naming every mapping problem (unknown field or column)."""
     problems = []
-    allowed = set(target.names) | set(COORDINATES)
+    allowed = set(target.names) | set(COORDINATES) | {NAME_PART}
     for name, col in mapping.columns.items():
         if name not in allowed:
             problems.append(f"알 수 없는 필드 / unknown field '{name}'")
         elif col not in columns:
             problems.append(f"'{name}': 파일에 없는 열 / no column '{col}' in the file")
     for name in mapping.values:
-        if name not in allowed - set(COORDINATES):
+        if name not in allowed - set(COORDINATES) - {NAME_PART}:
             problems.append(f"알 수 없는 필드 / unknown field '{name}'")
     if problems:
         raise InvalidInput("매핑을 확인하세요 / check the mapping: " + "; ".join(problems))
 
 
-def code_lookup(target: Target, mapping: Mapping) -> dict[str, dict[str, str]]:
-    """For every code field: normalised spelling -> code (codes, labels, synonyms, mapping)."""
+def code_lookup(
+    target: Target, mapping: Mapping, *, spellings: dict[str, str] | None = None
+) -> dict[str, dict[str, str]]:
+    """For every code field: normalised spelling -> code (codes, labels, synonyms, mapping).
+
+    ``spellings`` are the category spellings of the database (``category_spellings``),
+    read by the caller in its transaction; ``None`` reads them now.
+    """
     out: dict[str, dict[str, str]] = {}
     for f in target.fields:
         if f.type != "code":
             continue
+        codes = f.code_table()
         table: dict[str, str] = {}
-        for code, (ko, en) in f.codes.items():
+        for code, (ko, en) in codes.items():
             for spelling in (code, ko, en):
                 table.setdefault(norm_key(spelling), str(code))
-        for spelling, code in VALUE_SYNONYMS.get(f.name, {}).items():
-            if code in f.codes:
+        synonyms = VALUE_SYNONYMS.get(f.name, {})
+        if f.name == "category":
+            synonyms = spellings if spellings is not None else category_spellings()
+        for spelling, code in synonyms.items():
+            if code in codes:
                 table.setdefault(norm_key(spelling), code)
         for spelling, code in mapping.codes.get(f.name, {}).items():
-            table[norm_key(spelling)] = resolve_code(f.codes, code, f.name)
+            table[norm_key(spelling)] = resolve_code(codes, code, f.name)
         out[f.name] = table
     return out
+
+
+def category_spellings() -> dict[str, str]:
+    """The database's category spellings (compare-form -> code), read now."""
+    from geo.db import connect
+
+    with connect() as conn:
+        return vocab.read_spellings(conn)
 
 
 def resolve_code(codes: dict, value: str, field_name: str) -> str:
@@ -427,7 +415,10 @@ def resolve_code(codes: dict, value: str, field_name: str) -> str:
     for code, (ko, en) in codes.items():
         if key in (norm_key(code), norm_key(ko), norm_key(en)):
             return str(code)
-    synonym = VALUE_SYNONYMS.get(field_name, {}).get(key)
+    synonyms = VALUE_SYNONYMS.get(field_name, {})
+    if field_name == "category":
+        synonyms = category_spellings()
+    synonym = synonyms.get(key)
     if synonym in codes:
         return synonym
     raise InvalidInput(
@@ -436,6 +427,6 @@ def resolve_code(codes: dict, value: str, field_name: str) -> str:
     )
 
 
-def kind_of_category() -> dict[str, str]:
-    """Category code -> its kind code."""
-    return {cat: kind for kind, cats in vocab.CATEGORIES.items() for cat in cats}
+def kind_of_category() -> dict[str, str | None]:
+    """Category code -> its kind code (``None``: any kind, e.g. ``unclassified``)."""
+    return vocab.kind_of_category()

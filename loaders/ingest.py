@@ -8,7 +8,8 @@
 2. one set-based query (``loaders.validate``) types and checks every row and builds its
    WGS84 point;
 3. in the same query, :func:`geo.areas.with_areas_sql` adds district and dong by spatial
-   join; then rows outside Seoul and duplicates are rejected;
+   join (a point up to 30 m outside Seoul's outline is snapped to the nearest dong and
+   reported); then rows outside Seoul and duplicates are rejected;
 4. valid rows are upserted on (source, source id): new rows inserted, changed rows
    updated (the history triggers record both), identical rows left alone.
 
@@ -31,13 +32,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from geo import crs as kcrs
+from geo import vocab
 from geo.access import require, scope
 from geo.areas import ensure_cells, with_areas_sql
 from geo.auth import audit, check_account
 from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
-from loaders.plan import ImportPlan
+from loaders.locate import AGREE_M, area_names
+from loaders.plan import LOCATED_BY_ADDRESS, ImportPlan
 from loaders.readers import iter_csv_chunks, read_csv_complete
 from loaders.report import ImportReport
 from loaders.validate import (
@@ -46,6 +49,7 @@ from loaders.validate import (
     OTHER_DISTRICT_SQL,
     OUTSIDE_SQL,
     REASONS,
+    SNAPPED_SQL,
     StageLayout,
     parse_sql,
     written_fields,
@@ -191,6 +195,8 @@ def _column_types(conn: sa.Connection, table: str) -> dict[str, str]:
 def _compare(plan: ImportPlan, types: dict[str, str], new: str) -> tuple[list[str], str]:
     """Written columns and the ``IS DISTINCT FROM`` test of record ``t`` against ``new``."""
     cols = [f.name for f in written_fields(plan)] + ["geom", "district_code", "dong_code"]
+    if plan.target.table in LOCATED_BY_ADDRESS:
+        cols.append("location_precision")
 
     def value(c: str) -> str:
         return f"{new}.{c}" if new == "EXCLUDED" else f"CAST({new}.{c} AS {types[c]})"
@@ -315,6 +321,109 @@ def _mismatches(conn: sa.Connection, plan: ImportPlan) -> pd.DataFrame:
     return pd.read_sql(sa.text(MISMATCH_SQL), conn)
 
 
+def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
+    """How the valid rows got their category: from names, unknown type values, unclassified."""
+    valid = "cardinality(reasons) = 0"
+    row = conn.execute(
+        sa.text(
+            f"""SELECT count(*) FILTER (WHERE category_how = 'name'),
+                       count(*) FILTER (WHERE category = :u),
+                       count(*) FILTER (WHERE category = :u AND kind = 'other')
+                FROM import_rows WHERE {valid}"""
+        ),
+        {"u": vocab.UNCLASSIFIED},
+    ).one()
+    report.category_from_name, report.unclassified = int(row[0]), int(row[1])
+    report.unknown_categories = [
+        (str(v), int(n))
+        for v, n in conn.execute(
+            sa.text(
+                f"""SELECT t_category, count(*) FROM import_rows
+                    WHERE {valid} AND t_category IS NOT NULL
+                      AND category_how IN ('name', 'unknown')
+                    GROUP BY t_category ORDER BY count(*) DESC, t_category"""
+            )
+        )
+    ]
+    col = plan.mapping.columns.get("category")
+    if report.category_from_name:
+        report.warnings.append(
+            f"{report.category_from_name:,}개 행은 이름 끝말로 분류했습니다 (○○경로당 → 경로당 등) "
+            f"/ {report.category_from_name:,} rows got their category from the ending of their "
+            "name"
+        )
+    if report.unknown_categories:
+        n = sum(c for _, c in report.unknown_categories)
+        report.warnings.append(
+            f"'{col}' 열의 모르는 값 {len(report.unknown_categories):,}종 ({n:,}행, 이름으로도 "
+            "분류 못 한 행은 미분류): 관리 화면에서 분류를 연결하면 다시 가져올 때 분류됩니다 / "
+            f"{len(report.unknown_categories):,} unknown values in '{col}' ({n:,} rows; those "
+            "whose name did not tell either are unclassified): map them to a category on the "
+            "Administration page and import again"
+        )
+    if col is None and "category" not in plan.mapping.values:
+        report.warnings.append(
+            f"분류 열이 없어 {report.unclassified:,}개 행을 미분류로 가져옵니다 / no category "
+            f"column: {report.unclassified:,} rows are imported as unclassified"
+        )
+    if row[2] and "kind" not in plan.mapping.columns and "kind" not in plan.mapping.values:
+        report.warnings.append(
+            f"미분류 {int(row[2]):,}개 행의 자원 유형은 '기타'입니다 (--kind로 지정 가능) / "
+            f"{int(row[2]):,} unclassified rows are of kind 'other' (give --kind to choose)"
+        )
+
+
+#: Valid rows whose coordinate pairs disagree by more than ``loaders.locate.AGREE_M``.
+DISAGREE_SQL = """
+    SELECT r.id AS row, r.name_text AS name, r.pair AS used, round(r.spread_m) AS distance_m,
+           (SELECT json_agg(CASE WHEN g IS NULL THEN NULL
+                                 ELSE json_build_array(round(ST_X(g)::numeric, 6),
+                                                       round(ST_Y(g)::numeric, 6)) END
+                            ORDER BY k)
+            FROM unnest(r.positions) WITH ORDINALITY u(g, k))::text AS positions
+    FROM (SELECT *, {name}::text AS name_text FROM import_rows) r
+    WHERE cardinality(r.reasons) = 0 AND r.positions IS NOT NULL
+    ORDER BY r.id
+"""
+
+
+def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> None:
+    """Rows per coordinate pair, rows at dong precision, pairs that disagree (report)."""
+    import json
+
+    rows = conn.execute(
+        sa.text(
+            """SELECT pair, location_precision, count(*) FROM import_rows
+               WHERE cardinality(reasons) = 0 GROUP BY 1, 2"""
+        )
+    ).all()
+    labels = {i: f"{p.x} / {p.y}" for i, p in enumerate(plan.pairs, start=1)}
+    report.by_pair = {labels[pair]: int(sum(n for p, _, n in rows if p == pair)) for pair in labels}
+    report.at_dong = int(sum(n for _, prec, n in rows if prec == "dong"))
+    if len(plan.pairs) > 1:
+        df = pd.read_sql(sa.text(DISAGREE_SQL.format(name=plan.target.name_field)), conn)
+        df["used"] = [labels.get(int(u), "") for u in df["used"]]
+        names = [labels[i] for i in sorted(labels)]
+        positions = [json.loads(p) for p in df["positions"]]
+        for i, label in enumerate(names):
+            df[label] = [f"{ps[i][1]}, {ps[i][0]}" if ps[i] is not None else "" for ps in positions]
+        report.disagreements = df.drop(columns=["positions"])
+    if len(report.disagreements):
+        n = len(report.disagreements)
+        report.warnings.append(
+            f"{n:,}개 행은 좌표쌍끼리 {AGREE_M:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 "
+            f"씀) / {n:,} rows have coordinate pairs more than {AGREE_M:.0f} m apart (the "
+            "pair in Seoul and in the named district was used)"
+        )
+    if report.at_dong:
+        report.warnings.append(
+            f"{report.at_dong:,}개 행은 좌표가 없어 주소의 법정동 대표 지점에 놓았습니다 (동 단위 "
+            f"위치, 정확한 위치 아님) / {report.at_dong:,} rows have no coordinates and were "
+            "placed at the label point of the 법정동 their address names (dong-level "
+            "location, not exact)"
+        )
+
+
 def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
     import json
 
@@ -347,9 +456,18 @@ def _run(
     progress(0.3, "행 검사, 자치구·법정동 공간 결합 / checking every row, district and dong")
     params: dict = {}
     programs = [int(n) for n in conn.execute(sa.text("SELECT no FROM programs")).scalars()]
-    sql = with_areas_sql(parse_sql(plan, layout, params, programs=programs))
+    spellings = vocab.read_spellings(conn) if "category" in plan.target.names else None
+    areas = area_names(conn) if plan.mode != "geometry" else None
+    sql = with_areas_sql(
+        parse_sql(plan, layout, params, programs=programs, spellings=spellings, areas=areas)
+    )
     ensure_cells(conn)
+    # Memoize would cache the per-row laterals (numbers, points, the chosen pair) on keys
+    # it recomputes for every row: with it the parse query took twice as long (200,000
+    # rows: 5-9 s vs 1.4-2.4 s for the scan, docs/benchmarks.md).
+    conn.execute(sa.text("SET LOCAL enable_memoize = off"))
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
+    conn.execute(sa.text("SET LOCAL enable_memoize = on"))
     conn.execute(sa.text("ANALYZE import_rows"))
     progress(0.45, "서울 밖·중복 행 / rows outside Seoul, duplicates")
     conn.execute(sa.text(OUTSIDE_SQL))
@@ -378,7 +496,10 @@ def _run(
     counts = report.rejected_rows["reason"].value_counts() if len(report.rejected_rows) else {}
     report.rejected_by_reason = {r: int(counts[r]) for r in REASONS if r in counts}
     report.mismatches = _mismatches(conn, plan)
+    report.snapped = pd.read_sql(sa.text(SNAPPED_SQL), conn)
     report.warnings = list(plan.notes)
+    if plan.target.table == "resources":
+        _categories(conn, plan, report)
     if stats[2]:
         report.warnings.append(
             f"위도와 경도가 바뀐 {stats[2]:,}개 행을 바로잡았습니다 / corrected {stats[2]:,} rows "
@@ -388,6 +509,14 @@ def _run(
         report.warnings.append(
             f"면·선 {stats[3]:,}개는 도형 안의 한 점으로 가져옵니다 / {stats[3]:,} areas or lines "
             "are imported as a point on their surface"
+        )
+    _locations(conn, plan, report)
+    if len(report.snapped):
+        n, far = len(report.snapped), report.snapped["distance_m"].max()
+        report.warnings.append(
+            f"서울 경계 바로 밖(최대 {far:.1f} m)의 {n:,}개 행을 가장 가까운 법정동에 넣었습니다 / "
+            f"{n:,} rows just outside Seoul's outline (up to {far:.1f} m) were placed in the "
+            "nearest dong"
         )
     if len(report.mismatches):
         report.warnings.append(

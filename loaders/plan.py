@@ -22,14 +22,21 @@ from geo.access import Viewer, require
 from geo.errors import InvalidInput
 from loaders.columns import (
     COORDINATES,
+    NAME_PART,
     Mapping,
     check_mapping,
+    code_lookup,
     detect_mapping,
     kind_of_category,
+    norm_key,
     resolve_code,
 )
 from loaders.readers import SourceTable, read_source
 from loaders.targets import Target, get_target
+
+#: Targets whose table has ``location_precision`` (migration 0010): only their rows may be
+#: placed at a dong from an address, since only they can say the point is not exact.
+LOCATED_BY_ADDRESS = ("resources",)
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,15}(\.\d*)?|\.\d+)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
@@ -59,6 +66,23 @@ class ImportOptions:
 
 
 @dataclass
+class PairPlan:
+    """One coordinate pair of the file: its columns and how its values become WGS84."""
+
+    x: str
+    y: str
+    epsg: int
+    swapped: bool = False
+    degrees: bool = False
+    crs_origin: str = "detected"
+    detection: kcrs.Detection | None = None
+
+    def label(self, lang: str = "ko") -> str:
+        """``X좌표(WGS84) / Y좌표(WGS84): EPSG:4326 (...)``."""
+        return f"{self.x} / {self.y}: {kcrs.crs_label(self.epsg, lang)}"
+
+
+@dataclass
 class ImportPlan:
     """Everything needed to run an import, and what was detected, for confirmation."""
 
@@ -68,7 +92,9 @@ class ImportPlan:
     table: SourceTable
     mapping: Mapping
     source: str
-    #: "columns" (x/y columns) or "geometry" (the file's own geometry).
+    #: "columns" (x/y columns, rows without coordinates located by address when there is
+    #: one), "address" (no coordinates: every row at the 법정동 its address names) or
+    #: "geometry" (the file's own geometry).
     mode: str
     epsg: int | None
     crs: CRS | None = None
@@ -77,6 +103,21 @@ class ImportPlan:
     degrees: bool = False
     detection: kcrs.Detection | None = None
     notes: list[str] = field(default_factory=list)
+    #: Every coordinate pair used, the primary first (``epsg``/``swapped``/``degrees``
+    #: above are the primary's); empty in "address" and "geometry" modes.
+    pairs: list[PairPlan] = field(default_factory=list)
+    #: Columns holding addresses (the mapped one first): a row without coordinates is
+    #: located at the 법정동 they name (``location_precision = 'dong'``).
+    address_columns: list[str] = field(default_factory=list)
+
+    @property
+    def locates_by_address(self) -> bool:
+        """True when rows without coordinates are placed at the dong their address names."""
+        return (
+            self.mode != "geometry"
+            and bool(self.address_columns)
+            and self.target.table in LOCATED_BY_ADDRESS
+        )
 
     @property
     def file_name(self) -> str:
@@ -94,23 +135,60 @@ class ImportPlan:
         crs_text = (
             kcrs.crs_label(self.epsg, lang) if self.epsg else (self.crs.name if self.crs else "?")
         )
+        by_address = ("주소의 법정동 (동 단위 위치)", "the dong the address names (dong-level)")
+        if self.mode == "columns":
+            coords = f"{self.mapping.columns.get('x')} / {self.mapping.columns.get('y')}"
+        elif self.mode == "address":
+            coords = by_address[0 if ko else 1]
+        else:
+            coords = "파일의 도형" if ko else "the file's geometry"
         out = {
             ("형식" if ko else "Format"): self.table.format,
             ("인코딩" if ko else "Encoding"): self.table.encoding or "-",
-            ("좌표계" if ko else "CRS"): f"{crs_text} ({origin})",
-            ("좌표" if ko else "Coordinates"): (
-                f"{self.mapping.columns.get('x')} / {self.mapping.columns.get('y')}"
-                if self.mode == "columns"
-                else ("파일의 도형" if ko else "the file's geometry")
+            ("좌표계" if ko else "CRS"): (
+                f"{crs_text} ({origin})" if self.mode != "address" else "-"
             ),
+            ("좌표" if ko else "Coordinates"): coords,
             ("출처 이름" if ko else "Source"): self.source,
         }
+        for i, pair in enumerate(self.pairs[1:], start=2):
+            out[f"좌표 {i}" if ko else f"Coordinates {i}"] = pair.label(lang)
+        if self.locates_by_address:
+            out["주소 위치" if ko else "Address location"] = (
+                ", ".join(self.address_columns) + " → " + by_address[0 if ko else 1]
+            )
         if self.table.layer:
             out["레이어" if ko else "Layer"] = self.table.layer
         if self.table.sheet:
             out["시트" if ko else "Sheet"] = self.table.sheet
         if self.table.header_row:
             out["머리글 행" if ko else "Header row"] = str(self.table.header_row)
+        out.update(self.column_choices(lang))
+        return out
+
+    def column_choices(self, lang: str = "ko") -> dict[str, str]:
+        """Which column was chosen for each field and why ("name ←": "쉼터명칭: ...")."""
+        i = 0 if lang == "ko" else 1
+        out = {}
+        for name in self.target.names:
+            col = self.mapping.columns.get(name)
+            if col is not None:
+                why = self.mapping.evidence.get(name)
+                out[f"{name} ←"] = f"{col}: {why[i]}" if why else col
+            elif name in self.mapping.values:
+                out[f"{name} ←"] = str(self.mapping.values[name]) + (
+                    " (파일 전체에 한 값)" if i == 0 else " (one value for the file)"
+                )
+        part = self.mapping.columns.get(NAME_PART)
+        if part is not None:
+            why = self.mapping.evidence.get(NAME_PART)
+            out[f"{self.target.name_field} + ←"] = f"{part}: {why[i]}" if why else part
+        if self.target.table == "resources" and "category ←" not in out:
+            out["category ←"] = (
+                "(열 없음: 이름 끝말로 추정, 나머지는 미분류)"
+                if i == 0
+                else "(no column: inferred from name endings, else unclassified)"
+            )
         return out
 
 
@@ -161,10 +239,10 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
     resolved = {}
     for name, value in values.items():
         f = target.field(name)
-        resolved[name] = resolve_code(f.codes, value, name) if f.type == "code" else value
+        resolved[name] = resolve_code(f.code_table(), value, name) if f.type == "code" else value
     if target.table == "resources" and "category" in resolved and "kind" not in columns:
         kind = kind_of_category()[resolved["category"]]
-        if resolved.setdefault("kind", kind) != kind:
+        if kind is not None and resolved.setdefault("kind", kind) != kind:
             raise InvalidInput(
                 f"분류 '{resolved['category']}'은(는) 유형 '{resolved['kind']}'에 속하지 않습니다 "
                 f"/ category '{resolved['category']}' is not of kind '{resolved['kind']}'"
@@ -175,8 +253,9 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
 def _check_required(mapping: Mapping, target: Target) -> None:
     have = set(mapping.columns) | set(mapping.values)
     missing = [f for f in target.fields if f.required and f.name not in have]
-    if target.table == "resources" and "category" in have:
-        missing = [f for f in missing if f.name != "kind"]  # derived from the category
+    if target.table == "resources":
+        # The kind follows from the category, which is read from names or unclassified.
+        missing = [f for f in missing if f.name not in ("kind", "category")]
     if missing:
         names = ", ".join(f"{f.name} ({f.label[0]})" for f in missing)
         raise InvalidInput(
@@ -209,9 +288,12 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     path = Path(path)
     target = get_target(options.target)
     table = read_source(path, target, layer=options.layer, sheet=options.sheet)
-    mapping = detect_mapping(table.columns, target, has_geometry=_has_geometry(table))
+    codes = code_lookup(target, Mapping()) if "category" in target.names else None
+    mapping = detect_mapping(
+        table.columns, target, has_geometry=_has_geometry(table), frame=table.frame, codes=codes
+    )
     if options.mapping is not None:
-        mapping = options.mapping if options.replace_mapping else mapping.merged(options.mapping)
+        mapping = _users_mapping(mapping, options)
     check_mapping(mapping, table.columns, target)
     mapping = _apply_fixed_values(mapping, target, options)
     _check_required(mapping, target)
@@ -219,11 +301,19 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     forced = options.crs if options.crs is not None else mapping.crs
     plan = ImportPlan(path, options, target, table, mapping, source, "columns", None)
     plan.notes.extend(table.notes)
+    plan.notes.extend(_category_notes(mapping, target))
+    if not _has_geometry(table):
+        plan.address_columns = address_columns(table.columns, mapping)
+        addresses = [c for c in plan.address_columns if norm_key(c) not in _DONG_COLUMNS]
+        if addresses and "address" not in mapping.columns and "address" in target.names:
+            mapping.columns["address"] = addresses[0]
     if set(COORDINATES) <= set(mapping.columns):
         _plan_columns(plan, forced)
     elif _has_geometry(table):
         plan.mode = "geometry"
         _plan_geometry(plan, forced)
+    elif plan.locates_by_address:
+        _plan_address(plan)
     else:
         raise InvalidInput(
             "좌표 열(위도/경도, X/Y)을 찾지 못했습니다. 매핑으로 x, y 열을 지정하세요 / no "
@@ -233,31 +323,199 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     return plan
 
 
+def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
+    """The user's mapping over the detected one; the evidence says who chose each column."""
+    given = options.mapping
+    if not options.replace_mapping:
+        return detected.merged(given)
+    why = {}
+    for name, col in given.columns.items():
+        if detected.columns.get(name) == col and name in detected.evidence:
+            why[name] = detected.evidence[name]
+        else:
+            why[name] = ("사용자가 지정", "chosen by you")
+    return replace(given, evidence=why)
+
+
+def _category_notes(mapping: Mapping, target: Target) -> list[str]:
+    """A warning when a resource file has no category column (not a refusal)."""
+    if target.table != "resources" or "category" in mapping.columns | mapping.values:
+        return []
+    return [
+        "분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 미분류로 가져옵니다 / "
+        "no category column: rows are classified by the ending of their names (○○경로당, ...) "
+        "where possible, the rest are imported as unclassified"
+    ]
+
+
 def _default_source(path: Path) -> str:
     return path.stem if path.is_file() else path.name
 
 
+#: Axis words of coordinate column names, x spelling -> y spelling, tried in order to find
+#: the partner of a column (``X좌표(WGS84)`` -> ``Y좌표(WGS84)``, ``map_coord_x`` ->
+#: ``map_coord_y``, ``lot`` -> ``lat``).
+_AXIS_WORDS: tuple[tuple[str, str], ...] = (
+    ("경도", "위도"),
+    ("longitude", "latitude"),
+    ("Longitude", "Latitude"),
+    ("LONGITUDE", "LATITUDE"),
+    ("lon", "lat"),
+    ("Lon", "Lat"),
+    ("LON", "LAT"),
+    ("lng", "lat"),
+    ("lot", "lat"),
+    ("LOT", "LAT"),
+    ("lclo", "lcla"),
+    ("LC_LO", "LC_LA"),
+    ("x", "y"),
+    ("X", "Y"),
+)
+_ADDRESS_WORDS = ("주소", "소재지", "addr")
+#: Words of columns that hold no postal address (``홈페이지주소``, ``이메일주소``).
+_NOT_ADDRESS_WORDS = ("홈페이지", "url", "메일", "mail", "web")
+#: Column names (compare form) of a dong name held on its own (beside a 자치구 column).
+_DONG_COLUMNS = frozenset(
+    {
+        "동",
+        "동명",
+        "동이름",
+        "법정동",
+        "법정동명",
+        "행정동",
+        "행정동명",
+        "읍면동",
+        "읍면동명",
+        "emd",
+        "emdnm",
+    }
+)
+
+
+def _partners(col: str):
+    """Names the y column of x column ``col`` may have: its last axis word swapped, every
+    occurrence of it swapped, or every axis word swapped (a plaza label and its key both
+    name the axis: ``X좌표(EPSG:5186) (map_coord_x)`` -> ``Y좌표(EPSG:5186) (map_coord_y)``)."""
+    every = col
+    for xw, yw in _AXIS_WORDS:
+        at = col.rfind(xw)
+        if at >= 0:
+            yield col[:at] + yw + col[at + len(xw) :]
+            yield col.replace(xw, yw)
+        every = every.replace(xw, yw)
+    yield every
+
+
+def coordinate_pairs(columns: list[str], primary: tuple[str, str]) -> list[tuple[str, str]]:
+    """Every (x, y) column pair of the file, ``primary`` first, the others in file order.
+
+    A pair is two columns whose names differ only in the axis word (``X``/``Y``,
+    ``경도``/``위도``, ``lon``/``lat``/``lot``): ``X좌표(GRS80TM)`` with ``Y좌표(GRS80TM)``,
+    ``map_coord_x`` with ``map_coord_y``, ``lat`` with ``lot``. Which system each pair is
+    in is decided from its values, not from the name.
+    """
+    pairs = [primary]
+    used = set(primary)
+    present = set(columns)
+    for col in columns:
+        if col in used:
+            continue
+        for partner in _partners(col):
+            if partner in present and partner not in used and partner != col:
+                pairs.append((col, partner))
+                used.update((col, partner))
+                break
+    return pairs
+
+
+def address_columns(columns: list[str], mapping: Mapping) -> list[str]:
+    """Columns that name where a row is: a dong column (``동``, ``법정동``, ``행정동명``),
+    the mapped address, then any other named 주소/소재지/addr.
+
+    Their words are searched, in this order, for the 법정동 a row without coordinates is
+    placed at (a road address often names it only in brackets, the lot address always).
+    """
+    mapped = mapping.columns.get("address")
+    taken = {c for f, c in mapping.columns.items() if f != "address"}
+    out = [c for c in columns if c not in taken and norm_key(c) in _DONG_COLUMNS]
+    out += [mapped] if mapped and mapped not in out else []
+    for col in columns:
+        key = str(col).lower()
+        if (
+            col not in out
+            and col not in taken
+            and any(w in key for w in _ADDRESS_WORDS)
+            and not any(w in key for w in _NOT_ADDRESS_WORDS)
+        ):
+            out.append(col)
+    return out
+
+
+def _plan_address(plan: ImportPlan, note: str | None = None) -> None:
+    plan.mode, plan.epsg = "address", None
+    plan.notes.append(
+        note
+        or "좌표 열이 없어 각 행을 주소에 적힌 법정동의 대표 지점에 놓습니다 (동 단위 위치) / "
+        "no coordinate columns: each row is placed at the label point of the 법정동 its "
+        "address names (dong-level location)"
+    )
+
+
 def _plan_columns(plan: ImportPlan, forced: int | str | None) -> None:
     frame = plan.table.frame
-    x = _numbers(frame[plan.mapping.columns["x"]])
-    y = _numbers(frame[plan.mapping.columns["y"]])
-    if not np.isfinite(x + y).any():
+    primary = (plan.mapping.columns["x"], plan.mapping.columns["y"])
+    names = _district_names(plan.table, plan.mapping)
+    found = plan.mapping.pairs or coordinate_pairs(list(plan.table.columns), primary)
+    if found[0] != primary:
+        found = [primary, *(p for p in found if p != primary)]
+    for i, (xc, yc) in enumerate(found):
+        x, y = _numbers(frame[xc]), _numbers(frame[yc])
+        if not np.isfinite(x + y).any():
+            if i > 0:
+                plan.notes.append(
+                    f"좌표 열 {xc}, {yc}에 숫자가 없어 쓰지 않습니다 / the coordinate "
+                    f"columns {xc}, {yc} hold no numbers: not used"
+                )
+            continue
+        plan.pairs.append(_plan_pair(plan, xc, yc, x, y, names, forced if i == 0 else None))
+    if not plan.pairs:
+        if plan.locates_by_address:
+            _plan_address(
+                plan,
+                "좌표 열이 모두 비어 있어 각 행을 주소의 법정동 대표 지점에 놓습니다 (동 단위 "
+                f"위치) / the coordinate columns {primary[0]}, {primary[1]} are blank: each row "
+                "is placed at the label point of the 법정동 its address names (dong-level)",
+            )
+            return
         raise InvalidInput(
             "좌표 열에 숫자가 없습니다 / the coordinate columns hold no numbers: "
-            f"{plan.mapping.columns['x']}, {plan.mapping.columns['y']}"
+            f"{primary[0]}, {primary[1]}"
         )
-    names = _district_names(plan.table, plan.mapping)
-    labels = [plan.mapping.columns["x"], plan.mapping.columns["y"]]
-    hints, hint_label = kcrs.label_hints(labels)
+    if plan.pairs[0].x != primary[0]:
+        # The mapped pair was blank: the first pair with numbers is the primary.
+        plan.mapping.columns["x"], plan.mapping.columns["y"] = plan.pairs[0].x, plan.pairs[0].y
+    plan.mapping.pairs = [(p.x, p.y) for p in plan.pairs]
+    first = plan.pairs[0]
+    plan.epsg, plan.swapped, plan.degrees = first.epsg, first.swapped, first.degrees
+    plan.detection, plan.crs_origin = first.detection, first.crs_origin
+
+
+def _plan_pair(
+    plan: ImportPlan,
+    xc: str,
+    yc: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    names: list[str | None] | None,
+    forced: int | str | None,
+) -> PairPlan:
+    """Decide one pair's system and axis order from its values (``forced``: the user's)."""
     if forced is not None:
         epsg = kcrs.parse_epsg(forced)
         det = kcrs.detect(x, y, district_names=names, declared=epsg, declared_label="--crs")
-        plan.crs_origin = "given"
-        plan.epsg = epsg
-        plan.degrees = CRS.from_epsg(epsg).is_geographic
         # The user's system is kept; only the axis order is taken from the values.
         same = [c for c in det.candidates if c.epsg == epsg]
-        plan.swapped = bool(same) and max(same, key=lambda c: c.inside).swapped
+        swapped = bool(same) and max(same, key=lambda c: c.inside).swapped
         if det.contradicted:
             plan.notes.append(
                 f"지정한 {kcrs.crs_label(epsg)}(으)로는 좌표 대부분이 서울 밖입니다; 값은 "
@@ -265,12 +523,13 @@ def _plan_columns(plan: ImportPlan, forced: int | str | None) -> None:
                 f"{kcrs.crs_label(epsg, 'en')} most points fall outside Seoul; the values fit "
                 f"{kcrs.crs_label(det.epsg, 'en')}"
             )
-        plan.detection = det
-        return
+        degrees = CRS.from_epsg(epsg).is_geographic
+        return PairPlan(xc, yc, epsg, swapped, degrees, "given", det)
+    hints, hint_label = kcrs.label_hints([xc, yc])
     det = kcrs.detect(x, y, district_names=names, hints=hints, hint_label=hint_label)
-    plan.detection = det
-    plan.epsg, plan.swapped, plan.degrees = det.epsg, det.swapped, det.degrees
-    plan.notes.extend(det.notes)
+    prefix = "" if not plan.pairs else f"[{xc} / {yc}] "
+    plan.notes.extend(prefix + n for n in det.notes)
+    return PairPlan(xc, yc, det.epsg, det.swapped, det.degrees, "detected", det)
 
 
 def _plan_geometry(plan: ImportPlan, forced: int | str | None) -> None:

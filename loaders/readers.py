@@ -1,8 +1,9 @@
 """Read an input file of any common format into text cells (+ geometry), detecting encoding.
 
 Formats are dispatched by extension through :data:`READERS` (CSV/TXT/TSV, XLSX/XLS,
-GeoJSON, Shapefile as ``.shp``, folder or ``.zip``, GeoPackage, KML). Every reader returns
-a :class:`SourceTable`: column names, the cells as text (numbers are validated later, row
+GeoJSON, JSON records (``loaders.json_records``), Shapefile as ``.shp``, folder or
+``.zip``, GeoPackage, KML). Every reader returns a :class:`SourceTable`: column names,
+the cells as text (numbers are validated later, row
 by row), the source row number of each row, the geometry with its declared CRS when the
 format has one, and what was detected (encoding, header row, layer, sheet) for the report.
 
@@ -683,6 +684,13 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
         return raw.decode("cp949", errors="replace")
 
 
+def _read_json(path: Path, target: Target, **options: object) -> SourceTable:
+    """``.json``: GeoJSON or records (``loaders.json_records``)."""
+    from loaders.json_records import read_json
+
+    return read_json(path, target, **options)
+
+
 #: Extension -> reader. Every reader takes (path, target, layer=, sheet=).
 READERS: dict[str, Callable[..., SourceTable]] = {
     ".csv": read_csv,
@@ -692,7 +700,7 @@ READERS: dict[str, Callable[..., SourceTable]] = {
     ".xlsm": read_xlsx,
     ".xls": read_xls,
     ".geojson": read_geojson,
-    ".json": read_geojson,
+    ".json": _read_json,
     ".shp": read_shapefile,
     ".zip": read_zip,
     ".gpkg": read_gpkg,

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.areas import SNAP_M
 from geo.csvsafe import write_frame_csv
 from loaders.validate import REASONS
 
@@ -45,9 +46,25 @@ class ImportReport:
     rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Rows imported whose named district differs from where they fall: row, named, found.
     mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Valid rows per coordinate pair used ("X / Y" column names -> rows), primary first.
+    by_pair: dict[str, int] = field(default_factory=dict)
+    #: Valid rows placed at the label point of their address's 법정동 (not exact).
+    at_dong: int = 0
+    #: Valid rows whose pairs disagree by more than 50 m: row, name, used (pair), distance_m
+    #: and one "lat, lon" column per pair.
+    disagreements: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Rows imported from just outside Seoul's outline into the nearest dong: row,
+    #: distance_m, dong_code, dong.
+    snapped: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: A sample of the rows to import (name, status, geometry), for the preview map.
     preview: gpd.GeoDataFrame | None = None
     run_id: int | None = None
+    #: Resources: type values that are no known category, with their row counts.
+    unknown_categories: list[tuple[str, int]] = field(default_factory=list)
+    #: Resources: rows whose category came from the ending of their name.
+    category_from_name: int = 0
+    #: Resources: rows imported as ``unclassified``.
+    unclassified: int = 0
 
     @property
     def rejected(self) -> int:
@@ -70,6 +87,12 @@ class ImportReport:
             "rejected_by_reason": dict(self.rejected_by_reason),
             "skipped": len(self.skipped),
             "district_mismatches": len(self.mismatches),
+            "category_from_name": self.category_from_name,
+            "unclassified": self.unclassified,
+            "rows_by_pair": dict(self.by_pair),
+            "located_at_dong": self.at_dong,
+            "pair_disagreements": len(self.disagreements),
+            "snapped": len(self.snapped),
         }
 
     def summary(self, lang: str = "ko") -> list[str]:
@@ -97,7 +120,28 @@ class ImportReport:
                 f"(e.g. row {self.mismatches.iloc[0]['row']}: "
                 f"{self.mismatches.iloc[0]['named']} -> {self.mismatches.iloc[0]['found']})"
             )
+        for pair, n in self.by_pair.items():
+            lines.append(f"  {'좌표쌍' if ko else 'pair'} {pair}: {n:,}")
+        if self.at_dong:
+            lines.append(
+                f"  {'동 단위 위치 (주소)' if ko else 'dong-level (address)'}: {self.at_dong:,}"
+            )
+        for rec in _records(self.disagreements)[:10]:
+            lines.append("  ≠ " + ", ".join(f"{k}={v}" for k, v in rec.items()))
+        if len(self.snapped):
+            first = self.snapped.iloc[0]
+            lines.append(
+                f"  snapped (경계 밖 {SNAP_M:.0f} m 이내 -> 가장 가까운 법정동 / within "
+                f"{SNAP_M:.0f} m outside -> nearest dong): {len(self.snapped):,} "
+                f"(e.g. row {first['row']}: {first['distance_m']:.1f} m -> {first['dong']})"
+            )
         lines += [f"  ! {w}" for w in self.warnings]
+        if self.unknown_categories:
+            lines.append("  unknown category values (모르는 분류 값):")
+            shown = self.unknown_categories[:20]
+            lines += [f"    {value}: {n:,}" for value, n in shown]
+            if len(self.unknown_categories) > len(shown):
+                lines.append(f"    … {len(self.unknown_categories) - len(shown):,} more")
         return lines
 
     def to_dict(self) -> dict:
@@ -111,8 +155,11 @@ class ImportReport:
             **self.counts(),
             "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
             "warnings": self.warnings,
+            "unknown_categories": [{"value": v, "rows": n} for v, n in self.unknown_categories],
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),
+            "pair_disagreement_rows": _records(self.disagreements),
+            "snapped_rows": _records(self.snapped),
             "run_id": self.run_id,
         }
 

@@ -8,6 +8,7 @@ conflict cases), kept in the dispatch table :data:`TARGETS`. Column detection
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from geo import vocab
@@ -32,7 +33,8 @@ class Field:
     required
         Rows without a valid value are rejected.
     codes
-        For ``code`` fields: stored code -> (Korean, English) label.
+        For ``code`` fields: stored code -> (Korean, English) label, or a function returning
+        it (an open vocabulary read from the database when needed: categories).
     minimum, maximum
         Allowed range of numbers, integers and codes that are numbers.
     """
@@ -41,11 +43,15 @@ class Field:
     label: tuple[str, str]
     type: str = "text"
     required: bool = False
-    codes: dict | None = None
+    codes: dict | Callable[[], dict] | None = None
     minimum: float | None = None
     maximum: float | None = None
     #: Code used when the cell is blank.
     default: str | None = None
+
+    def code_table(self) -> dict:
+        """The codes of a ``code`` field (read now when they are an open vocabulary)."""
+        return self.codes() if callable(self.codes) else (self.codes or {})
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,14 @@ TARGETS: dict[str, Target] = {
         (
             Field("name", ("이름", "Name"), required=True),
             Field("kind", ("자원 유형", "Kind"), "code", True, vocab.KINDS),
-            Field("category", ("세부 분류", "Category"), "code", True, vocab.all_categories()),
+            Field(
+                "category",
+                ("세부 분류", "Category"),
+                "code",
+                True,
+                vocab.all_categories,
+                default=vocab.UNCLASSIFIED,
+            ),
             Field("description", ("설명", "Description")),
             Field("address", ("주소", "Address")),
             Field("contact", ("연락처", "Contact")),

@@ -12,12 +12,12 @@ ever the generated ``cN`` names; every value from the file or the user is a bind
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from geo import crs as kcrs
-from loaders.columns import code_lookup, kind_of_category
+from geo import vocab
+from loaders.columns import NAME_PART, code_lookup, kind_of_category
+from loaders.locate import AreaNames, locate
 from loaders.plan import ImportPlan
 from loaders.targets import NOT_WRITTEN, Field
 
@@ -26,6 +26,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "malformed_row": ("행을 열로 나눌 수 없음", "row cannot be split into columns"),
     "no_name": ("이름 없음", "no name"),
     "no_coordinates": ("좌표 없음", "no coordinates"),
+    "no_location": (
+        "좌표 없음, 주소에 동 이름 없음",
+        "no coordinates and the address names no dong",
+    ),
     "bad_number": ("좌표가 숫자가 아님", "coordinate is not a number"),
     "invalid_geometry": ("도형 오류 (복구 불가)", "invalid geometry that cannot be repaired"),
     "bad_value": ("값 오류", "invalid or missing value"),
@@ -40,9 +44,6 @@ _NUMBER_RE = r"^[+-]?([0-9]{1,15}([.][0-9]*)?|[.][0-9]+)$"
 _THOUSANDS_RE = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$"
 _INTEGER_RE = r"^[+-]?[0-9]{1,9}([.]0*)?$"
 _DATE_RE = r"^([0-9]{4})[^0-9]{0,3}([0-9]{1,2})[^0-9]{0,3}([0-9]{1,2})"
-
-#: Korea in degrees, with a margin: coordinates outside never reach ST_Transform.
-_KOREA_DEG = (120.0, 28.0, 136.0, 46.0)
 
 
 @dataclass
@@ -112,29 +113,23 @@ def _list(v: str) -> str:
 _PARSERS = {"number": _number, "integer": _integer, "date": _date, "list": _list}
 
 
-def _projected_bbox(epsg: int) -> tuple[float, float, float, float]:
-    """Korea's extent in ``epsg`` units: points outside are never transformed."""
-    from pyproj import Transformer
-
-    t = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
-    lon, lat = np.meshgrid(np.linspace(122, 134, 25), np.linspace(30, 44, 25))
-    x, y = t.transform(lon.ravel(), lat.ravel())
-    return float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
-
-
-def plan_codes(plan: ImportPlan) -> dict[str, dict[str, str]]:
+def plan_codes(
+    plan: ImportPlan, *, spellings: dict[str, str] | None = None
+) -> dict[str, dict[str, str]]:
     """The code lookups of the plan's code fields (spelling -> code)."""
-    return code_lookup(plan.target, plan.mapping)
+    return code_lookup(plan.target, plan.mapping, spellings=spellings)
 
 
 def written_fields(plan: ImportPlan) -> list[Field]:
-    """Target fields the import writes: those mapped or given, plus a resource's kind.
+    """Target fields the import writes: those mapped or given, plus a resource's kind and
+    category.
 
-    A resource's kind may be derived from its category, so it is always written.
+    A resource's kind may be derived from its category, and its category from its name
+    (else ``unclassified``), so both are always written.
     """
     have = set(plan.mapping.columns) | set(plan.mapping.values)
     if plan.target.table == "resources":
-        have.add("kind")
+        have |= {"kind", "category"}
     return [f for f in plan.target.fields if f.name in have and f.name not in NOT_WRITTEN]
 
 
@@ -150,44 +145,20 @@ class _Query:
     laterals: list[str] = field(default_factory=list)  # further "CROSS JOIN LATERAL ..."
 
 
-def _coordinates(q: _Query, plan: ImportPlan, layout: StageLayout, params: dict) -> None:
-    """x/y columns -> numbers -> (swapped back) -> WGS84 point; blanks and bad numbers."""
-    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['x']))} AS t_x")
-    q.cleaned.append(f"{_clean('s.' + layout.col(plan.mapping.columns['y']))} AS t_y")
-    q.laterals.append(
-        f"CROSS JOIN LATERAL (SELECT {_number('t.t_x')} AS xn, {_number('t.t_y')} AS yn OFFSET 0) n"
-    )
-    gx, gy = ("n.yn", "n.xn") if plan.swapped else ("n.xn", "n.yn")
-    if plan.degrees:
-        swap = f"({gy} BETWEEN 124 AND 132 AND {gx} BETWEEN 33 AND 43)"
-        lon = f"(CASE WHEN {swap} THEN {gy} ELSE {gx} END)"
-        lat = f"(CASE WHEN {swap} THEN {gx} ELSE {gy} END)"
-        bbox = _KOREA_DEG
-    else:
-        swap, lon, lat = "false", gx, gy
-        bbox = _projected_bbox(plan.epsg)
-    params.update(xmin=bbox[0], ymin=bbox[1], xmax=bbox[2], ymax=bbox[3], srid=plan.epsg)
-    point = f"ST_SetSRID(ST_MakePoint({lon}, {lat}), CAST(:srid AS int))"
-    if plan.epsg != kcrs.WGS84:
-        point = f"ST_Transform({point}, 4326)"
-    inside = f"{lon} BETWEEN :xmin AND :xmax AND {lat} BETWEEN :ymin AND :ymax"
-    q.values += [
-        "t.t_x, t.t_y, n.xn, n.yn",
-        f"{swap} AS swapped",
-        "false AS on_surface",
-        f"(CASE WHEN {inside} THEN {point} END) AS geom",
-    ]
-    q.reasons += [
-        "CASE WHEN p.t_x IS NULL OR p.t_y IS NULL THEN 'no_coordinates' END",
-        "CASE WHEN (p.t_x IS NOT NULL AND p.xn IS NULL) OR (p.t_y IS NOT NULL AND p.yn IS NULL)"
-        " THEN 'bad_number' END",
-    ]
-    params["x_label"], params["y_label"] = plan.mapping.columns["x"], plan.mapping.columns["y"]
-    for axis in ("x", "y"):
-        q.details.append(
-            f"CASE WHEN p.t_{axis} IS NOT NULL AND p.{axis}n IS NULL THEN "
-            f"CAST(:{axis}_label AS text) || '=' || quote_literal(p.t_{axis}) END"
-        )
+def _locate(
+    q: _Query, plan: ImportPlan, layout: StageLayout, params: dict, areas: AreaNames
+) -> str:
+    """Coordinate pairs and address -> one WGS84 point per row (``loaders.locate``).
+
+    Returns the extra text of a derived key.
+    """
+    located = locate(plan, lambda c: "s." + layout.col(c), _clean, _number, params, areas)
+    q.cleaned += located.cleaned
+    q.laterals += located.laterals
+    q.values += located.values
+    q.reasons += located.reasons
+    q.details += located.details
+    return located.key_extra
 
 
 def _geometry(q: _Query, plan: ImportPlan) -> None:
@@ -212,6 +183,10 @@ def _geometry(q: _Query, plan: ImportPlan) -> None:
         "(g.g0 IS NOT NULL AND NOT ST_IsEmpty(g.g0) AND (v.g1 IS NULL OR ST_IsEmpty(v.g1)))"
         " AS bad_geometry",
         "false AS swapped",
+        "'exact'::text AS location_precision",
+        "NULL::int AS pair",
+        "NULL::float8 AS spread_m",
+        "NULL::geometry[] AS positions",
         f"(w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) AND {area} AND {points_only}) AS on_surface",
         f"(CASE WHEN w.g2 IS NOT NULL AND NOT ST_IsEmpty(w.g2) THEN {geom} END) AS geom",
     ]
@@ -221,7 +196,19 @@ def _geometry(q: _Query, plan: ImportPlan) -> None:
     ]
 
 
-def _field(q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: dict) -> str:
+def _with_part(name: str, part_col: str) -> str:
+    """The name completed by its part (``building room``), unless the part is blank or
+    already in the name."""
+    part = f"NULLIF(btrim({part_col}), '')"
+    return (
+        f"(CASE WHEN {part} IS NULL OR {name} IS NULL OR strpos({name}, {part}) > 0 "
+        f"THEN {name} ELSE {name} || ' ' || {part} END)"
+    )
+
+
+def _field(
+    q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: dict, codes: dict
+) -> str:
     """Add field ``f``'s typed value and checks; return its bad-value condition ('' if none)."""
     mapping = plan.mapping
     raw = None
@@ -234,11 +221,13 @@ def _field(q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: d
         col = "s." + layout.col(mapping.columns[f.name])
         if f.type == "text":
             value = f"NULLIF(btrim({col}), '')"
+            if f.name == plan.target.name_field and NAME_PART in mapping.columns:
+                value = _with_part(value, "s." + layout.col(mapping.columns[NAME_PART]))
         else:
             raw = f"t_{f.name}"
             q.cleaned.append(f"{_clean(col)} AS {raw}")
             if f.type == "code":
-                params[f"codes_{f.name}"] = json.dumps(plan_codes(plan)[f.name], ensure_ascii=False)
+                params[f"codes_{f.name}"] = json.dumps(codes[f.name], ensure_ascii=False)
                 value = _code(f"t.{raw}", f"codes_{f.name}")
             else:
                 value = _PARSERS[f.type](f"t.{raw}")
@@ -269,36 +258,163 @@ def _field(q: _Query, f: Field, plan: ImportPlan, layout: StageLayout, params: d
     return cond
 
 
-def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: list[int]) -> str:
+#: Parenthesised notes in a value (``(노인) 노인복지관(소규모)``), dropped for a second lookup.
+_NOTES_RE = r"[(\[{][^)\]}]*[)\]}]"
+#: What ``norm_key`` drops, as an SQL literal for ``translate`` (much cheaper than a regex
+#: on every row).
+_SEPARATOR_CHARS = r"E' \t\n\r\f\x0b·ㆍ_-./:()[]{}'"
+
+
+def _key(v: str, *, notes: bool = True) -> str:
+    """SQL compare-form of NFKC text ``v`` (``norm_key``), optionally without its notes.
+
+    Notes are cut (a regex) only from texts that have a bracket.
+    """
+    if not notes:
+        v = (
+            f"(CASE WHEN strpos({v}, '(') > 0 OR strpos({v}, '[') > 0 OR strpos({v}, '{{') > 0 "
+            f"THEN regexp_replace({v}, '{_NOTES_RE}', '', 'g') ELSE {v} END)"
+        )
+    return f"translate(lower({v}), {_SEPARATOR_CHARS}, '')"
+
+
+_HANGUL = re.compile(r"[가-힣]")
+
+
+def _suffixes(codes: dict[str, str], kinds: dict[str, str | None]) -> dict[str, str]:
+    """Korean spellings a name may end with (``○○경로당``) -> category (2+ characters, of a
+    category with a kind)."""
+    return {
+        k: c
+        for k, c in codes.items()
+        if len(k) >= 2 and _HANGUL.search(k) and kinds.get(c) is not None
+    }
+
+
+def _category(
+    q: _Query, plan: ImportPlan, layout: StageLayout, params: dict, codes: dict, kind_expr
+) -> None:
+    """A resource's category: the type column's value (through the spellings), else the
+    ending of the name, else ``unclassified``; ``category_how`` says which.
+
+    ``kind_expr`` is the SQL of the row's kind when the file or the user gives one: a name
+    ending then only counts when its category is of that kind. The name is only looked at
+    for rows whose type did not tell.
+    """
+    mapping = plan.mapping
+    kinds = kind_of_category()
+    table = codes["category"]
+    params["codes_category"] = json.dumps(table, ensure_ascii=False)
+    params["category_kind"] = json.dumps(kinds)
+    col = mapping.columns.get("category")
+    by_value = "NULL::text"
+    if col:
+        q.cleaned.append(f"{_clean('s.' + layout.col(col))} AS t_category")
+        lookup = "CAST(:codes_category AS jsonb) ->> "
+        by_value = (
+            f"COALESCE({lookup}{_key('t.t_category')}, {lookup}{_key('t.t_category', notes=False)})"
+        )
+    else:
+        q.cleaned.append("NULL::text AS t_category")
+    q.laterals.append(f"CROSS JOIN LATERAL (SELECT {by_value} AS by_value OFFSET 0) cv")
+    by_name = "NULL::text"
+    name_col = mapping.columns.get(plan.target.name_field)
+    suffixes = _suffixes(table, kinds)
+    if name_col and suffixes:
+        params["category_suffixes"] = json.dumps(suffixes, ensure_ascii=False)
+        nk = _key(f"btrim(s.{layout.col(name_col)})", notes=False)
+        lengths = sorted({len(k) for k in suffixes}, reverse=True)
+        picks = ", ".join(
+            f"CAST(:category_suffixes AS jsonb) ->> right(nk.k, {n})" for n in lengths
+        )
+        q.laterals.append(
+            f"CROSS JOIN LATERAL (SELECT CASE WHEN cv.by_value IS NULL THEN {nk} END AS k"
+            " OFFSET 0) nk"
+        )
+        by_name = f"COALESCE({picks})"
+    q.laterals.append(f"CROSS JOIN LATERAL (SELECT {by_name} AS by_name OFFSET 0) cn")
+    name_kind = "(CAST(:category_kind AS jsonb) ->> cn.by_name)"
+    fits = "cn.by_name IS NOT NULL"
+    if kind_expr is not None:
+        fits += f" AND ({kind_expr} IS NULL OR {name_kind} = {kind_expr})"
+    q.values += [
+        "t.t_category",
+        f"COALESCE(cv.by_value, CASE WHEN {fits} THEN cn.by_name END, "
+        f"CAST(:d_category AS text)) AS category",
+        f"CASE WHEN cv.by_value IS NOT NULL THEN 'value' WHEN {fits} THEN 'name' "
+        "WHEN t.t_category IS NULL THEN 'blank' ELSE 'unknown' END AS category_how",
+    ]
+    params["d_category"] = vocab.UNCLASSIFIED
+
+
+def _kind_expr(plan: ImportPlan, layout: StageLayout, params: dict, codes: dict) -> str | None:
+    """SQL of the kind the file or the user gives (over ``s``/``t``), or None (derived)."""
+    if "kind" in plan.mapping.values:
+        params["v_kind"] = str(plan.mapping.values["kind"])
+        return "CAST(:v_kind AS text)"
+    col = plan.mapping.columns.get("kind")
+    if not col:
+        return None
+    params["codes_kind"] = json.dumps(codes["kind"], ensure_ascii=False)
+    return _code(_clean("s." + layout.col(col)), "codes_kind")
+
+
+def parse_sql(
+    plan: ImportPlan,
+    layout: StageLayout,
+    params: dict,
+    *,
+    programs: list[int],
+    spellings: dict[str, str] | None = None,
+    areas: AreaNames | None = None,
+) -> str:
     """``SELECT`` over ``import_stage s`` giving one typed, checked row per staged row.
 
     Output columns: ``id`` (source row), every written field, ``geom`` (WGS84),
-    ``swapped``, ``on_surface``, ``district_named``, ``key`` (the file's id or a key
-    derived from name and position), ``reasons`` (text[]) and ``detail``;
-    :func:`geo.areas.with_areas_sql` adds ``dong_code`` and ``district_code``.
+    ``swapped``, ``on_surface``, ``location_precision``, ``pair``, ``spread_m``,
+    ``positions`` (see ``loaders.locate``), ``district_named``, ``key`` (the file's id or
+    a key derived from name and position), ``reasons`` (text[]) and ``detail``; for
+    resources also ``category_how`` ('value', 'name', 'blank', 'unknown') and
+    ``t_category`` (the type cell); :func:`geo.areas.with_areas_sql` adds ``dong_code`` and
+    ``district_code``. ``spellings`` are the category spellings read in the caller's
+    transaction.
     """
     target = plan.target
     q = _Query()
-    (_coordinates(q, plan, layout, params) if plan.mode == "columns" else _geometry(q, plan))
+    key_extra = "''"
+    if plan.mode == "geometry":
+        _geometry(q, plan)
+    else:
+        key_extra = _locate(q, plan, layout, params, areas or AreaNames())
     params["programs"] = programs
     derived_kind = target.table == "resources" and "kind" not in (
         set(plan.mapping.columns) | set(plan.mapping.values)
     )
+    codes = plan_codes(plan, spellings=spellings)
     bad = []
     for f in written_fields(plan):
         if f.name == "kind" and derived_kind:
             params["category_kind"] = json.dumps(kind_of_category())
-            q.output.append("(CAST(:category_kind AS jsonb) ->> p.category) AS kind")
+            # Unclassified rows (a category of any kind) are of kind "other".
+            q.output.append(
+                "COALESCE(CAST(:category_kind AS jsonb) ->> p.category, 'other') AS kind"
+            )
             continue
-        cond = _field(q, f, plan, layout, params)
+        if f.name == "category" and "category" not in plan.mapping.values:
+            _category(q, plan, layout, params, codes, _kind_expr(plan, layout, params, codes))
+            q.output += ["p.category", "p.category_how", "p.t_category"]
+            continue
+        cond = _field(q, f, plan, layout, params, codes)
         if cond:
             bad.append(cond)
         q.output.append(f"p.{f.name}")
+    if target.table == "resources" and "category" in plan.mapping.values:
+        q.output += ["'value'::text AS category_how", "NULL::text AS t_category"]
     if target.table == "resources" and not derived_kind:
         params["category_kind"] = json.dumps(kind_of_category())
         cond = (
             "p.category IS NOT NULL AND p.kind IS NOT NULL AND "
-            "(CAST(:category_kind AS jsonb) ->> p.category) IS DISTINCT FROM p.kind"
+            "(CAST(:category_kind AS jsonb) ->> p.category) <> p.kind"
         )
         bad.append(cond)
         q.details.append(
@@ -322,13 +438,14 @@ def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: 
         )
     key = (
         f"COALESCE(p.source_key, 'h' || substr(md5(lower(p.{name}) || '|' || "
-        "COALESCE(ST_AsText(ST_SnapToGrid(p.geom, 0.000001)), '')), 1, 16))"
+        f"COALESCE(ST_AsText(ST_SnapToGrid(p.geom, 0.000001)), '') || {key_extra}), 1, 16))"
     )
     # OFFSET 0 keeps each step a step: without it the planner inlines the subqueries and
     # evaluates every cleaned text and number again wherever it is used.
     cleaned = f"CROSS JOIN LATERAL (SELECT {', '.join(q.cleaned)} OFFSET 0) t" if q.cleaned else ""
     return f"""
         SELECT p.id, {", ".join(q.output)}, p.geom, p.swapped, p.on_surface, p.district_named,
+               p.location_precision, p.pair, p.spread_m, p.positions,
                {key} AS key,
                array_remove(ARRAY[{", ".join(q.reasons)}]::text[], NULL) AS reasons,
                concat_ws('; ', {", ".join(q.details) or "NULL"}) AS detail
@@ -337,12 +454,22 @@ def parse_sql(plan: ImportPlan, layout: StageLayout, params: dict, *, programs: 
     """
 
 
-#: Rows with a geometry that the district join left without district: outside Seoul.
+#: Rows with a geometry that the district join left without district: outside Seoul, more
+#: than ``geo.areas.SNAP_M`` metres from its outline.
 OUTSIDE_SQL = """
     UPDATE import_rows SET reasons = reasons || ARRAY['outside_seoul']
         , detail = concat_ws('; ', NULLIF(detail, ''), CASE WHEN geom IS NOT NULL THEN
               round(ST_X(geom)::numeric, 6) || ', ' || round(ST_Y(geom)::numeric, 6) END)
     WHERE district_code IS NULL AND cardinality(reasons) = 0
+"""
+
+#: Valid rows just outside Seoul's outline, placed in the nearest dong: row, metres, dong.
+SNAPPED_SQL = """
+    SELECT r.id AS row, round(r.snapped_m::numeric, 1)::float8 AS distance_m,
+           r.dong_code, d.name_ko AS dong
+    FROM import_rows r JOIN dongs d ON d.code = r.dong_code
+    WHERE r.snapped_m IS NOT NULL AND cardinality(r.reasons) = 0
+    ORDER BY r.id
 """
 
 #: For a district officer: rows that fall in another district, or that would change a

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from geo.errors import InvalidInput
 from loaders.columns import (
@@ -79,7 +80,7 @@ def test_a_column_serves_one_field_only():
 
 
 @pytest.mark.parametrize("suffix", [".toml", ".json"])
-def test_mapping_files_in_toml_or_json(tmp_path, suffix):
+def test_mapping_files_in_toml_or_json(tmp_path, suffix, engine):  # vocabulary is in the DB
     data = {
         "crs": 5174,
         "source": "mapo-spaces",
@@ -149,7 +150,200 @@ def test_unknown_mapping_file_keys_are_refused(tmp_path):
 
 
 def test_missing_required_fields_name_what_to_give(tmp_path):
-    write_csv(tmp_path / "a.csv", pd.DataFrame({"시설명": ["가"], "위도": [37.5], "경도": [127.0]}))
+    # A category is no longer required (rows without one are unclassified); a name is.
+    write_csv(tmp_path / "a.csv", pd.DataFrame({"비고": ["가"], "위도": [37.5], "경도": [127.0]}))
     with pytest.raises(InvalidInput) as err:
         prepare(tmp_path / "a.csv")
-    assert "category" in err.value.user_msg and "--category" in err.value.user_msg
+    assert "name" in err.value.user_msg and "매핑" in err.value.user_msg
+
+
+# --- recognition from header shapes and values -------------------------------------------------
+
+_GU = ["종로구", "마포구", "강남구", "노원구", "은평구", "송파구"]
+
+
+def _frame(n: int = 6, **cols) -> pd.DataFrame:
+    return pd.DataFrame({k: (v * n)[:n] if isinstance(v, list) else v for k, v in cols.items()})
+
+
+@pytest.mark.parametrize(
+    "cols, expected, why",
+    [
+        # Prefixed …시설명 beside 시군구명 and 시설종류명, which also end in 명.
+        (
+            {
+                "시군구명": _GU,
+                "시설종류명": ["경로당", "경로당", "주민센터"],
+                "어르신쉼터시설명": [f"행복{i}쉼터" for i in range(6)],
+                "위도": ["37.5"],
+                "경도": ["127.0"],
+            },
+            {"name": "어르신쉼터시설명", "district": "시군구명", "category": "시설종류명"},
+            "시설명",
+        ),
+        # Coded headers (서울 열린데이터광장): …_NM names, SIGNGU_NM, …_CL_NM.
+        (
+            {
+                "SIGNGU_NM": _GU,
+                "FCLTY_CL_NM": ["작은도서관", "공원", "전통시장"],
+                "R_AREA_NM": [f"무지개{i}" for i in range(6)],
+                "LC_LA": ["37.5"],
+                "LC_LO": ["127.0"],
+            },
+            {"name": "R_AREA_NM", "district": "SIGNGU_NM", "category": "FCLTY_CL_NM"},
+            "NM",
+        ),
+        # English …_NAME, …_TYPE, and two addresses: the road address is shown.
+        (
+            {
+                "FACILITY_TYPE": ["park", "museum"],
+                "LOT_ADDR": [f"서울특별시 마포구 합정동 {i}" for i in range(6)],
+                "FACILITY_NAME": [f"Hill {i}" for i in range(6)],
+                "ROAD_ADDR": [f"서울특별시 마포구 양화로 {i}" for i in range(6)],
+                "LAT": ["37.5"],
+                "LON": ["127.0"],
+            },
+            {"name": "FACILITY_NAME", "category": "FACILITY_TYPE", "address": "ROAD_ADDR"},
+            "NAME",
+        ),
+        # 자치구명, 시도명 and 도로명주소 are not names; …공원명 is.
+        (
+            {
+                "시도명": ["서울특별시"],
+                "자치구명": _GU,
+                "도로명주소": [f"서울특별시 종로구 종로 {i}" for i in range(6)],
+                "근린공원명": [f"{i}근린공원" for i in range(6)],
+                "위도": ["37.5"],
+                "경도": ["127.0"],
+            },
+            {"name": "근린공원명", "district": "자치구명", "address": "도로명주소"},
+            "명",
+        ),
+    ],
+)
+def test_names_are_recognised_by_their_shape_not_a_list(engine, cols, expected, why):
+    frame = _frame(**cols)
+    codes = code_lookup(RES, Mapping())
+    m = detect_mapping(list(frame.columns), RES, has_geometry=False, frame=frame, codes=codes)
+    assert {k: m.columns.get(k) for k in expected} == expected
+    # The report can say why: the header's ending and how distinct the names are.
+    assert f"ends in {why}" in m.evidence["name"][1] and "100 % distinct" in m.evidence["name"][1]
+
+
+def test_a_column_of_repeated_values_is_not_taken_for_names(engine):
+    frame = _frame(
+        **{"담당기관명": ["마포구청"], "놀이터명": [f"놀이터{i}" for i in range(6)], "x": ["1"]}
+    )
+    m = detect_mapping(list(frame.columns), RES, has_geometry=True, frame=frame)
+    assert m.columns["name"] == "놀이터명"
+
+
+def test_the_type_column_whose_values_are_categories_wins(engine):
+    # 서울시 사회복지시설 목록: two type columns; the first holds 사회복지관, 지역아동센터...
+    frame = pd.DataFrame(
+        {
+            "시설명": ["가 복지관", "나 센터", "다 복지관", "라 센터"],
+            "시설종류명(시설유형)": [
+                "(일반) 사회복지관",
+                "(아동) 지역아동센터",
+                "(노인) 노인복지관(소규모)",
+                "(아동) 지역아동센터",
+            ],
+            "시설종류상세명(시설종류)": [
+                "일반사회복지시설",
+                "아동복지시설",
+                "노인여가",
+                "아동복지",
+            ],
+            "시설주소": ["서울특별시 중구 세종대로 110"] * 4,
+        }
+    )
+    codes = code_lookup(RES, Mapping())
+    m = detect_mapping(list(frame.columns), RES, has_geometry=True, frame=frame, codes=codes)
+    assert m.columns["category"] == "시설종류명(시설유형)"
+    assert "100 % of values are known categories" in m.evidence["category"][1]
+    assert m.columns["address"] == "시설주소" and m.columns["name"] == "시설명"
+
+
+def test_a_kind_alias_whose_values_are_not_kinds_is_left_for_the_category(engine):
+    frame = _frame(**{"시장명": [f"{i}시장" for i in range(6)], "유형": ["등록시장", "인정시장"]})
+    codes = code_lookup(RES, Mapping())
+    m = detect_mapping(list(frame.columns), RES, has_geometry=True, frame=frame, codes=codes)
+    assert "kind" not in m.columns and m.columns["category"] == "유형"
+
+
+def test_the_users_mapping_wins_and_the_plan_says_who_chose(tmp_path, engine):
+    df = pd.DataFrame(
+        {
+            "시설명": ["가", "나"],
+            "별칭명": ["ㄱ", "ㄴ"],
+            "위도": [37.55, 37.56],
+            "경도": [127.0, 127.01],
+        }
+    )
+    write_csv(tmp_path / "a.csv", df)
+    plan = prepare(tmp_path / "a.csv")
+    assert plan.describe("en")["name ←"].startswith("시설명: known header")
+    plan = prepare(tmp_path / "a.csv", ImportOptions(mapping=Mapping(columns={"name": "별칭명"})))
+    assert plan.mapping.columns["name"] == "별칭명"
+    assert plan.describe("en")["name ←"] == "별칭명: given by the mapping"
+
+
+def test_rooms_of_one_building_are_records_of_their_own(tmp_path, engine):
+    """전국공공시설개방정보: one row per room, the building's name repeated at one point. The
+    room column completes the name; only a row repeating building, room and point is a
+    duplicate."""
+    from loaders.ingest import run_import
+
+    pts = true_points(3, seed=62)
+    buildings = [
+        ("가동주민센터", pts.iloc[0]),
+        ("나구민회관", pts.iloc[1]),
+        ("다문화센터", pts.iloc[2]),
+    ]
+    rooms = {"가동주민센터": ["회의실", "강의실", "다목적실"], "나구민회관": ["대강당", "소강당"]}
+    rows = []
+    for name, p in buildings:
+        for room in rooms.get(name, [name]):  # a place whose room is the building itself
+            rows.append(
+                {"개방시설명": name, "개방장소명": room, "위도": p["lat"], "경도": p["lon"]}
+            )
+    rows.append(dict(rows[1]))  # the same room listed twice
+    write_csv(tmp_path / "open.csv", pd.DataFrame(rows), encoding="cp949")
+    plan = prepare(tmp_path / "open.csv", ImportOptions(source="t-rooms", category="hall"))
+    assert plan.mapping.columns["name_part"] == "개방장소명"
+    assert "개방장소명" in plan.describe("en")["name + ←"]
+    from tests.test_ingest import _cleanup
+
+    try:
+        report = run_import(plan, engine=engine)
+        assert (report.inserted, report.rejected) == (6, 1)
+        assert report.rejected_by_reason == {"duplicate": 1}
+        with engine.connect() as conn:
+            names = set(
+                conn.execute(
+                    sa.text("SELECT name FROM resources WHERE source = 't-rooms'")
+                ).scalars()
+            )
+        assert names == {
+            "가동주민센터 회의실",
+            "가동주민센터 강의실",
+            "가동주민센터 다목적실",
+            "나구민회관 대강당",
+            "나구민회관 소강당",
+            "다문화센터",
+        }
+    finally:
+        _cleanup(engine, "t-rooms")
+
+
+def test_headers_alone_still_map_type_and_kind_columns():
+    # Without values (a mapping is checked before the file is read) the headers decide.
+    m = detect_mapping(
+        ["자원유형", "시설유형", "쉼터명칭", "위도", "경도"], RES, has_geometry=False
+    )
+    assert (m.columns["kind"], m.columns["category"], m.columns["name"]) == (
+        "자원유형",
+        "시설유형",
+        "쉼터명칭",
+    )

@@ -278,3 +278,24 @@ def test_the_edit_page_saves_a_change_for_a_signed_in_officer(clean, engine, db_
     assert any("저장했습니다" in s.value for s in at.success)
     history = _history(engine, "resources", rid)
     assert history[-1].changed_by == OFFICER.username
+
+
+def test_a_dong_level_resource_moved_by_staff_becomes_exact(clean, engine):
+    rid = editing.save_record(ADMIN, "resources", _space(), lon=MANGWON[0], lat=MANGWON[1])
+    with engine.begin() as conn:  # as an address-only import leaves it
+        conn.execute(
+            sa.text("UPDATE resources SET location_precision = 'dong' WHERE id = :id"), {"id": rid}
+        )
+    editing.save_record(
+        ADMIN,
+        "resources",
+        _space(description="바뀜"),
+        lon=MANGWON[0],
+        lat=MANGWON[1],
+        record_id=rid,
+    )
+    assert _row(engine, "resources", rid)["location_precision"] == "dong"  # not moved
+    editing.save_record(
+        ADMIN, "resources", _space(), lon=MANGWON[0] + 0.001, lat=MANGWON[1], record_id=rid
+    )
+    assert _row(engine, "resources", rid)["location_precision"] == "exact"

@@ -92,9 +92,16 @@ def test_staff_upload_check_then_import(db_url, engine):
             conn.execute(sa.text("DELETE FROM import_runs WHERE source = :s"), {"s": SOURCE})
 
 
-def test_a_file_without_a_category_asks_for_one_without_a_traceback(db_url):
+def test_a_file_without_a_category_is_checked_as_unclassified(db_url):
     at = _page(staff=True)
     at.get("file_uploader")[0].set_value(("a.csv", _csv(2), "text/csv"))
     at.run()
-    assert not at.exception
-    assert any("category" in e.body for e in at.error)
+    assert not at.exception and not at.error
+    detected = dict(at.dataframe[0].value.values.tolist())
+    assert detected["name ←"].startswith("시설명: 알려진 머리글 '시설명'")
+    assert detected["category ←"].startswith("(열 없음")
+    _by_label(at.button, "검사 (저장 안 함)").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _metrics(at)["추가"] == "2"
+    assert any("미분류로 가져옵니다" in w.body and " 2개 행" in w.body for w in at.warning)

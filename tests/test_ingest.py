@@ -412,17 +412,18 @@ def test_kind_and_category_can_come_from_columns(tmp_path, engine, imported):
     )
     write_csv(tmp_path / "k.csv", df)
     report = imported(prepare(tmp_path / "k.csv", ImportOptions(source="t-kinds")))
-    assert report.inserted == 3
-    assert report.rejected_rows[["row", "reason"]].values.tolist() == [[5, "bad_value"]]
+    # An unknown category is not refused: the row is unclassified, of the kind its row gives.
+    assert (report.inserted, report.rejected) == (4, 0)
+    assert report.unknown_categories == [("인문자원?", 1)] and report.unclassified == 1
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT kind, category FROM resources WHERE source = 't-kinds' ORDER BY name")
         ).all()
     expected = sorted(
         zip(
-            pts["name"][:3],
-            ["space", "heritage", "space"],
-            ["library", "cultural_property", "book_cafe"],
+            pts["name"],
+            ["space", "heritage", "space", "other"],
+            ["small_library", "cultural_property", "book_cafe", "unclassified"],
             strict=True,
         )
     )
@@ -583,3 +584,157 @@ def test_cli_exits_non_zero_only_when_the_file_cannot_be_read(tmp_path, db_url, 
     assert done.returncode == 2
     assert done.stderr.startswith("error:") or "\nerror:" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- categories: open vocabulary, names, unknown values ---------------------------------------
+
+
+def _categories(engine: sa.Engine, source: str) -> dict[str, tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT name, kind, category FROM resources WHERE source = :s"), {"s": source}
+        ).all()
+    return {name: (kind, cat) for name, kind, cat in rows}
+
+
+def test_a_file_without_category_is_imported_unclassified_with_a_warning(
+    tmp_path, engine, imported
+):
+    pts = true_points(5, seed=71)
+    names = [f"{d} 햇살 {i}호" for i, d in enumerate(pts["district"])]
+    names[0] = f"{pts['district'][0]} 햇살경로당"  # its name says what it is
+    df = pd.DataFrame({"시설명": names, "위도": pts["lat"], "경도": pts["lon"]})
+    write_csv(tmp_path / "nocat.csv", df)
+    plan = prepare(tmp_path / "nocat.csv", ImportOptions(source="t-nocat"))
+    assert plan.describe("en")["category ←"].startswith("(no column: inferred from name")
+    report = imported(plan)
+    assert (report.inserted, report.rejected) == (5, 0)
+    assert (report.category_from_name, report.unclassified) == (1, 4)
+    assert any(
+        "no category column: 4 rows are imported as unclassified" in w for w in report.warnings
+    )
+    assert any("4 unclassified rows are of kind 'other'" in w for w in report.warnings)
+    stored = _categories(engine, "t-nocat")
+    assert stored[names[0]] == ("space", "senior_center")
+    assert sorted(stored[n] for n in names[1:]) == [("other", "unclassified")] * 4
+
+
+def test_unknown_type_values_are_listed_with_their_counts_and_names_fill_in(
+    tmp_path, engine, imported
+):
+    pts = true_points(7, seed=72)
+    df = pd.DataFrame(
+        {
+            "쉼터명칭": [
+                "가 경로당",
+                "나 주민센터",
+                "다 은행",
+                "라 작은도서관",
+                "마 은행",
+                "바 쉼터",
+                "사 공원",
+            ],
+            "시설구분": [
+                "회원이용시설",
+                "공공청사",
+                "금융기관",
+                "회원이용시설",
+                "금융기관",
+                "금융기관",
+                "",
+            ],
+            "위도": pts["lat"],
+            "경도": pts["lon"],
+        }
+    )
+    write_csv(tmp_path / "shelters.csv", df)
+    report = imported(prepare(tmp_path / "shelters.csv", ImportOptions(source="t-unknown")))
+    assert (report.inserted, report.rejected) == (7, 0)
+    assert report.unknown_categories == [("금융기관", 3), ("회원이용시설", 2)]
+    assert "금융기관: 3" in "\n".join(report.summary())
+    assert report.to_dict()["unknown_categories"][0] == {"value": "금융기관", "rows": 3}
+    # The type wins when it is known; the name's ending when not (the blank one too).
+    assert report.category_from_name == 3 and report.unclassified == 3
+    stored = _categories(engine, "t-unknown")
+    assert stored["가 경로당"] == ("space", "senior_center")
+    assert stored["나 주민센터"] == ("space", "public_office")
+    assert stored["라 작은도서관"] == ("space", "small_library")
+    assert stored["사 공원"] == ("space", "park")
+    assert {stored[n] for n in ("다 은행", "마 은행", "바 쉼터")} == {("other", "unclassified")}
+
+
+def test_a_name_ending_never_contradicts_the_kind_the_user_gave(tmp_path, engine, imported):
+    pts = true_points(2, seed=73)
+    df = pd.DataFrame(
+        {"이름": ["마을 이야기", "골목 경로당"], "위도": pts["lat"], "경도": pts["lon"]}
+    )
+    write_csv(tmp_path / "kind.csv", df)
+    report = imported(prepare(tmp_path / "kind.csv", ImportOptions(source="t-kn", kind="space")))
+    assert (report.inserted, report.rejected) == (2, 0)
+    stored = _categories(engine, "t-kn")
+    # "이야기" is a heritage spelling: not for a space; the 경로당 is.
+    assert stored == {
+        "마을 이야기": ("space", "unclassified"),
+        "골목 경로당": ("space", "senior_center"),
+    }
+
+
+def test_open_data_plaza_json_through_the_cli(tmp_path, db_url, engine):
+    import json
+
+    pts = true_points(6, seed=74)
+    data = {
+        "DESCRIPTION": {
+            "R_AREA_NM": "쉼터명칭",
+            "LAT": "위도",
+            "LON": "경도",
+            "FACILITY_TYPE2": "시설구분2",
+            "LOTNO_ADDR": "지번주소",
+        },
+        "DATA": [
+            {
+                "r_area_nm": f"{d} {kind}",
+                "lat": float(lat),
+                "lon": float(lon),
+                "facility_type2": t,
+                "lotno_addr": f"서울특별시 {d} 어딘가 {i}",
+            }
+            for i, (d, lat, lon, kind, t) in enumerate(
+                zip(
+                    pts["district"],
+                    pts["lat"],
+                    pts["lon"],
+                    ["햇살경로당", "행복경로당", "1동주민센터", "근린공원", "새마을금고", "쉼터"],
+                    ["회원이용시설", "회원이용시설", "공공청사", "공원", "금융기관", "금융기관"],
+                    strict=True,
+                )
+            )
+        ],
+    }
+    plaza = tmp_path / "plaza.json"
+    plaza.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps(data["DATA"][:4], ensure_ascii=False), encoding="utf-8")
+    try:
+        done = _cli(str(plaza), "--source", "t-plaza", db_url=db_url)
+        again = _cli(str(records), "--source", "t-records", db_url=db_url)
+        stored = _categories(engine, "t-plaza")
+        n_records = len(_categories(engine, "t-records"))
+    finally:
+        _cleanup(engine, "t-plaza")
+        _cleanup(engine, "t-records")
+    assert done.returncode == 0, done.stderr
+    assert "inserted 6" in done.stdout and "rejected 0" in done.stdout
+    assert "name ←: 쉼터명칭 (r_area_nm): 머리글이 명칭(으)로 끝남" in done.stdout
+    assert "category ←: 시설구분2 (facility_type2)" in done.stdout
+    assert "금융기관: 2" in done.stdout and "회원이용시설: 2" in done.stdout
+    assert sorted(c for _, c in stored.values()) == [
+        "park",
+        "public_office",
+        "senior_center",
+        "senior_center",
+        "unclassified",
+        "unclassified",
+    ]
+    assert again.returncode == 0, again.stderr
+    assert "inserted 4" in again.stdout and n_records == 4

@@ -170,3 +170,74 @@ def test_a_large_csv_is_sampled_for_detection_and_streamed_later(tmp_path, monke
 )
 def test_cells_become_text_without_float_noise(value, text):
     assert readers.cell_text(value) == text
+
+
+# --- JSON record files ---------------------------------------------------------------------------
+
+_PLAZA = {
+    "DESCRIPTION": {
+        "R_AREA_NM": "쉼터명칭",
+        "LAT": "위도",
+        "LON": "경도",
+        "USE_PRNB": "이용가능인원",
+    },
+    "DATA": [
+        {"r_area_nm": "마포 경로당", "lat": 37.5565, "lon": 126.922, "use_prnb": 10},
+        {"r_area_nm": "종로 주민센터", "lat": 37.57, "lon": 126.98, "use_prnb": None},
+    ],
+}
+_RECORDS = [{"시설명": "마포 경로당", "위도": "37.5565", "경도": 126.922, "층": [1, 2]}]
+
+
+def _json(tmp_path, data, name="a.json"):
+    import json
+
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_open_data_plaza_json_columns_are_named_by_their_korean_labels(tmp_path):
+    table = read_source(_json(tmp_path, _PLAZA), RES)
+    assert table.format == "json" and table.geometry is None
+    assert table.columns == [
+        "쉼터명칭 (r_area_nm)",
+        "위도 (lat)",
+        "경도 (lon)",
+        "이용가능인원 (use_prnb)",
+    ]
+    # Numbers stay text cells, as in a CSV; a null is a blank cell.
+    assert table.frame.values.tolist() == [
+        ["마포 경로당", "37.5565", "126.922", "10"],
+        ["종로 주민센터", "37.57", "126.98", None],
+    ]
+    assert table.rows.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("shape", ["list", "object"])
+def test_plain_record_lists_are_read_like_a_csv(tmp_path, shape):
+    data = _RECORDS if shape == "list" else {"records": _RECORDS, "total": 1}
+    table = read_source(_json(tmp_path, data), RES)
+    assert table.columns == ["시설명", "위도", "경도", "층"]
+    assert table.frame.values.tolist() == [["마포 경로당", "37.5565", "126.922", "[1, 2]"]]
+
+
+def test_geojson_with_a_json_extension_is_still_geojson(tmp_path):
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"시설명": "마포 경로당"},
+                "geometry": {"type": "Point", "coordinates": [126.922, 37.5565]},
+            }
+        ],
+    }
+    table = read_source(_json(tmp_path, data), RES)
+    assert table.format == "geojson" and table.geometry.iloc[0].x == 126.922
+
+
+def test_json_without_records_is_refused_clearly(tmp_path):
+    with pytest.raises(UnreadableFile) as err:
+        read_source(_json(tmp_path, {"a": 1, "b": [1, 2]}), RES)
+    assert "records" in err.value.user_msg

@@ -1,4 +1,4 @@
-"""Page "Administration": accounts (create, deactivate, unlock) and the audit log.
+"""Page "Administration": accounts (create, deactivate, unlock), categories, the audit log.
 
 A Streamlit page script (run by ``st.navigation`` in app.py, for administrators only; the
 domain functions refuse anyone else as well).
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import auth
+from geo import auth, vocab
+from geo import categories as cats
 from geo.db import transaction
 from geo.errors import AtlasError
 from views.common import csv_download, districts, show_error, viewer
@@ -30,8 +31,67 @@ t = translator(
         "activate": ("다시 사용", "Reactivate"),
         "unlock": ("잠금 해제", "Unlock"),
         "audit": ("감사 기록 (최근 1,000건)", "Audit log (newest 1,000)"),
+        "categories": ("자원 분류와 표기", "Resource categories and spellings"),
+        "categories_help": (
+            "가져오기 보고서의 '모르는 분류 값'을 여기서 분류에 연결하면, 파일을 다시 가져올 때 "
+            "그 행들이 분류됩니다.",
+            "Map the 'unknown category values' of an import report to a category here; "
+            "importing the file again classifies those rows.",
+        ),
+        "new_category": ("새 분류", "New category"),
+        "code": ("코드 (영문 소문자, 예: youth_center)", "Code (lower case, e.g. youth_center)"),
+        "kind": ("자원 유형", "Kind"),
+        "label_ko": ("한글 이름", "Korean label"),
+        "label_en": ("영문 이름", "English label"),
+        "add": ("추가", "Add"),
+        "added": ("분류 {c}을(를) 추가했습니다.", "Category {c} added."),
+        "map_spelling": ("표기 연결", "Map a spelling"),
+        "spelling": ("파일에 쓰인 값 (예: 회원이용시설)", "Value as files write it"),
+        "category": ("분류", "Category"),
+        "map": ("연결", "Map"),
+        "mapped": ("'{s}' → {c}", "'{s}' → {c}"),
+        "spellings": ("표기 목록", "Spellings"),
     }
 )
+
+
+def _categories(who) -> None:
+    """Categories, their spellings, and the forms that add to them."""
+    st.subheader(t("categories"))
+    st.caption(t("categories_help"))
+    st.dataframe(cats.categories_frame(), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left.form("new_category", clear_on_submit=True):
+        st.markdown(f"**{t('new_category')}**")
+        code = st.text_input(t("code"), max_chars=40)
+        kind = st.selectbox(
+            t("kind"), list(vocab.KINDS), format_func=lambda k: vocab.label(vocab.KINDS, k, lang())
+        )
+        label_ko = st.text_input(t("label_ko"), max_chars=80)
+        label_en = st.text_input(t("label_en"), max_chars=80)
+        if st.form_submit_button(t("add")):
+            try:
+                cats.add_category(who, code, kind=kind, label_ko=label_ko, label_en=label_en)
+                st.success(t("added", c=code))
+            except AtlasError as exc:
+                st.error(exc.user_msg)
+    with right.form("map_spelling", clear_on_submit=True):
+        st.markdown(f"**{t('map_spelling')}**")
+        spelling = st.text_input(t("spelling"), max_chars=100)
+        labels = vocab.all_categories()
+        category = st.selectbox(
+            t("category"),
+            list(labels),
+            format_func=lambda c: f"{vocab.label(labels, c, lang())} ({c})",
+        )
+        if st.form_submit_button(t("map")):
+            try:
+                cats.map_spelling(who, spelling, category)
+                st.success(t("mapped", s=spelling, c=category))
+            except AtlasError as exc:
+                st.error(exc.user_msg)
+    with st.expander(t("spellings")):
+        st.dataframe(cats.spellings_frame(), hide_index=True, width="stretch")
 
 
 def render() -> None:
@@ -85,6 +145,7 @@ def render() -> None:
                 except AtlasError as exc:
                     show_error(exc)
                 st.rerun()
+    _categories(who)
     st.subheader(t("audit"))
     st.dataframe(log, hide_index=True, width="stretch")
     csv_download(log, label=t("download_csv"), file_name="maeul_audit_log.csv", key="audit_csv")

@@ -34,7 +34,7 @@ def _filters(d: pd.DataFrame) -> queries.ResourceFilter:
         format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
         placeholder=t("choose"),
     )
-    cat_options = [c for k in kinds for c in vocab.CATEGORIES[k]]
+    cat_options = vocab.categories_for(kinds)
     cats = vocab.all_categories()
     categories = cols[2].multiselect(
         t("categories"),
@@ -111,8 +111,13 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool, start_bbox)
     in_view = dataclasses.replace(flt, bbox=bbox)
     try:
         n = sum(queries.count_resources(who, in_view).values())
+        at_dong = False
         if n <= limit:
-            groups = maps.resource_groups(queries.resources(who, in_view), lang=lang())
+            shown = queries.resources(who, in_view)
+            at_dong = "location_precision" in shown and bool(
+                (shown["location_precision"] == "dong").any()
+            )
+            groups = maps.resource_groups(shown, lang=lang())
         else:
             cell = 3_000_000 / 2**zoom  # about 24 px at Seoul's latitude
             grid = queries.resource_grid(who, in_view, cell_m=cell)
@@ -120,7 +125,9 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool, start_bbox)
     except AtlasError as exc:
         show_error(exc)
     mode = t("shown_of", shown=n, total=n) if n <= limit else t("grouped", n=n)
-    st.caption(mode + " · " + t("privacy_note"))
+    st.caption(
+        mode + " · " + t("privacy_note") + (" · " + t("dong_precision_note") if at_dong else "")
+    )
     st_folium(
         _base_map(flt, online=online, **base),
         height=560,

@@ -102,7 +102,7 @@ def _resource_filter() -> ResourceFilter:
         cats = vocab.all_categories()
         categories = cols[1].multiselect(
             t("categories"),
-            [c for k in kinds for c in vocab.CATEGORIES[k]],
+            vocab.categories_for(kinds),
             format_func=lambda c: vocab.label(cats, c, lang()),
             key="export_categories",
             placeholder=t("all_categories"),

@@ -46,6 +46,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "지금 보이는 범위의 자원 {n:,}건이 많아 격자별로 묶어 표시합니다. 확대하면 개별 자원이 보입니다.",
         "{n:,} resources in view: grouped per grid cell. Zoom in to see each one.",
     ),
+    "dong_precision_note": (
+        "속이 빈 점선 원: 동 단위 위치 (주소만 있어 법정동 대표 지점에 표시, 정확한 위치 아님)",
+        "Hollow dashed circles: dong-level location (address only, shown at the legal dong's "
+        "label point, not exact)",
+    ),
     "privacy_note": (
         "인적자원(사람)은 개인정보 보호를 위해 법정동 대표 위치에 표시되며 연락처는 공개되지 않습니다.",
         "People (human resources) are shown at their dong's representative point, "

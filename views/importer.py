@@ -99,10 +99,26 @@ t = translator(
         "preview": ("가져올 행 미리보기", "Rows to import"),
         "rejected_rows": ("제외된 행", "Rejected rows"),
         "mismatches": ("자치구 불일치 (위치를 따름)", "District mismatches (location wins)"),
+        "snapped": (
+            "서울 경계 바로 밖 → 가장 가까운 법정동 (거리 m)",
+            "Just outside Seoul's outline → nearest dong (distance in m)",
+        ),
         "download_csv": ("CSV 내려받기", "Download CSV"),
+        "by_pair": ("좌표쌍 {pair}", "Coordinate pair {pair}"),
+        "at_dong": ("동 단위 위치 (주소의 법정동)", "Dong-level location (address's dong)"),
+        "disagreements": (
+            "좌표쌍이 50 m 넘게 다른 행 (서울·자치구에 맞는 쪽을 씀)",
+            "Rows whose coordinate pairs are more than 50 m apart (the pair in Seoul and the "
+            "named district was used)",
+        ),
         "x": ("X / 경도", "X / longitude"),
         "y": ("Y / 위도", "Y / latitude"),
         "none": ("(없음)", "(none)"),
+        "unknown_categories": (
+            "모르는 분류 값 (관리 화면에서 분류에 연결)",
+            "Unknown category values (map them on the Administration page)",
+        ),
+        "value_in_file": ("파일의 값", "Value in the file"),
     }
 )
 
@@ -148,7 +164,7 @@ def _choices(target: str, name: str) -> ImportOptions:
             kinds,
             format_func=lambda k: t("from_column") if k is None else _pair(vocab.KINDS[k]),
         )
-        cats = [None, *(vocab.CATEGORIES[kind] if kind else vocab.all_categories())]
+        cats = [None, *(vocab.categories_of(kind) if kind else vocab.all_categories())]
         category = cols[2].selectbox(
             t("category"),
             cats,
@@ -224,7 +240,9 @@ def _show_report(report: ImportReport) -> None:
         st.warning(warning)
     counts = pd.DataFrame(
         [(t(k), getattr(report, k)) for k in ("read", "inserted", "updated", "unchanged")]
-        + [(reason_label(r, lang()), n) for r, n in report.rejected_by_reason.items()],
+        + [(reason_label(r, lang()), n) for r, n in report.rejected_by_reason.items()]
+        + [(t("by_pair", pair=pair), n) for pair, n in report.by_pair.items()]
+        + ([(t("at_dong"), report.at_dong)] if report.at_dong else []),
         columns=[t("reason"), t("count")],
     )
     st.dataframe(counts, hide_index=True, width="content")
@@ -243,6 +261,28 @@ def _show_report(report: ImportReport) -> None:
             label=t("download_csv"),
             file_name=f"{Path(report.file).stem}_rejected.csv",
             key="imp_rejected",
+        )
+    if report.unknown_categories:
+        st.subheader(t("unknown_categories"))
+        unknown = pd.DataFrame(report.unknown_categories, columns=[t("value_in_file"), t("count")])
+        st.dataframe(unknown, hide_index=True, width="content")
+    if len(report.disagreements):
+        st.subheader(t("disagreements"))
+        st.dataframe(report.disagreements, hide_index=True, width="stretch")
+        csv_download(
+            report.disagreements,
+            label=t("download_csv"),
+            file_name=f"{Path(report.file).stem}_pair_disagreements.csv",
+            key="imp_disagreements",
+        )
+    if len(report.snapped):
+        st.subheader(t("snapped"))
+        st.dataframe(report.snapped, hide_index=True, width="stretch")
+        csv_download(
+            report.snapped,
+            label=t("download_csv"),
+            file_name=f"{Path(report.file).stem}_snapped.csv",
+            key="imp_snapped",
         )
     if len(report.mismatches):
         st.subheader(t("mismatches"))

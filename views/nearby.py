@@ -48,7 +48,7 @@ t = translator(
         "col_name": ("이름", "Name"),
         "col_kind": ("유형", "Kind"),
         "col_category": ("분류", "Category"),
-        "col_distance": ("거리 (m)", "Distance (m)"),
+        "col_distance": ("거리", "Distance"),
         "col_walk": ("도보 (분, 추정)", "Walk (min, est.)"),
         "details": ("선택한 자원", "Selected resource"),
         "pick_row": ("표에서 행을 고르면 자세한 정보가 나옵니다.", "Pick a row for details."),
@@ -118,7 +118,7 @@ def _filters() -> tuple[int, ResourceFilter, int]:
     cats = vocab.all_categories()
     categories = box.multiselect(
         t("categories"),
-        [c for k in kinds for c in vocab.CATEGORIES[k]],
+        vocab.categories_for(kinds),
         format_func=lambda c: vocab.label(cats, c, lang()),
         placeholder=t("all_categories"),
     )
@@ -133,8 +133,11 @@ def _table(hits: list[nb.Hit]) -> pd.DataFrame:
             t("col_name"): [h.name for h in hits],
             t("col_kind"): [vocab.label(vocab.KINDS, h.kind, lang()) for h in hits],
             t("col_category"): [vocab.label(cats, h.category, lang()) for h in hits],
-            t("col_distance"): [h.distance_m for h in hits],
-            t("col_walk"): [h.walk_min for h in hits],
+            t("col_distance"): [nb.distance_text(h, lang()) for h in hits],
+            t("col_walk"): [
+                f"~{h.walk_min}" if h.location_precision == "dong" else str(h.walk_min)
+                for h in hits
+            ],
         }
     )
 
@@ -176,13 +179,8 @@ def _map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> folium.Map:
     for rank, h in enumerate(hits, start=1):
         folium.CircleMarker(
             [h.lat, h.lon],
-            radius=7,
-            weight=1,
-            color="#FFFFFF",
-            fill=True,
-            fill_color=styles.KIND_COLORS[h.kind],
-            fill_opacity=0.95,
-            tooltip=f"{rank}. {h.name} · {h.distance_m:,} m",
+            **(styles.resource_marker(h.kind, h.location_precision) | {"radius": 7}),
+            tooltip=f"{rank}. {h.name} · {nb.distance_text(h, lang())}",
         ).add_to(group)
     group.add_to(m)
     return maps.finish(m)
@@ -190,8 +188,11 @@ def _map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> folium.Map:
 
 def _details(hit: nb.Hit) -> None:
     st.markdown(
-        f"**{hit.name}** · {vocab.label(vocab.KINDS, hit.kind, lang())} · {hit.distance_m:,} m"
+        f"**{hit.name}** · {vocab.label(vocab.KINDS, hit.kind, lang())} · "
+        f"{nb.distance_text(hit, lang())}"
     )
+    if hit.location_precision == "dong":
+        st.caption(t("dong_precision_note"))
     if hit.description:
         st.write(f"{t('description')}: {hit.description}")
     if hit.location_generalised:

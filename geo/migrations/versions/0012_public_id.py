@@ -31,12 +31,12 @@ SELECT r.public_id, r.kind, r.category, r.name, r.description,
        (r.kind = 'human') AS location_generalised,
        r.district_code, r.dong_code, r.source,
        CASE WHEN r.kind = 'human' THEN NULL ELSE r.source_id END AS source_id,
-       r.is_demo, r.created_at
+       r.is_demo, r.created_at, r.location_precision
 FROM resources r
 WHERE r.visibility = 'public' AND r.retired_at IS NULL
 """
 
-#: As 0007_retire left it.
+#: As 0010_location_precision left it.
 OLD_VIEW = """
 CREATE VIEW resources_public AS
 SELECT r.id, r.kind, r.category, r.name, r.description,
@@ -45,7 +45,7 @@ SELECT r.id, r.kind, r.category, r.name, r.description,
        r.pub_geom AS geom,
        (r.kind = 'human') AS location_generalised,
        r.district_code, r.dong_code, r.source, r.source_id, r.is_demo,
-       r.created_at, r.updated_at
+       r.created_at, r.updated_at, r.location_precision
 FROM resources r
 WHERE r.visibility = 'public' AND r.retired_at IS NULL
 """
