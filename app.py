@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo import incidents
 from geo.access import allowed
 from geo.db import check_ready
 from geo.errors import AtlasError
@@ -67,4 +68,10 @@ with st.sidebar:
     account_box()
     st.caption(f"{t('attribution')}: {attribution(st.session_state['lang'])}")
 
-page.run()
+try:
+    page.run()
+except AtlasError as exc:  # pages show their own errors; one that slipped through
+    st.error(exc.user_msg)
+except Exception as exc:  # the edge: the traceback to the error log, a number to the user
+    err = incidents.record(exc, where=f"page {page.url_path}")
+    st.error(f"{err.user_msg} ({err.incident})")

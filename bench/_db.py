@@ -9,12 +9,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from geo.db import get_engine
+from geo.db import bulk, get_engine, libpq_args
 from geo.progress import no_progress
 from loaders.setup import setup_database
 
 REPO = Path(__file__).resolve().parent.parent
-LOCAL = "postgresql+psycopg://maeul@127.0.0.1:54329/{db}"
+#: The local cluster (password from the file scripts/pg.sh writes, see geo.db.libpq_args).
+LOCAL = "postgresql+psycopg://maeul@127.0.0.1:{port}/{db}"
 
 
 def bench_database(name: str) -> str:
@@ -31,7 +32,7 @@ def bench_database(name: str) -> str:
             env=env,
             stdout=subprocess.DEVNULL,
         )
-        url = LOCAL.format(db=name)
+        url = LOCAL.format(port=os.environ.get("MAEUL_PGPORT", "54329"), db=name)
     os.environ["DATABASE_URL"] = url
     setup_database(url, with_demo=False, progress=no_progress)
     return url
@@ -52,6 +53,7 @@ def fill_resources(url: str, rows: int, *, seed: int = 1) -> None:
     if have == rows:
         return
     with engine.begin() as conn:
+        bulk(conn)
         conn.execute(sa.text("DELETE FROM resources WHERE source = 'bench'"))
         for trg in ("resources_history_ins", "resources_history_del"):
             conn.execute(sa.text(f"ALTER TABLE resources DISABLE TRIGGER {trg}"))
@@ -86,4 +88,6 @@ def fill_resources(url: str, rows: int, *, seed: int = 1) -> None:
 def psycopg_dsn(url: str) -> str:
     """The libpq form of a SQLAlchemy URL, for raw psycopg connections."""
     u = make_url(url)
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+    return u.set(drivername="postgresql", query={**u.query, **libpq_args()}).render_as_string(
+        hide_password=False
+    )

@@ -173,26 +173,28 @@ def resource_source(viewer: Viewer) -> str:
     and the public view elsewhere. Retired records are in none of them (the editing page
     reads them from ``resources``).
 
-    All expose ``id, kind, category, name, description, address, contact, geom,
+    All expose ``public_id, kind, category, name, description, address, contact, geom,
     location_generalised, district_code, dong_code, source, source_id, is_demo,
-    location_precision`` (``'dong'``: placed at its address's dong, not an exact point).
+    location_precision`` (``'dong'``: placed at its address's dong, not an exact point):
+    no ``id`` (it follows the importer's spatial order), and the public view has no
+    ``source_id`` for people (migration 0012). Identify and order rows by ``public_id``.
     """
     where = scope(viewer, "exact_point")
     if where is None:
         return "resources_public"
     exact = (
-        "(SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,"
+        "(SELECT r.public_id, r.kind, r.category, r.name, r.description, r.address, r.contact,"
         " r.geom, false AS location_generalised, r.district_code, r.dong_code, r.source,"
         " r.source_id, r.is_demo, r.location_precision FROM resources r"
         " WHERE r.retired_at IS NULL)"
     )
     if where == "own":
         return (
-            "(SELECT e.id, e.kind, e.category, e.name, e.description, e.address, e.contact,"
+            "(SELECT e.public_id, e.kind, e.category, e.name, e.description, e.address, e.contact,"
             " e.geom, e.location_generalised, e.district_code, e.dong_code, e.source,"
             " e.source_id, e.is_demo, e.location_precision FROM " + exact + " e"
             " WHERE e.district_code = "
-            ":viewer_district UNION ALL SELECT p.id, p.kind, p.category, p.name,"
+            ":viewer_district UNION ALL SELECT p.public_id, p.kind, p.category, p.name,"
             " p.description, p.address, p.contact, p.geom, p.location_generalised,"
             " p.district_code, p.dong_code, p.source, p.source_id, p.is_demo,"
             " p.location_precision FROM resources_public p"

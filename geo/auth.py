@@ -10,8 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -35,22 +39,54 @@ class LoginFailed(AtlasError, PermissionError):
     user_msg = "아이디 또는 비밀번호가 맞지 않습니다. / Wrong user name or password."
 
 
-class AccountLocked(AtlasError, PermissionError):
-    """Too many failed sign-ins: the account is locked for a while."""
-
-    user_msg = (
-        "로그인 실패가 반복되어 계정이 잠시 잠겼습니다. 잠시 후 다시 시도하세요. / "
-        "Too many failed sign-ins: the account is locked for a while. Try again later."
-    )
+#: Longest password accepted (argon2 hashes any length; a megabyte is not a password).
+MAX_PASSWORD = 1024
+_COMMON_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password`` (at least 10 characters)."""
-    if len(password) < MIN_PASSWORD:
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.strip().lower() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def check_password(password: str, *, username: str | None = None) -> None:
+    """Refuse a weak password: under :data:`MIN_PASSWORD` characters once spaces around it
+    are trimmed, the user's own name (with fewer than 10 other characters), or one of the
+    common passwords in ``data/common_passwords.txt``.
+
+    Raises
+    ------
+    InvalidInput
+        With the rule that failed.
+    """
+    trimmed = password.strip()
+    if len(trimmed) < MIN_PASSWORD:
         raise InvalidInput(
-            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다. / "
-            f"A password needs at least {MIN_PASSWORD} characters."
+            f"비밀번호는 앞뒤 공백을 빼고 {MIN_PASSWORD}자 이상이어야 합니다. / A password needs "
+            f"at least {MIN_PASSWORD} characters, not counting spaces around it."
         )
+    if len(password) > MAX_PASSWORD or "\x00" in password:
+        raise InvalidInput(
+            f"비밀번호는 {MAX_PASSWORD}자 이하입니다. / A password has at most {MAX_PASSWORD} "
+            "characters."
+        )
+    lowered = trimmed.lower()
+    if username and len(lowered.replace(username.lower(), "").strip()) < MIN_PASSWORD:
+        raise InvalidInput(
+            "비밀번호에 아이디 말고도 10자 이상이 있어야 합니다. / A password needs "
+            f"{MIN_PASSWORD} characters besides the user name."
+        )
+    if lowered in _common_passwords():
+        raise InvalidInput(
+            "너무 흔한 비밀번호입니다. 다른 비밀번호를 고르세요. / This password is among the "
+            "most common ones: choose another."
+        )
+
+
+def hash_password(password: str, *, username: str | None = None) -> str:
+    """The argon2id hash of ``password`` once :func:`check_password` accepts it."""
+    check_password(password, username=username)
     return _hasher.hash(password)
 
 
@@ -91,73 +127,122 @@ def create_user(
             """INSERT INTO users (username, password_hash, role, district_code)
                VALUES (:u, :h, :r, :d) RETURNING id"""
         ),
-        {"u": username, "h": hash_password(password), "r": role, "d": district_code},
+        {
+            "u": username,
+            "h": hash_password(password, username=username),
+            "r": role,
+            "d": district_code,
+        },
     ).scalar_one()
     audit(conn, by or "shell", "create_user", target=username, detail={"role": role})
     return uid
 
 
+#: Longest user name a sign-in looks up (longer input is cut: no account has such a name).
+MAX_USERNAME_INPUT = 100
+
+
+#: Failed sign-ins in this process: key (``name:`` + user name, ``client:`` + address)
+#: -> (failures, time of the last). Kept for any name typed, known or not, so the delay
+#: tells nothing about which names exist; a success or an administrator clears a name.
+_FAILURES: dict[str, tuple[int, dt.datetime]] = {}
+_FAILURES_LOCK = threading.Lock()
+#: A hash of a password nobody has, verified when the name is unknown or inactive, so
+#: that every answer costs one argon2 verification.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
+
+
 def login_delay(failed_before: int) -> float:
-    """Seconds to wait before answering a sign-in after ``failed_before`` failures."""
-    return min(0.25 * failed_before, 2.0)
+    """Seconds to wait before answering after ``failed_before`` recent failures (of the
+    name or the client, whichever has more): 0, then 0.25 s doubling up to
+    ``MAEUL_LOGIN_MAX_DELAY_S``. A slow-down, never a lock: the right password always
+    gets in."""
+    if failed_before <= 0:
+        return 0.0
+    return min(0.25 * 2 ** min(failed_before - 1, 16), float(load_settings().login_max_delay_s))
+
+
+def _recent(key: str, now: dt.datetime) -> int:
+    with _FAILURES_LOCK:
+        return _recent_unlocked(key, now)
+
+
+def _failed(keys: list[str], now: dt.datetime) -> None:
+    with _FAILURES_LOCK:
+        for key in keys:
+            n = _recent_unlocked(key, now)
+            _FAILURES[key] = (n + 1, now)
+
+
+def _recent_unlocked(key: str, now: dt.datetime) -> int:
+    window = dt.timedelta(minutes=load_settings().login_window_minutes)
+    n, last = _FAILURES.get(key, (0, now))
+    return n if abs(now - last) <= window else 0
+
+
+def forget_failures(username: str) -> None:
+    """Clear the slow-down of ``username`` (a successful sign-in; an administrator)."""
+    with _FAILURES_LOCK:
+        _FAILURES.pop(f"name:{username.lower()}", None)
 
 
 def authenticate(
     username: str,
     password: str,
     *,
+    client: str | None = None,
     engine: sa.Engine | None = None,
     now: dt.datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Viewer:
     """Check a sign-in and return the user's :class:`Viewer`.
 
-    Each failure in a row slows the next answer down (:func:`login_delay`); after
-    ``MAEUL_LOGIN_MAX_FAILURES`` the account locks for ``MAEUL_LOGIN_LOCK_MINUTES``.
-    Every attempt is written to the audit log, failures included: the bookkeeping commits
-    before the error is raised.
+    Every answer costs the same whatever the name: one lookup, one argon2 verification
+    (of a dummy hash for unknown or inactive names) and one audit row, and every refusal
+    is the same :class:`LoginFailed`. Recent failures of the name and of ``client`` (the
+    browser's address) slow the next answer down (:func:`login_delay`) without ever
+    locking anyone out. Every attempt is written to the audit log, failures included.
 
     Raises
     ------
-    LoginFailed, AccountLocked
+    LoginFailed
     """
     now = now or dt.datetime.now(dt.UTC)
+    # Whatever was typed is looked up and audited: never a raw driver error for a NUL.
+    username = str(username).replace("\x00", "\ufffd")[:MAX_USERNAME_INPUT]
+    keys = [f"name:{username.lower()}"] + ([f"client:{client}"] if client else [])
+    sleep(login_delay(max(_recent(k, now) for k in keys)))
     with transaction(engine) as conn:
-        viewer, error = _check(conn, username, password, now, sleep)
-    if error is not None:
-        raise error
+        viewer = _check(conn, username, password, now)
+    if viewer is None:
+        _failed(keys, now)
+        raise LoginFailed()
+    forget_failures(username)
     return viewer
 
 
-def _check(conn, username, password, now, sleep) -> tuple[Viewer | None, AtlasError | None]:
-    settings = load_settings()
+def _check(conn, username, password, now) -> Viewer | None:
     row = conn.execute(
         sa.text(
-            """SELECT id, password_hash, role, district_code, active, failed_logins,
-                      locked_until FROM users WHERE username = :u FOR UPDATE"""
+            """SELECT id, password_hash, role, district_code, active, failed_logins
+               FROM users WHERE username = :u FOR UPDATE"""
         ),
         {"u": username},
     ).first()
-    if row is None or not row.active:
-        sleep(login_delay(1))
-        audit(conn, username, "login_failed", detail={"reason": "unknown or inactive"})
-        return None, LoginFailed()
-    sleep(login_delay(row.failed_logins))
-    if row.locked_until is not None and row.locked_until > now:
-        audit(conn, username, "login_failed", detail={"reason": "locked"})
-        return None, AccountLocked()
+    known = row is not None and row.active
     try:
-        _hasher.verify(row.password_hash, password)
+        verified = _hasher.verify(row.password_hash if known else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        failed = row.failed_logins + 1
-        locked = failed >= settings.login_max_failures
-        until = now + dt.timedelta(minutes=settings.login_lock_minutes) if locked else None
-        conn.execute(
-            sa.text("UPDATE users SET failed_logins = :f, locked_until = :l WHERE id = :id"),
-            {"f": 0 if locked else failed, "l": until, "id": row.id},
-        )
-        audit(conn, username, "login_failed", detail={"reason": "password", "locked": locked})
-        return None, AccountLocked() if locked else LoginFailed()
+        verified = False
+    if not (known and verified):
+        if row is not None:
+            conn.execute(
+                sa.text("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = :id"),
+                {"id": row.id},
+            )
+        reason = "password" if known else "unknown or inactive"
+        audit(conn, username, "login_failed", detail={"reason": reason})
+        return None
     conn.execute(
         sa.text(
             """UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = :now
@@ -166,7 +251,61 @@ def _check(conn, username, password, now, sleep) -> tuple[Viewer | None, AtlasEr
         {"now": now, "id": row.id},
     )
     audit(conn, username, "login")
-    return Viewer(row.role, username, row.district_code), None
+    return Viewer(row.role, username, row.district_code)
+
+
+class SessionEnded(Forbidden):
+    """The account behind a sign-in was deactivated or its role changed since."""
+
+    user_msg = (
+        "계정이 비활성화되었거나 권한이 바뀌었습니다. 다시 로그인하세요. / The account was "
+        "deactivated or its role changed: please sign in again."
+    )
+
+
+def _account(conn: sa.Connection, viewer: Viewer) -> sa.Row | None:
+    """The ``users`` row behind a password sign-in (``None`` for the public, single sign-on
+    users, whose role comes from the provider, and names that are no account)."""
+    if not viewer.is_staff or not viewer.username or viewer.username.startswith("oidc:"):
+        return None
+    return conn.execute(
+        sa.text("SELECT active, role, district_code FROM users WHERE username = :u"),
+        {"u": viewer.username},
+    ).first()
+
+
+def check_account(conn: sa.Connection, viewer: Viewer) -> None:
+    """Refuse a write by ``viewer`` when their account is no longer active or no longer has
+    the role and district the sign-in gave (every write function calls this in its
+    transaction).
+
+    Raises
+    ------
+    SessionEnded
+    """
+    row = _account(conn, viewer)
+    if row is None:
+        return
+    if not row.active or (row.role, row.district_code) != (viewer.role, viewer.district_code):
+        raise SessionEnded(detail=f"{viewer.username}: active={row.active} role={row.role}")
+
+
+def refresh_viewer(viewer: Viewer, *, engine: sa.Engine | None = None) -> Viewer:
+    """``viewer`` as the account stands now (role and district re-read); pages call this
+    at least once a minute.
+
+    Raises
+    ------
+    SessionEnded
+        The account was deactivated.
+    """
+    with connect(engine) as conn:
+        row = _account(conn, viewer)
+    if row is None:
+        return viewer
+    if not row.active:
+        raise SessionEnded(detail=f"{viewer.username}: inactive")
+    return Viewer(row.role, viewer.username, row.district_code)
 
 
 def account_viewer(username: str, *, engine: sa.Engine | None = None) -> Viewer:
@@ -280,6 +419,7 @@ def set_account(
     """Activate, deactivate or unlock an account (administrators only), and log it."""
     require(viewer, "manage_users")
     with transaction() as conn:
+        check_account(conn, viewer)
         n = conn.execute(
             sa.text(
                 """UPDATE users SET active = COALESCE(:a, active),
@@ -291,6 +431,8 @@ def set_account(
         ).rowcount
         if n == 0:
             raise NotFound(f"없는 아이디 / no such user: {username}")
+        if unlock:
+            forget_failures(username)
         audit(
             conn,
             viewer,

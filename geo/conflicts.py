@@ -25,8 +25,9 @@ from shapely.geometry.base import BaseGeometry
 from geo import vocab
 from geo.access import Viewer, allowed, require
 from geo.areas import assign_areas
+from geo.auth import check_account
 from geo.db import connect, transaction
-from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.errors import Forbidden, InvalidInput, NotFound, user_text
 
 #: Source name of cases entered through the register.
 REGISTER_SOURCE = "register"
@@ -95,7 +96,7 @@ class ConflictFilter:
         ):
             if values:
                 clauses.append(f"{column} = ANY(:{name})")
-                params[name] = list(values)
+                params[name] = [v if isinstance(v, int) else user_text(v, name) for v in values]
         if self.end:
             clauses.append("c.opened_on <= :end")
             params["end"] = self.end
@@ -300,6 +301,7 @@ def add_case(viewer: Viewer, case: NewCase) -> int:
             "사례를 저장할 수 없습니다 / cannot store the case: " + "; ".join(problems)
         )
     with transaction() as conn:
+        check_account(conn, viewer)
         _begin_write(conn, actor)
         case_id = conn.execute(
             sa.text(
@@ -365,6 +367,7 @@ def move_stage(
     if on > dt.date.today():
         raise InvalidInput("미래 날짜로 기록할 수 없습니다 / a move cannot be dated in the future")
     with transaction() as conn:
+        check_account(conn, viewer)
         _begin_write(conn, actor)
         require(viewer, "edit", _case_district(conn, case_id))
         row = conn.execute(
@@ -443,6 +446,7 @@ def add_report(
             )
         file_name, media_type = name, REPORT_TYPES[ext]
     with transaction() as conn:
+        check_account(conn, viewer)
         _begin_write(conn, actor)
         require(viewer, "edit", _case_district(conn, case_id))
         return int(

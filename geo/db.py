@@ -7,6 +7,7 @@ the engine's checkout, return and result wrapping cost about as much again.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,13 +18,53 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from geo.errors import DatabaseUnavailable, SchemaMissing
+from geo.errors import DatabaseUnavailable, SchemaMissing, TooSlow
 from geo.settings import load_settings
 
 
 def safe_url(url: str | URL) -> str:
     """Render a database URL with the password hidden, for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def libpq_args() -> dict[str, str]:
+    """Connection options every connection to PostgreSQL takes.
+
+    The password file (``MAEUL_PGPASSFILE``) when it exists: libpq reads it only when the
+    URL has no password, so a ``DATABASE_URL`` with a password keeps working. TCP
+    keepalives, so a connection to a vanished client or server is noticed in about 20 s.
+    """
+    args = {
+        "keepalives": "1",
+        "keepalives_idle": "10",
+        "keepalives_interval": "5",
+        "keepalives_count": "2",
+    }
+    path = load_settings().pgpassfile
+    return args | ({"passfile": path} if os.path.isfile(path) else {})
+
+
+def session_options() -> str:
+    """Server settings of every app connection (libpq ``options``).
+
+    JIT off (short spatial queries never pay for it); no statement runs longer than
+    ``MAEUL_STATEMENT_TIMEOUT_S`` and no transaction idles longer, unless :func:`bulk`
+    lifts both; the server checks every 2 s during a statement that the client is still
+    there, so a killed import (``kill -9``) releases its locks within seconds.
+    """
+    ms = load_settings().statement_timeout_s * 1000
+    return (
+        f"-c jit=off -c statement_timeout={ms} -c idle_in_transaction_session_timeout={ms}"
+        " -c client_connection_check_interval=2000"
+    )
+
+
+def bulk(conn: Connection) -> None:
+    """Give the current transaction of ``conn`` the bulk limits (``MAEUL_BULK_TIMEOUT_S``):
+    imports, exports and setup run longer than any page's query."""
+    ms = load_settings().bulk_timeout_s * 1000
+    conn.execute(sa.text(f"SET LOCAL statement_timeout = {int(ms)}"))
+    conn.execute(sa.text(f"SET LOCAL idle_in_transaction_session_timeout = {int(ms)}"))
 
 
 @lru_cache(maxsize=8)
@@ -36,6 +77,14 @@ def get_engine(url: str | None = None) -> Engine:
         SQLAlchemy URL; ``None`` reads the settings.
     """
     url = url or load_settings().database_url
+    try:
+        make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise DatabaseUnavailable(
+            "DATABASE_URL을 해석할 수 없습니다 (예: postgresql://user@host:5432/db). / "
+            "DATABASE_URL cannot be parsed (e.g. postgresql://user@host:5432/db).",
+            detail=str(exc),
+        ) from exc
     # No pre-ping: it costs a round trip per query, a third of a nearby search. A connection
     # lost to a server restart fails once (as DatabaseUnavailable) and the pool renews.
     return sa.create_engine(
@@ -43,7 +92,7 @@ def get_engine(url: str | None = None) -> Engine:
         pool_size=5,
         pool_recycle=3600,
         # Short spatial queries: never pay for JIT, even on a server that enables it.
-        connect_args={"options": "-c jit=off", "connect_timeout": 5},
+        connect_args={"options": session_options(), "connect_timeout": 5, **libpq_args()},
     )
 
 
@@ -61,6 +110,8 @@ def connect(engine: Engine | None = None) -> Iterator[Connection]:
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated:  # the server went away mid-query
                 raise DatabaseUnavailable(detail=f"{safe_url(engine.url)}: {exc.orig}") from exc
+            if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+                raise TooSlow(detail=str(exc.orig).splitlines()[0]) from exc
             raise
 
 
@@ -106,9 +157,10 @@ class _Reads:
             conn = psycopg.connect(
                 self.dsn,
                 autocommit=True,
-                options="-c jit=off",
+                options=session_options(),
                 connect_timeout=5,
                 application_name=READS_APPLICATION,
+                **libpq_args(),
             )
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(detail=f"{safe_url(self.url)}: {exc}") from exc

@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, require
 from geo.areas import locate
-from geo.auth import audit
+from geo.auth import audit, check_account
 from geo.db import connect, transaction
-from geo.errors import InvalidInput, NotFound
+from geo.errors import InvalidInput, NotFound, user_text
 from geo.vocab import Label
 
 #: ``source`` of records added by hand (each gets a random ``source_id``).
@@ -145,6 +145,8 @@ def _clean(f: EditField, value) -> tuple[object, str | None]:
     """``value`` as stored for ``f``, or a problem."""
     if isinstance(value, str):
         value = value.strip()
+        if "\x00" in value:
+            return None, f"{f.name}: 허용되지 않는 문자(NUL) / contains a NUL character"
     if value is None or value == "" or value == []:
         empty = [] if f.kind == "list" else None
         return empty, (f"{f.name}: 비어 있음 / required" if f.required else None)
@@ -159,6 +161,8 @@ def _clean(f: EditField, value) -> tuple[object, str | None]:
         return value, None
     if f.kind == "list":
         items = value.split(",") if isinstance(value, str) else list(value)
+        if any("\x00" in str(s) for s in items):
+            return None, f"{f.name}: 허용되지 않는 문자(NUL) / contains a NUL character"
         return [str(s).strip() for s in items if str(s).strip()], None
     if f.kind == "date":
         try:
@@ -214,6 +218,7 @@ def _point(lon, lat) -> tuple[float, float]:
 
 
 def _begin(conn: sa.Connection, viewer: Viewer) -> None:
+    check_account(conn, viewer)  # deactivated or demoted since signing in: refused
     conn.execute(
         sa.text("SELECT set_config('maeul.actor', :a, true)"), {"a": viewer.username or "?"}
     )
@@ -428,7 +433,7 @@ def find_records(
     if viewer.role == "district_officer":
         conds.append("t.district_code = :district")
         params["district"] = viewer.district_code
-    if text.strip():
+    if user_text(text, "검색어 / search text").strip():
         conds.append(f"t.{spec.title_field} ILIKE :q")
         params["q"] = _like(text.strip())
     if not include_retired:

@@ -39,6 +39,15 @@ class SchemaMissing(AtlasError, LookupError):
     )
 
 
+class TooSlow(AtlasError, TimeoutError):
+    """A statement ran past its time limit (``MAEUL_STATEMENT_TIMEOUT_S``) and was stopped."""
+
+    user_msg = (
+        "요청이 너무 오래 걸려 중단했습니다. 범위를 좁혀 다시 시도하세요. / The request took "
+        "too long and was stopped: narrow it down and try again."
+    )
+
+
 class InvalidInput(AtlasError, ValueError):
     """A value given by a user (filter, file, argument) cannot be used."""
 
@@ -55,3 +64,28 @@ class Forbidden(AtlasError, PermissionError):
     """The viewer's role does not allow this action."""
 
     user_msg = "이 작업을 할 권한이 없습니다. / You are not allowed to do this."
+
+
+#: Longest free text a search or filter box takes (characters).
+MAX_QUERY_TEXT = 200
+
+
+def user_text(value: object, what: str, *, max_len: int = MAX_QUERY_TEXT) -> str:
+    """``value`` as text fit to bind in a query: at most ``max_len`` characters, no NUL.
+
+    PostgreSQL refuses NUL in text (a raw driver error otherwise); the length bound keeps
+    a pasted megabyte out of ``ILIKE`` scans whatever widget or caller sent it.
+
+    Raises
+    ------
+    InvalidInput
+        Naming ``what`` and the reason.
+    """
+    text = str(value)
+    if "\x00" in text:
+        raise InvalidInput(f"{what}: 허용되지 않는 문자(NUL) / {what}: contains a NUL character")
+    if len(text) > max_len:
+        raise InvalidInput(
+            f"{what}: {max_len}자 이하로 입력하세요 / {what}: at most {max_len} characters"
+        )
+    return text

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, require_districts, resource_source, source_params
 from geo.auth import audit
-from geo.db import connect, transaction
+from geo.db import bulk, connect, transaction
 from geo.errors import InvalidInput
 from geo.progress import Progress, no_progress
 from geo.queries import ResourceFilter
@@ -166,7 +166,8 @@ _SOURCE_COLUMNS = (
     Column("is_demo", "r.is_demo", pa.bool_(), ("데모 데이터 여부", "Demo record")),
 )
 _RESOURCE_COLUMNS = (
-    Column("id", "r.id", pa.int64(), ("자원 ID", "Resource ID")),
+    # Random (migration 0012): no row number, whose order follows people's exact points.
+    Column("public_id", "r.public_id::text", label=("공개 ID", "Public ID")),
     Column("kind", "r.kind", label=("유형 코드", "Kind code")),
     Column("kind_ko", _case("r.kind", vocab.KINDS), label=("유형", "Kind (Korean)")),
     Column("category", "r.category", label=("세부 분류 코드", "Category code")),
@@ -521,6 +522,7 @@ def read_layers(
     with connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+        bulk(conn)
         conn.execute(sa.text("SET LOCAL DateStyle = ISO"))
         conn.execute(sa.text("SET LOCAL extra_float_digits = 1"))  # shortest exact floats
         for i, spec in enumerate(specs):

@@ -8,6 +8,7 @@ the migrations) is the only way public queries read resources.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
@@ -132,6 +133,7 @@ class Resource(_Sourced, Base):
     __tablename__ = "resources"
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id", name="uq_resources_source"),
+        sa.UniqueConstraint("public_id", name="uq_resources_public_id"),
         _gist("resources"),
         # Nearest-neighbour search on geography (migration 0005).
         sa.Index("ix_resources_geog", sa.text("(geom::geography)"), postgresql_using="gist"),
@@ -146,6 +148,11 @@ class Resource(_Sourced, Base):
         _check_in("location_precision", LOCATION_PRECISIONS),
     )
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    #: What public relations identify the resource by (migration 0012): random, made on
+    #: insert, never derived from the record (``id`` follows the importer's spatial order).
+    public_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, server_default=sa.text("gen_random_uuid()")
+    )
     kind: Mapped[str] = mapped_column(sa.Text, index=True)
     #: A code of ``categories``; the kind must be the category's (trigger, migration 0009).
     category: Mapped[str] = mapped_column(sa.ForeignKey("categories.code"))

@@ -41,7 +41,7 @@ class Place:
 class Hit(NamedTuple):
     """One search result. ``lon``/``lat`` are the location the viewer may see."""
 
-    id: int
+    public_id: str
     kind: str
     category: str
     name: str
@@ -133,14 +133,16 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
     where, params = flt.where()
     params |= source_params(viewer)
     # <-> orders on the sphere (what the index serves), ST_Distance measures on the
-    # spheroid: the outer query orders the few rows found by the distance shown, ties by id,
-    # so equal inputs always give the same list.
+    # spheroid: the outer query orders the few rows found by the distance shown, ties by the
+    # random public id (people of one dong share a point: never by ``id``, which follows the
+    # importer's spatial order), so equal inputs always give the same list.
     sql = f"""
-        SELECT n.id, n.kind, n.category, n.name, n.description, n.address, n.contact,
+        SELECT n.public_id, n.kind, n.category, n.name, n.description, n.address, n.contact,
                n.location_generalised, n.district_code, n.dong_code, n.is_demo,
                n.location_precision, {PLACE_SOURCES_SQL.format(r="n")}, n.lon, n.lat,
                n.distance_m FROM (
-            SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
+            SELECT r.public_id::text AS public_id, r.kind, r.category, r.name,
+                   r.description, r.address, r.contact,
                    r.location_generalised, r.district_code, r.dong_code, r.is_demo,
                    r.location_precision, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat,
                    ST_Distance(r.geom::geography,
@@ -153,7 +155,7 @@ def nearby_sql(viewer: Viewer, flt: ResourceFilter) -> tuple[str, dict]:
             ORDER BY r.geom::geography
                      <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography
             LIMIT :limit) n
-        ORDER BY n.distance_m, n.id"""
+        ORDER BY n.distance_m, n.public_id"""
     return sql, params
 
 

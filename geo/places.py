@@ -134,17 +134,19 @@ def linked_per_source(conn: sa.Connection) -> dict[str, int]:
     return {str(s): int(n) for s, n in rows}
 
 
-#: Hide a record that is not the first of its place (``{r}``: the resources alias).
+#: Hide a record that is not the first of its place (``{r}``: a resource relation, which
+#: identifies records by their opaque ``public_id`` only).
 HIDDEN_DUPLICATE_SQL = (
-    "EXISTS (SELECT 1 FROM resource_places lp WHERE lp.resource_id = {r}.id "
-    "AND lp.place_id <> {r}.id)"
+    "EXISTS (SELECT 1 FROM resources lr JOIN resource_places lp ON lp.resource_id = lr.id "
+    "WHERE lr.public_id = {r}.public_id AND lp.place_id <> lp.resource_id)"
 )
 
 #: The datasets (title · publisher) of record ``{r}`` and of the records linked to it.
 PLACE_SOURCES_SQL = """(SELECT string_agg(DISTINCT COALESCE(ds.title_ko || ' · ' ||
                                    ds.publisher, ds.title_ko, x.source), '; ')
     FROM resources x LEFT JOIN datasets ds ON ds.source = x.source
-    WHERE x.id = {r}.id OR x.id IN (
-        SELECT p2.resource_id FROM resource_places p1
+    WHERE x.public_id = {r}.public_id OR x.id IN (
+        SELECT p2.resource_id FROM resources x1
+        JOIN resource_places p1 ON p1.resource_id = x1.id
         JOIN resource_places p2 ON p2.place_id = p1.place_id
-        WHERE p1.resource_id = {r}.id))"""
+        WHERE x1.public_id = {r}.public_id))"""

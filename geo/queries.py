@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, resource_source, source_params
 from geo.db import connect
-from geo.errors import InvalidInput, NotFound
+from geo.errors import InvalidInput, NotFound, user_text
 from geo.places import HIDDEN_DUPLICATE_SQL, PLACE_SOURCES_SQL
 
 
@@ -51,11 +51,11 @@ class ResourceFilter:
             params["kinds"] = list(self.kinds)
         if self.categories:
             clauses.append("r.category = ANY(:categories)")
-            params["categories"] = list(self.categories)
+            params["categories"] = [user_text(c, "분류 / category") for c in self.categories]
         if self.bbox is not None:
             clauses.append("r.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)")
             params.update(zip(("w", "s", "e", "n"), map(float, self.bbox), strict=True))
-        text = self.text.strip()
+        text = user_text(self.text, "검색어 / search text").strip()
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append("(r.name ILIKE :text OR r.description ILIKE :text)")
@@ -148,20 +148,22 @@ def resources(
     Public viewers get people at a generalised location (``location_generalised``) with
     no address or contact. ``sources`` names the dataset (title and publisher) of the
     record and of every record of another source linked to it as the same place. With
-    ``limit``, the rows kept are an even, repeatable sample
-    (by a hash of the id), not the first ones in some order that favours one area or kind.
+    ``limit``, the rows kept are an even, repeatable sample (by the random public id), not
+    the first ones in some order that favours one area or kind.
     """
     where, params = flt.where()
     params |= source_params(viewer)
-    sql = f"""SELECT r.id, r.kind, r.category, r.name, r.description, r.address, r.contact,
+    sql = f"""SELECT r.public_id::text AS public_id, r.kind, r.category, r.name,
+                     r.description, r.address, r.contact,
                      r.location_generalised, r.district_code, r.dong_code, r.is_demo,
                      r.location_precision, r.source,
                      {PLACE_SOURCES_SQL.format(r="r")} AS sources, r.geom
               FROM {resource_source(viewer)} r WHERE {where}"""
     if limit is not None:
-        sql = f"SELECT * FROM ({sql} ORDER BY md5(r.id::text) LIMIT :limit) s"
+        sql = f"SELECT * FROM ({sql} ORDER BY r.public_id LIMIT :limit) s"
         params["limit"] = int(limit)
-    sql += " ORDER BY kind, name, id"
+    # Ties by the random public id: never by ``id``, which ranks people by exact position.
+    sql += " ORDER BY kind, name, public_id"
     return _read_gdf(sql, params)
 
 

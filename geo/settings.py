@@ -13,7 +13,29 @@ from dataclasses import dataclass
 SETTINGS: dict[str, tuple[str, str]] = {
     "DATABASE_URL": (
         "postgresql+psycopg://maeul@127.0.0.1:54329/maeul",
-        "SQLAlchemy URL of the PostGIS database (the local cluster from scripts/pg.sh).",
+        "SQLAlchemy URL of the PostGIS database (the local cluster from scripts/pg.sh). "
+        "Without a password in it, libpq takes one from MAEUL_PGPASSFILE.",
+    ),
+    "MAEUL_PGPASSFILE": (
+        "~/.config/maeul-atlas/pgpass",
+        "libpq password file (mode 0600) that scripts/pg.sh writes the app role's generated "
+        "password to and every connection reads ($XDG_CONFIG_HOME/maeul-atlas/pgpass when "
+        "XDG_CONFIG_HOME is set).",
+    ),
+    "MAEUL_ERROR_LOG": (
+        "~/.local/state/maeul-atlas/errors.log",
+        "Where unexpected errors are logged with their traceback (0600); users see only an "
+        "incident number ($XDG_STATE_HOME/maeul-atlas/errors.log when XDG_STATE_HOME is set).",
+    ),
+    "MAEUL_STATEMENT_TIMEOUT_S": (
+        "120",
+        "Longest a single SQL statement of the app may run, in seconds (also the longest a "
+        "transaction may sit idle); bulk work (imports, exports, setup) gets "
+        "MAEUL_BULK_TIMEOUT_S.",
+    ),
+    "MAEUL_BULK_TIMEOUT_S": (
+        "3600",
+        "Longest a statement of an import, export, migration or setup may run, in seconds.",
     ),
     "MAEUL_DEMO_SEED": ("20120701", "Seed of the deterministic demo data generator."),
     "MAEUL_MAX_MAP_MARKERS": (
@@ -31,8 +53,17 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "before anything is unpacked (zip bombs).",
     ),
     "MAEUL_SESSION_MINUTES": ("60", "A staff sign-in expires after this many minutes."),
-    "MAEUL_LOGIN_MAX_FAILURES": ("5", "Failed sign-ins in a row before an account locks."),
-    "MAEUL_LOGIN_LOCK_MINUTES": ("15", "How long a locked account stays locked."),
+    "MAEUL_SESSION_RECHECK_S": (
+        "60",
+        "Pages re-read a signed-in account (active, role, district) at least this often, in "
+        "seconds; every write checks it anyway.",
+    ),
+    "MAEUL_LOGIN_WINDOW_MINUTES": (
+        "15",
+        "Failed sign-ins of a name or a client count for this long (each slows the next "
+        "answer; no account is ever locked).",
+    ),
+    "MAEUL_LOGIN_MAX_DELAY_S": ("8", "Longest a sign-in answer is slowed down, in seconds."),
     "MAEUL_OIDC_ROLE_CLAIM": (
         "",
         "Single sign-on, when an OpenID Connect provider is configured in "
@@ -57,20 +88,41 @@ class Settings:
     """Resolved settings (environment over defaults)."""
 
     database_url: str
+    pgpassfile: str
+    error_log: str
+    statement_timeout_s: int
+    bulk_timeout_s: int
     demo_seed: int
     max_map_markers: int
     max_upload_mb: int
     max_unzipped_mb: int
     static_url: str
     session_minutes: int
-    login_max_failures: int
-    login_lock_minutes: int
+    session_recheck_s: int
+    login_window_minutes: int
+    login_max_delay_s: int
     oidc_role_claim: str
     oidc_roles: str
 
 
 def _get(name: str) -> str:
     return os.environ.get(name) or SETTINGS[name][0]
+
+
+def _pgpassfile() -> str:
+    explicit = os.environ.get("MAEUL_PGPASSFILE")
+    if explicit:
+        return os.path.expanduser(explicit)
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return os.path.join(config, "maeul-atlas", "pgpass")
+
+
+def _error_log() -> str:
+    explicit = os.environ.get("MAEUL_ERROR_LOG")
+    if explicit:
+        return os.path.expanduser(explicit)
+    state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return os.path.join(state, "maeul-atlas", "errors.log")
 
 
 def load_settings() -> Settings:
@@ -83,14 +135,19 @@ def load_settings() -> Settings:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return Settings(
         database_url=url,
+        pgpassfile=_pgpassfile(),
+        error_log=_error_log(),
+        statement_timeout_s=int(_get("MAEUL_STATEMENT_TIMEOUT_S")),
+        bulk_timeout_s=int(_get("MAEUL_BULK_TIMEOUT_S")),
         demo_seed=int(_get("MAEUL_DEMO_SEED")),
         max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
         max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),
         max_unzipped_mb=int(_get("MAEUL_MAX_UNZIPPED_MB")),
         static_url=_get("MAEUL_STATIC_URL"),
         session_minutes=int(_get("MAEUL_SESSION_MINUTES")),
-        login_max_failures=int(_get("MAEUL_LOGIN_MAX_FAILURES")),
-        login_lock_minutes=int(_get("MAEUL_LOGIN_LOCK_MINUTES")),
+        session_recheck_s=int(_get("MAEUL_SESSION_RECHECK_S")),
+        login_window_minutes=int(_get("MAEUL_LOGIN_WINDOW_MINUTES")),
+        login_max_delay_s=int(_get("MAEUL_LOGIN_MAX_DELAY_S")),
         oidc_role_claim=os.environ.get("MAEUL_OIDC_ROLE_CLAIM", "").strip(),
         oidc_roles=os.environ.get("MAEUL_OIDC_ROLES", "").strip(),
     )

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from geo import incidents
 from geo.access import ROLES, Viewer
 from geo.auth import account_viewer
 from geo.errors import AtlasError, InvalidInput
@@ -176,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the output file or folder cannot be written
         print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
         return 2
+    except Exception as exc:  # the edge: log the traceback, show a message and a number
+        err = incidents.record(exc, where=f"python -m {__package__} {args.command}")
+        print(f"error: {err.user_msg} ({err.incident})", file=sys.stderr)
+        return 3
     return 0
 
 

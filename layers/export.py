@@ -30,6 +30,7 @@ import pyogrio.errors
 import shapely
 
 from geo.access import Viewer
+from geo.csvsafe import FORMULA_PATTERN
 from geo.errors import AtlasError, InvalidInput
 from geo.exports import LayerTable, Selection, check_crs, layer_spec, read_layers
 from geo.progress import Progress, no_progress
@@ -45,8 +46,6 @@ SHAPEFILE_ENCODINGS: dict[str, tuple[str, str]] = {
 }
 #: Most bytes a DBF text field holds.
 DBF_MAX_BYTES = 254
-#: CSV text starting with = + - @ tab or CR is run as a formula by spreadsheets.
-FORMULA_PATTERN = r"^[=+\-@\t\r]"
 _KML_NS = "http://www.opengis.net/kml/2.2"
 #: Shapefile parts of a mixed layer, by OGR geometry dimension.
 _SHAPE_PARTS = {0: "point", 1: "line", 2: "polygon"}

@@ -17,6 +17,7 @@ from geo.exports import LayerSpec
 #: Export field name -> Shapefile field name (ASCII, at most 10 characters).
 SHAPEFILE_FIELDS: dict[str, str] = {
     "id": "id",
+    "public_id": "public_id",
     "kind": "kind",
     "kind_ko": "kind_ko",
     "category": "category",

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import make_url
 
-from geo.db import check_ready
+from geo.db import check_ready, libpq_args
 from geo.exports import EXPORT_CRS, LAYERS
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
@@ -92,7 +92,7 @@ class Collection:
 COLLECTIONS: dict[str, Collection] = {
     "resources": Collection(
         "resources_public",
-        "id",
+        "public_id",
         (
             "kind",
             "category",
@@ -262,6 +262,9 @@ def write_config(
         encoding="utf-8",
     )
     os.environ[PASSWORD_ENV] = make_url(url).password or ""
+    # No password in the URL: pygeoapi's libpq reads the app's password file (if any).
+    if "passfile" in libpq_args():
+        os.environ["PGPASSFILE"] = libpq_args()["passfile"]
     openapi_path = workdir / OPENAPI_NAME
     openapi_path.write_text(generate_openapi_document(cfg_path, "yaml"), encoding="utf-8")
     return cfg_path, openapi_path

@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from geo import incidents
 from geo.errors import AtlasError, InvalidInput
 
 
@@ -220,6 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     except AtlasError as exc:
         print(f"error: {exc.user_msg}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a report or output path that cannot be written
+        print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the edge: log the traceback, show a message and a number
+        err = incidents.record(exc, where=f"python -m {__package__} {args.command}")
+        print(f"error: {err.user_msg} ({err.incident})", file=sys.stderr)
+        return 3
     return 0
 
 

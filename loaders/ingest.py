@@ -35,8 +35,8 @@ from geo import crs as kcrs
 from geo import vocab
 from geo.access import require, scope
 from geo.areas import ensure_cells, with_areas_sql
-from geo.auth import audit
-from geo.db import connect, get_engine
+from geo.auth import audit, check_account
+from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
 from loaders.locate import AGREE_M, area_names
@@ -643,7 +643,10 @@ def run_import(
     engine = engine or get_engine()
     with connect(engine) as conn:
         trans = conn.begin()
+        bulk(conn)
         try:
+            if plan.options.viewer is not None:
+                check_account(conn, plan.options.viewer)
             report = _run(conn, plan, dry_run=dry_run, progress=progress, preview=preview)
         except (DBAPIError, psycopg.Error) as exc:
             trans.rollback()

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from geo.access import Viewer, require
 from geo.auth import audit
-from geo.errors import InvalidInput
+from geo.errors import AtlasError, InvalidInput
 from geo.reference import DATA_DIR, normalize_district_name
 from loaders.uploads import check_upload_size
 
@@ -137,7 +137,15 @@ _READERS = {
 
 def _grid(data: bytes) -> list[list[str]]:
     reader = next((r for magic, r in _READERS.items() if data.startswith(magic)), _text_grid)
-    rows = reader(data)
+    try:
+        rows = reader(data)
+    except AtlasError:
+        raise
+    except Exception as exc:  # a broken or hostile file: csv, xlrd, openpyxl, zip errors
+        raise InvalidInput(
+            "표를 읽을 수 없습니다 (XLSX, XLS, CSV). / The table cannot be read (XLSX, XLS, CSV).",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
     width = max((len(r) for r in rows), default=0)
     return [[str(c).strip() for c in r] + [""] * (width - len(r)) for r in rows]
 

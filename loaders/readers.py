@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import math
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +33,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from geo.errors import InvalidInput
+from geo.errors import AtlasError, InvalidInput
 from geo.settings import load_settings
 from loaders.columns import header_score
 from loaders.targets import Target
@@ -45,6 +46,16 @@ HEADER_SEARCH = 30
 
 _TOTAL = re.compile(r"^\s*(합\s*계|총\s*계|소\s*계|계|total|sum|grand\s*total)\s*$", re.I)
 _NOTE = re.compile(r"^\s*(※|\*|주\s*\)|출처|자료\s*:|source\s*:|note\s*:)", re.I)
+
+
+#: Most columns a file may have (the staging table holds one text column each, and
+#: PostgreSQL allows 1,600 columns per table).
+MAX_COLUMNS = 1000
+#: Most cells (rows x columns, empty ones included) read from one spreadsheet sheet; a
+#: larger table is imported as CSV, which streams.
+MAX_SHEET_CELLS = 10_000_000
+# A legitimate cell may be long (a 1 MB description); the file's size is the real bound.
+csv.field_size_limit(2**31 - 1)
 
 
 class UnreadableFile(InvalidInput):
@@ -237,6 +248,7 @@ def _grid_table(
     """A table from a grid of cells (spreadsheets, small CSVs): header, data, non-data."""
     h, span = _find_header(rows, target)
     width = max(_filled_width(rows[h + i]) for i in range(span))
+    _check_width(width)
     columns = _header_names(rows, h, span, width)
     data, numbers, skipped = [], [], []
     for i in range(h + span, len(rows)):
@@ -408,13 +420,25 @@ def read_xlsx(path: Path, target: Target, *, sheet: str | None = None, **_: obje
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(path) as zf:  # an XLSX is a zip: its declared expansion first
+            check_unzipped_size(zf)
         wb = load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise UnreadableFile(detail=str(exc)) from exc
     try:
         names = list(wb.sheetnames)
         ws = wb[_choose(names, sheet, "sheet")]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows, cells = [], 0
+        for r in ws.iter_rows(values_only=True):
+            # A few KB can declare a 16,384-column, million-row sheet: count as we go.
+            cells += len(r)
+            if cells > MAX_SHEET_CELLS:
+                raise UnreadableFile(
+                    f"시트가 너무 큽니다 (셀 {MAX_SHEET_CELLS:,}개 초과). CSV로 저장해 올려 "
+                    f"주세요. / The sheet is too large (over {MAX_SHEET_CELLS:,} cells): save "
+                    "it as CSV and import that."
+                )
+            rows.append(list(r))
     finally:
         wb.close()
     table = _grid_table(path, "xlsx", rows, target)
@@ -606,7 +630,9 @@ def read_zip(path: Path, target: Target, **options: object) -> SourceTable:
                 if info.is_dir():
                     continue
                 target_path.parent.mkdir(parents=True, exist_ok=True)
-                target_path.write_bytes(zf.read(info))
+                # Streamed in 1 MB pieces: a member is never held whole in memory.
+                with zf.open(info) as src, open(target_path, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
     except zipfile.BadZipFile as exc:
         tmp.cleanup()
         raise UnreadableFile(detail=str(exc)) from exc
@@ -704,9 +730,31 @@ def read_source(
             + ", ".join(sorted(READERS))
         )
     try:
-        return reader(path, target, layer=layer, sheet=sheet)
+        table = reader(path, target, layer=layer, sheet=sheet)
+    except AtlasError:
+        raise
     except UnicodeDecodeError as exc:
         raise UnreadableFile(detail=str(exc)) from exc
+    except csv.Error as exc:
+        raise UnreadableFile(
+            f"CSV 형식 오류 / malformed CSV: {exc}", detail=f"{path.name}: {exc}"
+        ) from exc
+    except MemoryError as exc:
+        raise UnreadableFile(
+            "파일이 너무 커서 읽을 수 없습니다. / The file is too large to read.", detail=path.name
+        ) from exc
+    except Exception as exc:  # any library's failure on a hostile or broken file
+        raise UnreadableFile(detail=f"{path.name}: {type(exc).__name__}: {exc}") from exc
+    _check_width(len(table.columns))
+    return table
+
+
+def _check_width(n: int) -> None:
+    if n > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"열이 너무 많습니다 ({n:,}개, 최대 {MAX_COLUMNS:,}) / too many columns ({n:,}; "
+            f"at most {MAX_COLUMNS:,})"
+        )
 
 
 def iter_csv_chunks(source: CsvSource, *, size: int = 1 << 20) -> Iterator[bytes]:

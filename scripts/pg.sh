@@ -2,8 +2,16 @@
 # Bring up the project's local PostGIS cluster: install, init, start, create role + database.
 #
 # Idempotent: safe to run any number of times. Usage: scripts/pg.sh [DBNAME ...]
-# With DATABASE_URL set, nothing local is touched: the databases named are created on
-# that server if missing (the role needs CREATEDB) and PostGIS is enabled there.
+# With DATABASE_URL set, nothing local is touched: that server is used as it is.
+#
+# Authentication (no `trust` anywhere): the superuser `postgres` connects only over the
+# cluster's socket (inside the 0700 data directory) by peer, as the OS user that owns the
+# cluster; TCP on loopback takes scram-sha-256 passwords and refuses `postgres` outright.
+# The app role (not a superuser; CREATEDB so the tests can make their own databases) gets
+# a generated password, kept in a libpq password file only its owner can read
+# (MAEUL_PGPASSFILE, default ~/.config/maeul-atlas/pgpass), which the app and the tests
+# read; DATABASE_URL carries no password and none is printed. A cluster made earlier with
+# trust is migrated on the next run: pg_hba.conf rewritten, password set, reload.
 set -euo pipefail
 
 PGPORT="${MAEUL_PGPORT:-54329}"
@@ -12,6 +20,7 @@ PGROLE="${MAEUL_PGROLE:-maeul}"
 if [ "$(id -u)" = 0 ]; then DEFAULT_PGDATA=/var/lib/postgresql/maeul-atlas
 else DEFAULT_PGDATA="$HOME/.local/share/maeul-atlas/pgdata"; fi
 PGDATA_DIR="${MAEUL_PGDATA:-$DEFAULT_PGDATA}"
+PASSFILE="${MAEUL_PGPASSFILE:-${XDG_CONFIG_HOME:-$HOME/.config}/maeul-atlas/pgpass}"
 DBS=("$@")
 [ ${#DBS[@]} -gt 0 ] || DBS=(maeul)
 
@@ -51,9 +60,9 @@ if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
   mkdir -p "$PGDATA_DIR"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA_DIR"
   chmod 700 "$PGDATA_DIR"
-  # Local-only cluster: trust on the socket and loopback, nothing listens elsewhere.
+  # Local-only cluster: pg_hba.conf is replaced below (step 3) before anyone connects.
   as_postgres "$BIN/initdb" -D "$PGDATA_DIR" -U postgres -E UTF8 --locale=C.UTF-8 \
-    --auth-local=trust --auth-host=trust >/dev/null
+    --auth-local=peer --auth-host=scram-sha-256 >/dev/null
   cat >> "$PGDATA_DIR/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PGPORT
@@ -67,18 +76,66 @@ fsync = ${MAEUL_PG_FSYNC:-on}
 CONF
 fi
 
+# 3. Authentication: written every run, so a cluster made with trust is migrated.
+OWNER="$(stat -c %U "$PGDATA_DIR")"
+HBA="# Written by scripts/pg.sh (rewritten on every run): peer or password only.
+# type  database  user      address       method
+local   all       postgres                peer map=maeul_owner
+local   all       all                     scram-sha-256
+host    all       postgres  127.0.0.1/32  reject
+host    all       postgres  ::1/128       reject
+host    all       all       127.0.0.1/32  scram-sha-256
+host    all       all       ::1/128       scram-sha-256"
+IDENT="# Written by scripts/pg.sh: the cluster's OS owner is its superuser on the socket.
+maeul_owner  $OWNER  postgres"
+hba_changed=0
+if [ "$(cat "$PGDATA_DIR/pg_hba.conf")" != "$HBA" ] || [ "$(cat "$PGDATA_DIR/pg_ident.conf")" != "$IDENT" ]; then
+  say "writing pg_hba.conf (scram-sha-256 on loopback, peer for postgres on the socket)"
+  printf '%s\n' "$HBA" | as_postgres tee "$PGDATA_DIR/pg_hba.conf" >/dev/null
+  printf '%s\n' "$IDENT" | as_postgres tee "$PGDATA_DIR/pg_ident.conf" >/dev/null
+  hba_changed=1
+fi
+
 if ! as_postgres "$BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
   say "starting cluster"
   as_postgres "$BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PGDATA_DIR/server.log" -w -t 60 start >/dev/null
+elif [ "$hba_changed" = 1 ]; then
+  as_postgres "$BIN/pg_ctl" -D "$PGDATA_DIR" reload >/dev/null
+  sleep 1
 fi
 
-psql_su() { as_postgres "$BIN/psql" -h "$PGDATA_DIR" -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+psql_su() { as_postgres env PGOPTIONS="-c client_min_messages=warning" "$BIN/psql" -h "$PGDATA_DIR" -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 
-# 3. Role and databases, each with PostGIS enabled.
+# 4. The app role: never a superuser; its password from (or into) the password file.
 if [ "$(psql_su -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname = '$PGROLE'")" != 1 ]; then
   say "creating role $PGROLE"
-  psql_su -d postgres -c "CREATE ROLE $PGROLE LOGIN CREATEDB"
+  psql_su -d postgres -c "CREATE ROLE $PGROLE LOGIN"
 fi
+psql_su -d postgres -c "ALTER ROLE $PGROLE LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CREATEDB"
+PASSKEY="127.0.0.1:$PGPORT:*:$PGROLE:"
+password=""
+if [ -f "$PASSFILE" ]; then
+  password="$(grep -F "$PASSKEY" "$PASSFILE" | head -n 1 | cut -d: -f5- || true)"
+fi
+if [ -z "$password" ]; then
+  say "new password for $PGROLE in $PASSFILE"
+  password="$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32 || true)"
+fi
+( umask 077
+  mkdir -p "$(dirname "$PASSFILE")"
+  others=""; [ -f "$PASSFILE" ] && others="$(grep -vF "$PASSKEY" "$PASSFILE" || true)"
+  { [ -n "$others" ] && printf '%s\n' "$others"; printf '%s%s\n' "$PASSKEY" "$password"; } \
+    > "$PASSFILE.tmp"
+  mv "$PASSFILE.tmp" "$PASSFILE"
+  chmod 600 "$PASSFILE" )
+# Through stdin, so the password never appears in a process list; stored as a SCRAM hash.
+printf "SET password_encryption = 'scram-sha-256'; ALTER ROLE %s PASSWORD '%s';\n" \
+  "$PGROLE" "$password" | psql_su -d postgres
+unset password
+
+# 5. Databases, each with PostGIS enabled; template1 too, so that databases the app role
+# creates itself (the tests' own) have PostGIS without a superuser.
+psql_su -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis"
 for db in "${DBS[@]}"; do
   if [ "$(psql_su -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
     say "creating database $db"
@@ -86,4 +143,4 @@ for db in "${DBS[@]}"; do
   fi
   psql_su -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis"
 done
-say "ready: postgresql+psycopg://$PGROLE@127.0.0.1:$PGPORT/${DBS[0]}"
+say "ready: postgresql+psycopg://$PGROLE@127.0.0.1:$PGPORT/${DBS[0]} (password in $PASSFILE)"

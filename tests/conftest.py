@@ -29,13 +29,28 @@ os.environ["DATABASE_URL"] = TEST_URL
 
 
 def _ensure_database(url: str) -> None:
-    """Create the test database (with PostGIS) when the server lacks it."""
+    """Create the test database when the server lacks it and the role may (CREATEDB).
+
+    ``scripts/pg.sh`` creates the databases ``make test`` needs and puts PostGIS in
+    ``template1``, so a database the (non-superuser) app role creates has it.
+    """
+    from geo.db import libpq_args
+
     target = make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args=libpq_args()
+    )
     with admin.connect() as conn:
         exists = conn.execute(
             sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}
         ).first()
+        may = conn.execute(
+            sa.text("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")
+        ).scalar_one()
+        if not exists and not may:
+            raise RuntimeError(
+                f"database {target.database} is missing and the role may not create it"
+            )
         if not exists:
             conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()

@@ -34,6 +34,7 @@ from geo.errors import Forbidden, InvalidInput
 from geo.exports import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, read_layers
 from geo.queries import ResourceFilter
 from geo.reference import attribution
+from geo.settings import load_settings
 from layers import readme
 from layers.bundle import export_bundle
 from layers.export import FORMATS, ExportRequest, export_layers, output_suffix
@@ -541,7 +542,11 @@ def _cli(*args: str, db_url: str) -> subprocess.CompletedProcess:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
+        env={
+            "DATABASE_URL": db_url,
+            "MAEUL_PGPASSFILE": load_settings().pgpassfile,
+            "PATH": "/usr/bin:/bin",
+        },
     )
 
 

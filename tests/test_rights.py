@@ -20,6 +20,7 @@ from geo.access import PUBLIC, Viewer
 from geo.areas import assign_areas
 from geo.errors import Forbidden
 from geo.exports import Selection, read_layers
+from geo.settings import load_settings
 from loaders.ingest import run_import
 from loaders.plan import ImportOptions, prepare
 
@@ -195,7 +196,12 @@ def _cli(module: str, *args: str, db_url: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        env={
+            "DATABASE_URL": db_url,
+            "MAEUL_PGPASSFILE": load_settings().pgpassfile,
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(ROOT),
+        },
         timeout=300,
     )
 

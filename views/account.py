@@ -88,7 +88,9 @@ def account_box() -> None:
         password = st.text_input(t("password"), type="password", max_chars=200)
         if st.form_submit_button(t("sign_in")):
             try:
-                signed_in = auth.authenticate(username.strip(), password)
+                signed_in = auth.authenticate(
+                    username.strip(), password, client=st.context.ip_address
+                )
             except AtlasError as exc:
                 st.error(exc.user_msg)
                 return

@@ -10,12 +10,16 @@ import streamlit as st
 
 from geo import queries
 from geo.access import PUBLIC, Viewer
+from geo.auth import SessionEnded, refresh_viewer
+from geo.csvsafe import frame_csv
 from geo.errors import AtlasError
 from geo.settings import load_settings
 
 SESSION_KEY = "signed_in"
 #: Set when a sign-in expired (a single sign-on session is then ended at the provider too).
 EXPIRED_KEY = "sign_in_expired"
+#: When the signed-in account was last re-read from the database.
+CHECKED_KEY = "sign_in_checked"
 
 
 def viewer() -> Viewer:
@@ -25,10 +29,23 @@ def viewer() -> Viewer:
         return PUBLIC
     who, since = signed
     limit = dt.timedelta(minutes=load_settings().session_minutes)
-    if dt.datetime.now(dt.UTC) - since > limit:
+    now = dt.datetime.now(dt.UTC)
+    if now - since > limit:
         st.session_state.pop(SESSION_KEY, None)
         st.session_state[EXPIRED_KEY] = True
         return PUBLIC
+    # Re-read the account now and then: deactivated or demoted staff lose their rights
+    # within MAEUL_SESSION_RECHECK_S (writes check every time, in geo.auth.check_account).
+    checked = st.session_state.get(CHECKED_KEY)
+    if checked is None or (now - checked).total_seconds() >= load_settings().session_recheck_s:
+        try:
+            who = refresh_viewer(who)
+        except SessionEnded:
+            st.session_state.pop(SESSION_KEY, None)
+            st.session_state[EXPIRED_KEY] = True
+            return PUBLIC
+        st.session_state[SESSION_KEY] = (who, since)
+        st.session_state[CHECKED_KEY] = now
     return who
 
 
@@ -92,6 +109,7 @@ def page_progress(label: str):
 
 
 def csv_download(df: pd.DataFrame, *, label: str, file_name: str, key: str) -> None:
-    """A download button with exactly ``df`` as UTF-8 CSV with BOM (opens in Korean Excel)."""
-    data = df.to_csv(index=False).encode("utf-8-sig")
+    """A download button with ``df`` as UTF-8 CSV with BOM (opens in Korean Excel), cells a
+    spreadsheet would run as formulas neutralised."""
+    data = frame_csv(df)
     st.download_button(label, data, file_name=file_name, mime="text/csv", key=key)

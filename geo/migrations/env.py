@@ -14,6 +14,10 @@ config = context.config
 def run_migrations_online() -> None:
     engine = get_engine(config.get_main_option("sqlalchemy.url") or None)
     with engine.connect() as connection:
+        # Migrations are bulk work: no page-sized statement limit (reset before the
+        # connection goes back to the pool).
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        connection.commit()
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
@@ -25,6 +29,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        connection.exec_driver_sql("RESET statement_timeout")
+        connection.commit()
 
 
 run_migrations_online()
