@@ -201,11 +201,13 @@ _RESOURCE_COLUMNS = (
     Column("publisher", "ds.publisher", label=("게시 기관", "Publisher")),
     Column("edition", "ds.edition", label=("기준일·판", "Date / edition")),
     Column("licence", "ds.licence", label=("이용 조건", "Licence")),
+    # The public id of the place's first record (never an internal id: those follow the
+    # importer's spatial order).
     Column(
         "place_id",
-        "COALESCE(rp.place_id, r.id)",
-        pa.int64(),
-        ("장소 ID (여러 출처의 같은 장소)", "Place id (same place in several sources)"),
+        "COALESCE((SELECT pr.public_id FROM resources pr WHERE pr.id = rp.place_id),"
+        " r.public_id)::text",
+        label=("장소 ID (여러 출처의 같은 장소)", "Place id (same place in several sources)"),
     ),
 )
 #: Joins of a resource layer: areas, the source's dataset, the record's place.

@@ -266,33 +266,21 @@ def _show_report(report: ImportReport) -> None:
         st.subheader(t("unknown_categories"))
         unknown = pd.DataFrame(report.unknown_categories, columns=[t("value_in_file"), t("count")])
         st.dataframe(unknown, hide_index=True, width="content")
-    if len(report.disagreements):
-        st.subheader(t("disagreements"))
-        st.dataframe(report.disagreements, hide_index=True, width="stretch")
-        csv_download(
-            report.disagreements,
-            label=t("download_csv"),
-            file_name=f"{Path(report.file).stem}_pair_disagreements.csv",
-            key="imp_disagreements",
-        )
-    if len(report.snapped):
-        st.subheader(t("snapped"))
-        st.dataframe(report.snapped, hide_index=True, width="stretch")
-        csv_download(
-            report.snapped,
-            label=t("download_csv"),
-            file_name=f"{Path(report.file).stem}_snapped.csv",
-            key="imp_snapped",
-        )
-    if len(report.mismatches):
-        st.subheader(t("mismatches"))
-        st.dataframe(report.mismatches, hide_index=True, width="stretch")
-        csv_download(
-            report.mismatches,
-            label=t("download_csv"),
-            file_name=f"{Path(report.file).stem}_district_mismatches.csv",
-            key="imp_mismatches",
-        )
+    stem = Path(report.file).stem
+    for title, frame, suffix in (
+        ("disagreements", report.disagreements, "pair_disagreements"),
+        ("snapped", report.snapped, "snapped"),
+        ("mismatches", report.mismatches, "district_mismatches"),
+    ):
+        if len(frame):
+            st.subheader(t(title))
+            st.dataframe(frame, hide_index=True, width="stretch")
+            csv_download(
+                frame,
+                label=t("download_csv"),
+                file_name=f"{stem}_{suffix}.csv",
+                key=f"imp_{title}",
+            )
 
 
 def render() -> None:
