@@ -28,18 +28,38 @@ TEST_URL = _test_database_url()
 os.environ["DATABASE_URL"] = TEST_URL
 
 
+def _admin_engine(url: str) -> sa.Engine:
+    from geo.db import libpq_args
+
+    return sa.create_engine(
+        make_url(url).set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args=libpq_args(),
+    )
+
+
+def _recreate_database(url: str) -> None:
+    """Drop and create the test database: for a schema the current migrations cannot take
+    down (a database migrated by other revisions, e.g. another branch's)."""
+    from geo.db import get_engine
+
+    get_engine(url).dispose()  # its pooled connections die with the database
+    name = make_url(url).database
+    admin = _admin_engine(url)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
 def _ensure_database(url: str) -> None:
     """Create the test database when the server lacks it and the role may (CREATEDB).
 
     ``scripts/pg.sh`` creates the databases ``make test`` needs and puts PostGIS in
     ``template1``, so a database the (non-superuser) app role creates has it.
     """
-    from geo.db import libpq_args
-
     target = make_url(url)
-    admin = sa.create_engine(
-        target.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args=libpq_args()
-    )
+    admin = _admin_engine(url)
     with admin.connect() as conn:
         exists = conn.execute(
             sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}
@@ -66,7 +86,11 @@ def db_url() -> str:
 
     try:
         _ensure_database(TEST_URL)
-        migrate.downgrade(TEST_URL)  # start from an empty schema every session
+        try:
+            migrate.downgrade(TEST_URL)  # start from an empty schema every session
+        except sa.exc.DBAPIError:
+            _recreate_database(TEST_URL)
+            migrate.downgrade(TEST_URL)
     except Exception as exc:  # the one place a test run may stop on any database fault
         pytest.fail(
             f"PostGIS test database {safe_url(TEST_URL)} is not reachable ({exc}). "
