@@ -92,7 +92,7 @@ class DatasetResult:
     """What loading one dataset did."""
 
     spec: DatasetSpec
-    status: str  # "imported", "unchanged", "not_loaded", "waiting"
+    status: str  # "imported", "unchanged", "not_loaded"
     report: ImportReport | None = None
     message: str | None = None
     linked: int = 0
@@ -202,17 +202,6 @@ def _imported_sha(engine: sa.Engine, source: str) -> str | None:
         ).scalar()
 
 
-def _has_precision(conn: sa.Connection) -> bool:
-    return bool(
-        conn.execute(
-            sa.text(
-                "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
-                "table_name = 'resources' AND column_name = 'location_precision')"
-            )
-        ).scalar_one()
-    )
-
-
 def load_dataset(
     spec: DatasetSpec,
     engine: sa.Engine,
@@ -233,13 +222,7 @@ def load_dataset(
         dataset=spec.provenance(),
         retire_missing=retire_missing,
     )
-    try:
-        plan = prepare(spec.path, options)
-    except InvalidInput as exc:
-        if spec.location == "address":
-            # Address-only files wait for the importer to locate addresses at their dong.
-            return DatasetResult(spec, "waiting", message=exc.user_msg)
-        raise
+    plan = prepare(spec.path, options)
     report = run_import(plan, engine=engine, progress=progress)
     return DatasetResult(spec, "imported", report=report)
 
@@ -249,21 +232,19 @@ def _finish(engine: sa.Engine, results: list[DatasetResult]) -> dict[str, object
     with transaction(engine) as conn:
         linked = places.relink(conn)
         per_source = places.linked_per_source(conn)
-        precision = _has_precision(conn)
         for res in results:
             if res.report is None:
                 continue
             res.linked = per_source.get(res.spec.source, 0)
-            if precision:
-                res.dong_precision = int(
-                    conn.execute(
-                        sa.text(
-                            "SELECT count(*) FROM resources WHERE source = :s "
-                            "AND location_precision = 'dong' AND retired_at IS NULL"
-                        ),
-                        {"s": res.spec.source},
-                    ).scalar_one()
-                )
+            res.dong_precision = int(
+                conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM resources WHERE source = :s "
+                        "AND location_precision = 'dong' AND retired_at IS NULL"
+                    ),
+                    {"s": res.spec.source},
+                ).scalar_one()
+            )
             conn.execute(
                 sa.text(
                     "UPDATE datasets SET counts = counts || CAST(:c AS jsonb) WHERE source = :s"

@@ -90,7 +90,7 @@ def test_every_open_record_is_in_seoul_with_attribution_and_a_precision(engine):
 def test_setup_again_changes_nothing(db_url, engine):
     before = _per_source(engine)
     results, _ = load_open_data(db_url)
-    assert {r.status for r in results} <= {"unchanged", "not_loaded", "waiting"}
+    assert {r.status for r in results} <= {"unchanged", "not_loaded"}
     forced, _ = load_open_data(db_url, force=True)
     imported = [r for r in forced if r.report is not None]
     assert imported and all(r.report.inserted == r.report.updated == 0 for r in imported)
