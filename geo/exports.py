@@ -214,7 +214,8 @@ _RESOURCE_COLUMNS = (
 _RESOURCE_JOINS = (
     _AREA_JOINS
     + " LEFT JOIN datasets ds ON ds.source = r.source"
-    + " LEFT JOIN resource_places rp ON rp.resource_id = r.id"
+    + " LEFT JOIN resource_places rp"
+    + " ON rp.resource_id = (SELECT rr.id FROM resources rr WHERE rr.public_id = r.public_id)"
 )
 
 

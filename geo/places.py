@@ -138,15 +138,15 @@ def linked_per_source(conn: sa.Connection) -> dict[str, int]:
 #: identifies records by their opaque ``public_id`` only).
 HIDDEN_DUPLICATE_SQL = (
     "EXISTS (SELECT 1 FROM resources lr JOIN resource_places lp ON lp.resource_id = lr.id "
-    "WHERE lr.public_id = {r}.public_id AND lp.place_id <> lp.resource_id)"
+    "WHERE lr.public_id = CAST({r}.public_id AS uuid) AND lp.place_id <> lp.resource_id)"
 )
 
 #: The datasets (title · publisher) of record ``{r}`` and of the records linked to it.
 PLACE_SOURCES_SQL = """(SELECT string_agg(DISTINCT COALESCE(ds.title_ko || ' · ' ||
                                    ds.publisher, ds.title_ko, x.source), '; ')
     FROM resources x LEFT JOIN datasets ds ON ds.source = x.source
-    WHERE x.public_id = {r}.public_id OR x.id IN (
+    WHERE x.public_id = CAST({r}.public_id AS uuid) OR x.id IN (
         SELECT p2.resource_id FROM resources x1
         JOIN resource_places p1 ON p1.resource_id = x1.id
         JOIN resource_places p2 ON p2.place_id = p1.place_id
-        WHERE x1.public_id = {r}.public_id))"""
+        WHERE x1.public_id = CAST({r}.public_id AS uuid)))"""

@@ -372,8 +372,10 @@ def _counted(engine, viewer: Viewer) -> pd.DataFrame:
                 f"""SELECT r.dong_code AS code, r.kind, count(*) AS n
                     FROM {resource_source(viewer)} r
                     WHERE r.dong_code IS NOT NULL AND NOT EXISTS (
-                        SELECT 1 FROM resource_places lp JOIN resources f ON f.id = lp.place_id
-                        WHERE lp.resource_id = r.id AND lp.place_id <> r.id
+                        SELECT 1 FROM resources rr
+                        JOIN resource_places lp ON lp.resource_id = rr.id
+                        JOIN resources f ON f.id = lp.place_id
+                        WHERE rr.public_id = r.public_id AND lp.place_id <> rr.id
                           AND f.retired_at IS NULL AND f.visibility = 'public')
                     GROUP BY 1, 2"""
             ),

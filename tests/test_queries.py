@@ -166,8 +166,9 @@ def test_district_summary_counts_match_the_tables(engine):
             conn.execute(
                 sa.text(
                     "SELECT kind, count(*) FROM resources_public r WHERE district_code = '11440'"
-                    " AND NOT EXISTS (SELECT 1 FROM resource_places p"
-                    "                 WHERE p.resource_id = r.id AND p.place_id <> r.id)"
+                    " AND NOT EXISTS (SELECT 1 FROM resources rr"
+                    "     JOIN resource_places p ON p.resource_id = rr.id"
+                    "     WHERE rr.public_id = r.public_id AND p.place_id <> rr.id)"
                     " GROUP BY kind"
                 )
             ).all()
