@@ -90,3 +90,5 @@ def test_about_page_lists_every_source(db_url):
     # The dataframe is drawn on a canvas (glide grid); its accessible copy holds the cells.
     for title in loaded["title_ko"]:
         assert title in listed["grid"] or title in listed["text"], title
+    # A source without a note shows none (no "nan" from an empty cell).
+    assert " — nan" not in listed["text"]

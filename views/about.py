@@ -73,7 +73,7 @@ def _line(row) -> str:
     parts = [p for p in (row.publisher, row.edition) if p]
     counts = t("counts", n=row.records, outside=row.outside, dong=row.dong_precision)
     counts += t("linked_n", n=row.linked) if row.linked else ""
-    note = f" — {row.note}" if row.note else ""
+    note = f" — {row.note}" if isinstance(row.note, str) and row.note.strip() else ""
     return f"- **{row.title}** · {' · '.join(parts)} · {counts}{note}"
 
 
