@@ -142,11 +142,15 @@ HIDDEN_DUPLICATE_SQL = (
 )
 
 #: The datasets (title · publisher) of record ``{r}`` and of the records linked to it.
+#: (A union of index lookups: an ``OR`` of the record and its place scanned every resource
+#: per row, 7 s for the explorer's 5,000 rows.)
 PLACE_SOURCES_SQL = """(SELECT string_agg(DISTINCT COALESCE(ds.title_ko || ' · ' ||
                                    ds.publisher, ds.title_ko, x.source), '; ')
-    FROM resources x LEFT JOIN datasets ds ON ds.source = x.source
-    WHERE x.public_id = CAST({r}.public_id AS uuid) OR x.id IN (
-        SELECT p2.resource_id FROM resources x1
-        JOIN resource_places p1 ON p1.resource_id = x1.id
-        JOIN resource_places p2 ON p2.place_id = p1.place_id
-        WHERE x1.public_id = CAST({r}.public_id AS uuid)))"""
+    FROM (SELECT me.id FROM resources me WHERE me.public_id = CAST({r}.public_id AS uuid)
+          UNION
+          SELECT p2.resource_id FROM resources me
+          JOIN resource_places p1 ON p1.resource_id = me.id
+          JOIN resource_places p2 ON p2.place_id = p1.place_id
+          WHERE me.public_id = CAST({r}.public_id AS uuid)) ids
+    JOIN resources x ON x.id = ids.id
+    LEFT JOIN datasets ds ON ds.source = x.source)"""
