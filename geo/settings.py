@@ -52,6 +52,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Largest total a .zip may expand to when imported, in MB; beyond, it is refused "
         "before anything is unpacked (zip bombs).",
     ),
+    "MAEUL_IMPORT_MEMORY_MB": (
+        "2048",
+        "Most memory one import from the page or the command line may take, in MB: the file "
+        "is read and checked in a child process the kernel holds to it (memory bombs).",
+    ),
     "MAEUL_SESSION_MINUTES": ("60", "A staff sign-in expires after this many minutes."),
     "MAEUL_SESSION_RECHECK_S": (
         "60",
@@ -96,6 +101,7 @@ class Settings:
     max_map_markers: int
     max_upload_mb: int
     max_unzipped_mb: int
+    import_memory_mb: int
     static_url: str
     session_minutes: int
     session_recheck_s: int
@@ -143,6 +149,7 @@ def load_settings() -> Settings:
         max_map_markers=int(_get("MAEUL_MAX_MAP_MARKERS")),
         max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),
         max_unzipped_mb=int(_get("MAEUL_MAX_UNZIPPED_MB")),
+        import_memory_mb=int(_get("MAEUL_IMPORT_MEMORY_MB")),
         static_url=_get("MAEUL_STATIC_URL"),
         session_minutes=int(_get("MAEUL_SESSION_MINUTES")),
         session_recheck_s=int(_get("MAEUL_SESSION_RECHECK_S")),

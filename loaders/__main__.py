@@ -111,9 +111,9 @@ def _import(args: argparse.Namespace) -> None:
     from geo.auth import account_viewer
     from geo.db import get_engine
     from geo.progress import print_progress
+    from loaders.bounded import import_file
     from loaders.columns import read_mapping_file
-    from loaders.ingest import run_import
-    from loaders.plan import ImportOptions, prepare
+    from loaders.plan import ImportOptions
 
     mapping = read_mapping_file(args.mapping) if args.mapping else None
     engine = get_engine(args.database_url)
@@ -130,8 +130,13 @@ def _import(args: argparse.Namespace) -> None:
         mapping=mapping,
     )
     print_progress(0.0, f"reading {args.path}")
-    plan = prepare(args.path, options)
-    report = run_import(plan, engine=engine, dry_run=args.dry_run, progress=print_progress)
+    report = import_file(
+        args.path,
+        options,
+        database_url=args.database_url,
+        dry_run=args.dry_run,
+        progress=print_progress,
+    )
     print("\n".join(report.summary()))
     if args.report:
         print(f"report: {report.write_json(args.report)}")

@@ -277,9 +277,15 @@ class Mapping:
         return out
 
 
+#: Longest text taken for a column name when looking for the header row.
+MAX_NAME_LENGTH = 200
+
+
 def header_score(cells: Sequence[object], target: Target) -> int:
     """How many cells of a row are known column names of ``target`` (to find the header)."""
-    keys = {k(str(c)) for c in cells if c not in (None, "") for k in (column_key, norm_key)}
+    names = (str(c) for c in cells if c not in (None, ""))
+    # A cell longer than any column name (a long description) is not normalised at all.
+    keys = {k(n) for n in names if len(n) <= MAX_NAME_LENGTH for k in (column_key, norm_key)}
     known = {norm_key(a) for f in (*target.names, *COORDINATES) for a in ALIASES.get(f, ())}
     return len(keys & known)
 

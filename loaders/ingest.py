@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,7 +42,7 @@ from geo.errors import AtlasError
 from geo.progress import Progress, no_progress
 from loaders.locate import AGREE_M, area_names
 from loaders.plan import LOCATED_BY_ADDRESS, ImportPlan
-from loaders.readers import iter_csv_chunks, read_csv_complete
+from loaders.readers import iter_csv_chunks, stream_csv_rows
 from loaders.report import ImportReport
 from loaders.validate import (
     DUPLICATE_SQL,
@@ -140,14 +141,17 @@ def _wkb(plan: ImportPlan) -> list[bytes | None]:
 
 def _copy_frame(conn: sa.Connection, plan: ImportPlan, frame: pd.DataFrame, rows) -> None:
     """Copy rows held in memory (with their source row numbers and geometry)."""
-    n = len(frame.columns)
     wkb = _wkb(plan) if plan.mode == "geometry" else [None] * len(frame)
-    cols = ", ".join(["id", *(f"c{i}" for i in range(n)), "wkb"])
+    cells = frame.itertuples(index=False, name=None)
+    _copy_rows(conn, len(frame.columns), zip(rows.tolist(), cells, wkb, strict=True))
+
+
+def _copy_rows(conn: sa.Connection, n_columns: int, rows: Iterable[tuple]) -> None:
+    """Copy (row number, cells, WKB) rows into the stage as they come."""
+    cols = ", ".join(["id", *(f"c{i}" for i in range(n_columns)), "wkb"])
     cur = conn.connection.dbapi_connection.cursor()
     with cur.copy(f"COPY import_stage ({cols}) FROM STDIN") as copy:
-        for row_no, cells, geom in zip(
-            rows.tolist(), frame.itertuples(index=False, name=None), wkb, strict=True
-        ):
+        for row_no, cells, geom in rows:
             copy.write_row((row_no, *cells, geom))
 
 
@@ -169,9 +173,10 @@ def _stage(conn: sa.Connection, plan: ImportPlan, progress: Progress) -> StageLa
                 "COPY가 파일을 거부해 한 줄씩 다시 읽었습니다 / COPY refused the file "
                 f"({why}); read it row by row instead"
             )
-        full = read_csv_complete(table.csv, plan.target)
-        table.malformed = full.malformed
-        _copy_frame(conn, plan, full.frame, full.rows)
+        table.malformed = []  # filled as the rows stream by
+        first = (table.header_row or 0) + 1
+        rows = stream_csv_rows(table.csv, first, table.malformed)
+        _copy_rows(conn, len(table.columns), ((n, cells, None) for n, cells in rows))
         return layout
     progress(0.05, "행을 임시 테이블에 적재 / staging rows")
     _copy_frame(conn, plan, table.frame, table.rows)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +118,11 @@ def _text_grid(data: bytes) -> list[list[str]]:
 
 
 def _excel_grid(data: bytes, engine: str) -> list[list[str]]:
+    if engine == "openpyxl":  # an XLSX is a zip: its declared expansion first
+        from loaders.readers import check_unzipped_size
+
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            check_unzipped_size(zf)
     frame = pd.read_excel(io.BytesIO(data), header=None, dtype=object, engine=engine)
     frame = frame.astype(object).where(frame.notna(), "")
     return [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
@@ -428,7 +434,9 @@ def import_file(
     if viewer is not None:
         require(viewer, "import_population")
         check_upload_size(len(data))
-    report = store(conn, read_table(data, period=period), source=source)
+    from loaders.bounded import read_population
+
+    report = store(conn, read_population(data, period), source=source)
     audit(
         conn,
         viewer or "shell",

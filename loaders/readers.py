@@ -40,10 +40,11 @@ from loaders.targets import Target
 
 #: Rows read for detection and preview when a CSV is streamed to the database.
 SAMPLE_ROWS = 5000
+#: Most bytes of a CSV read into memory for detection and preview (a few very long lines
+#: are streamed like many short ones).
+SAMPLE_BYTES = 16 << 20
 #: Rows searched for the header.
 HEADER_SEARCH = 30
-#: Largest total size of a zip's members (guards against zip bombs).
-
 _TOTAL = re.compile(r"^\s*(합\s*계|총\s*계|소\s*계|계|total|sum|grand\s*total)\s*$", re.I)
 _NOTE = re.compile(r"^\s*(※|\*|주\s*\)|출처|자료\s*:|source\s*:|note\s*:)", re.I)
 
@@ -295,25 +296,33 @@ def _sniff_delimiter(lines: Sequence[str]) -> str:
     return best
 
 
-def _line_offsets(path: Path, skip: int, n_lines: int) -> list[int]:
-    """Byte offsets of the starts of the first ``n_lines`` lines (after ``skip`` bytes)."""
-    offsets = [skip]
+def _read_lines(path: Path, skip: int, max_lines: int, max_bytes: int) -> list[bytes]:
+    """The first whole lines after ``skip`` bytes, at most ``max_lines`` and ``max_bytes``.
+
+    A line is never read past the byte
+    bound (a file of a few gigabyte-long lines costs ``max_bytes``, not its size); a line
+    that does not fit is left out, so the bytes always end at a line's end (or the file's).
+    """
+    pieces: list[bytes] = []
+    used = 0
     with open(path, "rb") as f:
         f.seek(skip)
-        pos = skip
-        while len(offsets) <= n_lines:
-            line = f.readline()
+        while len(pieces) < max_lines:
+            line = f.readline(max_bytes - used + 1)
             if not line:
                 break
-            pos += len(line)
-            offsets.append(pos)
-    return offsets
+            if used + len(line) > max_bytes or (not line.endswith(b"\n") and f.read(1)):
+                break  # longer than what is left of the bound: not read whole
+            pieces.append(line)
+            used += len(line)
+    return pieces
 
 
-def _count_lines(path: Path, *, chunk: int = 1 << 22) -> int:
-    """Lines in a file (a last line without newline counts)."""
+def _count_lines(path: Path, *, skip: int = 0, chunk: int = 1 << 22) -> int:
+    """Lines in a file after ``skip`` bytes (a last line without newline counts)."""
     n, last = 0, b"\n"
     with open(path, "rb") as f:
+        f.seek(skip)
         while block := f.read(chunk):
             n += block.count(b"\n")
             last = block[-1:]
@@ -348,23 +357,31 @@ def _tail_non_data(path: Path, encoding: str, delimiter: str, start: int) -> tup
 
 
 def read_csv(path: Path, target: Target, **_: object) -> SourceTable:
-    """CSV/TXT/TSV in UTF-8, UTF-8 with BOM or CP949, any of , ; tab | as separator."""
+    """CSV/TXT/TSV in UTF-8, UTF-8 with BOM or CP949, any of , ; tab | as separator.
+
+    At most ``HEADER_SEARCH + SAMPLE_ROWS`` lines and ``SAMPLE_BYTES`` are read here; when
+    that is the whole file the table is complete, else it is a sample and the data rows
+    stream to ``COPY`` (:class:`CsvSource`), whatever the length of the lines.
+    """
     encoding, bom = detect_encoding(path)
     skip = 3 if bom else 0
-    offsets = _line_offsets(path, skip, HEADER_SEARCH + SAMPLE_ROWS + 1)
-    with open(path, "rb") as f:
-        f.seek(skip)
-        head = f.read(offsets[-1] - skip).decode(encoding, errors="replace")
-    head_lines = head.splitlines()
-    delimiter = _sniff_delimiter(head_lines[:HEADER_SEARCH])
-    grid = list(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))
-    h, span = _find_header(grid, target)
-    n_lines = _count_lines(path)
-    if n_lines - h - span <= SAMPLE_ROWS:
-        table = _complete_csv(path, encoding, skip, delimiter, target)
+    lines = _read_lines(path, skip, HEADER_SEARCH + SAMPLE_ROWS, SAMPLE_BYTES)
+    n_lines = _count_lines(path, skip=skip)
+    if not lines and n_lines:
+        raise UnreadableFile(
+            f"첫 줄이 {SAMPLE_BYTES // 2**20} MB보다 깁니다 / the first line is longer than "
+            f"{SAMPLE_BYTES // 2**20} MB: is this a CSV file?"
+        )
+    text = b"".join(lines).decode(encoding, errors="replace")
+    delimiter = _sniff_delimiter(text.splitlines()[:HEADER_SEARCH])
+    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if len(lines) == n_lines:  # every line is in memory
+        table = _grid_table(path, "csv", grid, target)
+        _drop_malformed(table, grid)
     else:
+        h, span = _find_header(grid, target)
         table = _grid_table(path, "csv", grid[: h + span + SAMPLE_ROWS], target)
-        start = offsets[h + span]
+        start = skip + sum(len(line) for line in lines[: h + span])
         end, tail = _tail_non_data(path, encoding, delimiter, start)
         first = n_lines - len(tail) + 1
         table.skipped = [(first + i, r) for i, r in enumerate(tail) if r != "empty_row"]
@@ -373,14 +390,8 @@ def read_csv(path: Path, target: Target, **_: object) -> SourceTable:
     return table
 
 
-def _complete_csv(
-    path: Path, encoding: str, skip: int, delimiter: str, target: Target
-) -> SourceTable:
-    with open(path, "rb") as f:
-        f.seek(skip)
-        text = f.read().decode(encoding)
-    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    table = _grid_table(path, "csv", grid, target)
+def _drop_malformed(table: SourceTable, grid: list[list[str]]) -> None:
+    """Rows with more non-empty cells than the header are malformed: listed, not imported."""
     width = len(table.columns)
     bad = [
         (table.header_row + 1 + i, len(r))
@@ -392,18 +403,53 @@ def _complete_csv(
         keep = ~np.isin(table.rows, [row for row, _ in bad])
         table.frame = table.frame[keep].reset_index(drop=True)
         table.rows = table.rows[keep]
-    return table
 
 
-def read_csv_complete(source: CsvSource, target: Target) -> SourceTable:
-    """Every row of a streamed CSV, parsed in Python (when ``COPY`` refused the file)."""
-    skip = 3 if source.start >= 3 and _has_bom(source.path) else 0
-    return _complete_csv(source.path, source.encoding, skip, source.delimiter, target)
+def stream_csv_rows(
+    source: CsvSource, first_row: int, malformed: list[tuple[int, str]]
+) -> Iterator[tuple[int, list[str | None]]]:
+    """The data rows of a streamed CSV parsed one at a time (when ``COPY`` refused the file).
+
+    Yields (source row number, cells padded to the header's width). Blank rows are left
+    out; rows with more non-empty cells than the header are appended to ``malformed``
+    instead. Nothing but the current row is held in memory.
+    """
+    width = source.n_columns
+    with open(source.path, "rb") as raw:
+        raw.seek(source.start)
+        text = io.TextIOWrapper(
+            io.BufferedReader(_Bounded(raw, source.end - source.start)),
+            encoding=source.encoding,
+            newline="",
+        )
+        reader = csv.reader(text, delimiter=source.delimiter)
+        line = 0
+        for cells in reader:
+            row_no, line = first_row + line, reader.line_num
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                malformed.append((row_no, f"{len(cells)} fields, expected {width}"))
+                continue
+            values = [c if c.strip() else None for c in cells[:width]]
+            if not any(values):
+                continue
+            yield row_no, values + [None] * (width - len(values))
 
 
-def _has_bom(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(3) == codecs.BOM_UTF8
+class _Bounded(io.RawIOBase):
+    """A raw reader that stops after ``left`` bytes of ``f``."""
+
+    def __init__(self, f: io.BufferedReader, left: int) -> None:
+        self._f, self._left = f, left
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        n = min(len(buffer), self._left)
+        data = self._f.read(n) if n else b""
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
 
 
 def _encoding_label(encoding: str, bom: bool) -> str:
@@ -739,10 +785,8 @@ def read_source(
         raise UnreadableFile(
             f"CSV 형식 오류 / malformed CSV: {exc}", detail=f"{path.name}: {exc}"
         ) from exc
-    except MemoryError as exc:
-        raise UnreadableFile(
-            "파일이 너무 커서 읽을 수 없습니다. / The file is too large to read.", detail=path.name
-        ) from exc
+    except MemoryError:
+        raise  # the import's memory ceiling (loaders.bounded) turns it into a clear message
     except Exception as exc:  # any library's failure on a hostile or broken file
         raise UnreadableFile(detail=f"{path.name}: {type(exc).__name__}: {exc}") from exc
     _check_width(len(table.columns))

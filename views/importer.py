@@ -2,7 +2,8 @@
 
 A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
 The work is done by ``loaders.plan.prepare`` (read, map, CRS) and
-``loaders.ingest.run_import`` (check and write in one transaction).
+``loaders.ingest.run_import`` (check and write in one transaction), both in a child process
+held to the import memory ceiling (``loaders.bounded``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from geo.reference import attribution
 from geo.settings import load_settings
 from layers import maps
 from layers.import_preview import add_import_preview
+from loaders.bounded import import_file, prepare_plan
 from loaders.columns import COORDINATES, Mapping
-from loaders.ingest import run_import
-from loaders.plan import ImportOptions, ImportPlan, prepare
+from loaders.plan import ImportOptions, ImportPlan
 from loaders.readers import READERS
 from loaders.report import ImportReport, reason_label
 from loaders.targets import TARGETS
@@ -147,7 +148,7 @@ def _plan(path: Path, options: ImportOptions) -> ImportPlan:
     plans = st.session_state[_SESSION].setdefault("plans", {})
     key = repr((str(path), options))
     if key not in plans:
-        plans[key] = prepare(path, options)
+        plans[key] = prepare_plan(path, options)
     return plans[key]
 
 
@@ -330,9 +331,11 @@ def render() -> None:
             plan = _plan(path, options)
         left, right = st.columns(2)
         if left.button(t("check"), key="imp_check"):
-            state["report"] = run_import(plan, dry_run=True, progress=page_progress(t("checking")))
+            progress = page_progress(t("checking"))
+            state["report"] = import_file(path, options, dry_run=True, progress=progress)
         if right.button(t("commit"), type="primary", key="imp_commit"):
-            state["report"] = run_import(plan, progress=page_progress(t("importing")))
+            progress = page_progress(t("importing"))
+            state["report"] = import_file(path, options, progress=progress)
     except AtlasError as exc:
         show_error(exc)
     if state.get("report") is not None:
