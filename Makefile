@@ -7,12 +7,12 @@ PORT ?= 8501
 # DATABASE_URL (from the environment) switches to an existing PostGIS; unset, the app and
 # the tests use the local cluster that scripts/pg.sh runs (see geo/settings.py).
 
-.PHONY: run test install deps db setup lint bench clean ogcapi
+.PHONY: run test install deps db setup lint types bench clean ogcapi lock
 
 run: install db setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: install db
+test: install db lint
 	$(BIN)/python -m pytest
 
 deps:
@@ -20,10 +20,21 @@ deps:
 
 install: deps $(BIN)/.installed static/vendor/.done
 
-$(BIN)/.installed: requirements.txt
+# requirements.txt locks every transitive version (written by `make lock` from
+# pyproject.toml); the project itself is installed editable, which puts `maeul` on the path.
+PIP := $(BIN)/pip install -q --disable-pip-version-check
+$(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -e .
 	touch $@
+
+# Re-resolve pyproject.toml's dependencies (with the test and dev extras) into the lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q --disable-pip-version-check -e ".[test,dev]"
+	{ sed -n '1,3p' requirements.txt; .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.txt && rm -rf .lock-venv
 
 static/vendor/.done: package.json package-lock.json scripts/vendor_assets.py $(BIN)/.installed
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -42,8 +53,17 @@ OGCAPI_PORT ?= 5000
 ogcapi: install db setup
 	$(BIN)/python -m layers ogcapi --port $(OGCAPI_PORT)
 
-lint:
+lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/python scripts/vendor_assets.py --check
+
+# Type check of the library code (mypy, configured in pyproject.toml).
+types: install
+	$(BIN)/mypy geo loaders layers maeul.py
+
+# Every benchmark with its defaults, each beside its reference (figures: docs/benchmarks.md).
+# Long (about an hour on 2 cores); run one with `.venv/bin/python bench/bench_X.py --help`.
+bench: install db
+	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor tests/artifacts

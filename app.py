@@ -8,10 +8,11 @@ from geo import incidents
 from geo.access import allowed
 from geo.db import check_ready
 from geo.errors import AtlasError
+from geo.logs import setup as setup_logging
 from geo.reference import attribution
 from geo.settings import load_settings
 from views.account import account_box
-from views.common import demo_counts, viewer
+from views.common import demo_counts, show_error, viewer
 from views.i18n import LANGS, t
 
 st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", layout="wide")
@@ -26,12 +27,12 @@ with st.sidebar:
     )
     st.markdown(f"**{t('app_title')}**  \n{t('app_subtitle')}")
 
+setup_logging()
 try:
     check_ready()
     demo = demo_counts(load_settings().database_url)
 except AtlasError as exc:
-    st.error(exc.user_msg)
-    st.stop()
+    show_error(exc)
 
 if any(demo.values()):
     st.warning(t("demo_banner", **demo), icon=":material/warning:")

@@ -25,12 +25,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from geo.access import Viewer, require
 from geo.db import connect, transaction
 from geo.errors import AtlasError, Forbidden, InvalidInput, NotFound
+from geo.logs import logger
 from geo.settings import load_settings
 
 STAFF_ROLES = ("district_officer", "planner", "admin")
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 _hasher = PasswordHasher()
+
+_logger = logger(__name__)
 
 
 class LoginFailed(AtlasError, PermissionError):
@@ -216,8 +219,10 @@ def authenticate(
         viewer = _check(conn, username, password, now)
     if viewer is None:
         _failed(keys, now)
+        _logger.info("sign-in refused: %r (client %s)", username, client or "-")
         raise LoginFailed()
     forget_failures(username)
+    _logger.info("sign-in: %s as %s", username, viewer.role)
     return viewer
 
 

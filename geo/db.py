@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo.errors import DatabaseUnavailable, SchemaMissing, TooSlow
+from geo.logs import watch_slow_queries
 from geo.settings import load_settings
 
 
@@ -87,13 +88,15 @@ def get_engine(url: str | None = None) -> Engine:
         ) from exc
     # No pre-ping: it costs a round trip per query, a third of a nearby search. A connection
     # lost to a server restart fails once (as DatabaseUnavailable) and the pool renews.
-    return sa.create_engine(
+    engine = sa.create_engine(
         url,
         pool_size=5,
         pool_recycle=3600,
         # Short spatial queries: never pay for JIT, even on a server that enables it.
         connect_args={"options": session_options(), "connect_timeout": 5, **libpq_args()},
     )
+    watch_slow_queries(engine)
+    return engine
 
 
 @contextmanager

@@ -27,6 +27,17 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Where unexpected errors are logged with their traceback (0600); users see only an "
         "incident number ($XDG_STATE_HOME/maeul-atlas/errors.log when XDG_STATE_HOME is set).",
     ),
+    "MAEUL_LOG_LEVEL": (
+        "WARNING",
+        "Level of the operator's log on stderr (DEBUG, INFO, WARNING, ERROR): INFO adds "
+        "imports, exports, sign-ins and slow statements; errors shown to users are logged "
+        "with their detail at WARNING.",
+    ),
+    "MAEUL_SLOW_QUERY_MS": (
+        "1000",
+        "Statements slower than this are logged at INFO with their SQL (never their "
+        "parameters); 0 turns it off.",
+    ),
     "MAEUL_STATEMENT_TIMEOUT_S": (
         "120",
         "Longest a single SQL statement of the app may run, in seconds (also the longest a "
@@ -81,9 +92,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "maeul-admin=admin,maeul-planning=planner,mapo-gu=district_officer:11440 "
         "(a district officer's district as its code). Users matching none are refused.",
     ),
-    "MAEUL_STATIC_URL": (
-        "app/static",
-        "URL path under which Streamlit serves ./static.",
+    "MAEUL_VENDOR_URL": (
+        "/app/static/vendor",
+        "URL path where the browser fetches the vendored Leaflet and plugin files (served by "
+        "the app from ./static/vendor, or by a reverse proxy).",
     ),
 }
 
@@ -95,6 +107,8 @@ class Settings:
     database_url: str
     pgpassfile: str
     error_log: str
+    log_level: str
+    slow_query_ms: int
     statement_timeout_s: int
     bulk_timeout_s: int
     demo_seed: int
@@ -102,7 +116,7 @@ class Settings:
     max_upload_mb: int
     max_unzipped_mb: int
     import_memory_mb: int
-    static_url: str
+    vendor_url: str
     session_minutes: int
     session_recheck_s: int
     login_window_minutes: int
@@ -131,6 +145,17 @@ def _error_log() -> str:
     return os.path.join(state, "maeul-atlas", "errors.log")
 
 
+def environment() -> dict[str, str]:
+    """The whole environment, for a child process that must see the same settings."""
+    return dict(os.environ)
+
+
+def use_environment(env: dict[str, str]) -> None:
+    """Make ``env`` this process's environment (a child started by a fork server)."""
+    os.environ.clear()
+    os.environ.update(env)
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment, falling back to the documented defaults."""
     url = _get("DATABASE_URL")
@@ -143,6 +168,8 @@ def load_settings() -> Settings:
         database_url=url,
         pgpassfile=_pgpassfile(),
         error_log=_error_log(),
+        log_level=_get("MAEUL_LOG_LEVEL").upper(),
+        slow_query_ms=int(_get("MAEUL_SLOW_QUERY_MS")),
         statement_timeout_s=int(_get("MAEUL_STATEMENT_TIMEOUT_S")),
         bulk_timeout_s=int(_get("MAEUL_BULK_TIMEOUT_S")),
         demo_seed=int(_get("MAEUL_DEMO_SEED")),
@@ -150,7 +177,7 @@ def load_settings() -> Settings:
         max_upload_mb=int(_get("MAEUL_MAX_UPLOAD_MB")),
         max_unzipped_mb=int(_get("MAEUL_MAX_UNZIPPED_MB")),
         import_memory_mb=int(_get("MAEUL_IMPORT_MEMORY_MB")),
-        static_url=_get("MAEUL_STATIC_URL"),
+        vendor_url=_get("MAEUL_VENDOR_URL"),
         session_minutes=int(_get("MAEUL_SESSION_MINUTES")),
         session_recheck_s=int(_get("MAEUL_SESSION_RECHECK_S")),
         login_window_minutes=int(_get("MAEUL_LOGIN_WINDOW_MINUTES")),

@@ -9,7 +9,7 @@ Examples::
 
 Districts are given by Korean name, romanised name or code (``마포구``, ``Mapo-gu``, ``11440``).
 Exports follow the rights of ``--role`` (default ``public``: people generalised, no contacts).
-Errors are printed as one user-safe line (exit code 2), never a traceback.
+Errors are printed as one user-safe line, never a traceback; exit codes in ``geo.cli``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from geo import incidents
+from geo import cli
 from geo.access import ROLES, Viewer
 from geo.auth import account_viewer
-from geo.errors import AtlasError, InvalidInput
+from geo.errors import InvalidInput
 from geo.exports import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, resolve_districts
 from geo.progress import print_progress
 from geo.queries import ResourceFilter
@@ -136,21 +136,29 @@ def _add_common(p: argparse.ArgumentParser, *, default_crs: int) -> None:
     p.add_argument("-o", "--output", required=True, type=Path, help="file to write")
 
 
+#: Subcommand -> one line of help (``maeul --help`` lists them too).
+HELP = {
+    "export": "export layers to one file (GeoJSON, GPKG, Shapefile zip, KML, CSV)",
+    "bundle": "one district's layers as GeoPackage+Shapefile+CSV zip",
+    "ogcapi": "serve the public layers as OGC API - Features",
+}
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from layers.export import FORMATS
 
     parser = _Parser(prog="python -m layers", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("export", help="export layers to one file")
+    p = sub.add_parser("export", help=HELP["export"])
     p.add_argument("--district", action="append", help="district(s); default all of Seoul")
     p.add_argument("--layers", action="append", help=f"comma-separated, of: {', '.join(LAYERS)}")
     p.add_argument("--format", required=True, choices=sorted(FORMATS))
     p.add_argument("--open-conflicts-only", action="store_true")
     _add_common(p, default_crs=4326)
-    p = sub.add_parser("bundle", help="one district's layers as GeoPackage+Shapefile+CSV zip")
+    p = sub.add_parser("bundle", help=HELP["bundle"])
     p.add_argument("--district", action="append", required=True)
     _add_common(p, default_crs=5186)
-    p = sub.add_parser("ogcapi", help="serve the public layers as OGC API - Features")
+    p = sub.add_parser("ogcapi", help=HELP["ogcapi"])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--workdir", help="where the config and OpenAPI go (default: a temp dir)")
@@ -169,19 +177,7 @@ COMMANDS = {"export": _export, "bundle": _bundle, "ogcapi": _ogcapi}
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _build_parser().parse_args(argv)
-    try:
-        COMMANDS[args.command](args)
-    except AtlasError as exc:
-        print(f"error: {exc.user_msg}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # the output file or folder cannot be written
-        print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
-        return 2
-    except Exception as exc:  # the edge: log the traceback, show a message and a number
-        err = incidents.record(exc, where=f"python -m {__package__} {args.command}")
-        print(f"error: {err.user_msg} ({err.incident})", file=sys.stderr)
-        return 3
-    return 0
+    return cli.run(lambda: COMMANDS[args.command](args), f"layers {args.command}")
 
 
 if __name__ == "__main__":

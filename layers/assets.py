@@ -11,7 +11,6 @@ so :func:`localize` rewrites them, element by element, to files that
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import TypeVar
@@ -22,6 +21,8 @@ from folium import Map
 from folium.elements import JSCSSMixin
 from folium.raster_layers import TileLayer, WmsTileLayer
 from folium.template import Template
+
+from geo.settings import SETTINGS, load_settings
 
 __all__ = [
     "CDN_TO_LOCAL",
@@ -36,9 +37,9 @@ __all__ = [
 ]
 
 PREFIX_ENV = "MAEUL_VENDOR_URL"
-"""Environment variable that overrides the URL prefix of the vendored files."""
+"""The setting (``geo.settings``) that overrides the URL prefix of the vendored files."""
 
-DEFAULT_PREFIX = "/app/static/vendor"
+DEFAULT_PREFIX = SETTINGS[PREFIX_ENV][0]
 """Where Streamlit serves ``static/vendor`` (``[server] enableStaticServing = true``)."""
 
 E = TypeVar("E", bound=Element)
@@ -134,7 +135,7 @@ class UnvendoredAssetError(ValueError):
 
 def _prefix(prefix: str | None) -> str:
     """Return the URL prefix to use: argument, else ``$MAEUL_VENDOR_URL``, else default."""
-    chosen = prefix if prefix is not None else os.environ.get(PREFIX_ENV, DEFAULT_PREFIX)
+    chosen = prefix if prefix is not None else load_settings().vendor_url
     return chosen.rstrip("/")
 
 

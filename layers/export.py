@@ -33,6 +33,7 @@ from geo.access import Viewer
 from geo.csvsafe import FORMULA_PATTERN
 from geo.errors import AtlasError, InvalidInput
 from geo.exports import LayerTable, Selection, check_crs, layer_spec, read_layers
+from geo.logs import logger
 from geo.progress import Progress, no_progress
 from layers import readme
 from layers.fieldmap import dbf_name, mapping_csv
@@ -61,6 +62,8 @@ _OGR_TYPES = {
 _MULTI_OF_DIM = {0: 4, 1: 5, 2: 6}
 #: Export times are stated in Korea Standard Time.
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
+
+_logger = logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -597,6 +600,13 @@ def export_layers(
             shutil.move(written.files[0], out)
             names = [out.name]
     progress(1.0, "완료 / done")
+    _logger.info(
+        "export %s (%s, EPSG:%d): %s",
+        out.name,
+        request.format,
+        request.crs,
+        ", ".join(f"{t.spec.name} {t.n}" for t in tables),
+    )
     return ExportResult(
         path=out,
         request=request,

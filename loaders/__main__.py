@@ -1,6 +1,6 @@
 """Command line for data and accounts: ``python -m loaders COMMAND`` (see ``--help``).
 
-Errors are printed as one user-safe message (exit code 2), never a traceback.
+Errors are printed as one user-safe message, never a traceback; exit codes in ``geo.cli``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from geo import incidents
-from geo.errors import AtlasError, InvalidInput
+from geo import cli
+from geo.errors import InvalidInput
 
 
 def _setup(args: argparse.Namespace) -> None:
@@ -145,6 +145,8 @@ def _import(args: argparse.Namespace) -> None:
         rejected = Path.cwd() / f"{Path(args.path).stem}.rejected.csv"
     if report.rejected or args.report:
         print(f"rejected rows: {report.write_rejected(rejected)}")
+    if report.rejected and args.strict:
+        raise cli.RowsRejected()
 
 
 def _import_arguments(p: argparse.ArgumentParser) -> None:
@@ -166,6 +168,11 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layer", help="layer of a GeoPackage/KML, or shapefile in a folder/zip")
     p.add_argument("--sheet", help="sheet of a spreadsheet (default: the first)")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with code 1 when any row is rejected (the valid rows are still imported)",
+    )
     p.add_argument(
         "--user",
         help="import as this account, with its rights (a district officer: own district only)",
@@ -221,19 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 help="read the password from standard input (no prompt)",
             )
     args = parser.parse_args(argv)
-    try:
-        COMMANDS[args.command][0](args)
-    except AtlasError as exc:
-        print(f"error: {exc.user_msg}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # a report or output path that cannot be written
-        print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
-        return 2
-    except Exception as exc:  # the edge: log the traceback, show a message and a number
-        err = incidents.record(exc, where=f"python -m {__package__} {args.command}")
-        print(f"error: {err.user_msg} ({err.incident})", file=sys.stderr)
-        return 3
-    return 0
+    return cli.run(lambda: COMMANDS[args.command][0](args), f"loaders {args.command}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ through a pipe; a stop of the caller (a page rerun, Ctrl-C) kills the child.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import pickle
 import resource
 import threading
@@ -30,7 +29,7 @@ from typing import Any
 
 from geo.errors import InvalidInput
 from geo.progress import Progress, no_progress
-from geo.settings import load_settings
+from geo.settings import environment, load_settings, use_environment
 from loaders.ingest import PREVIEW_ROWS, run_import
 from loaders.plan import ImportOptions, ImportPlan, prepare
 from loaders.population import PopulationTable
@@ -153,8 +152,7 @@ def _address_space() -> int:
 
 
 def _child(out: Connection, env: dict[str, str], limit_mb: int, fn, args, kwargs) -> None:
-    os.environ.clear()
-    os.environ.update(env)  # a fork server's environment is the one it started with
+    use_environment(env)  # a fork server's environment is the one it started with
     from geo.db import get_engine
 
     get_engine.cache_clear()  # a forked child never uses its parent's pooled connections
@@ -200,7 +198,7 @@ def _call(fn, *args: Any, progress: Progress = no_progress) -> Any:
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(
         target=_child,
-        args=(send, dict(os.environ), limit_mb, fn, args, {}),
+        args=(send, environment(), limit_mb, fn, args, {}),
         daemon=True,
         name="maeul-import",
     )

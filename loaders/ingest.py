@@ -39,6 +39,7 @@ from geo.areas import ensure_cells, with_areas_sql
 from geo.auth import audit, check_account
 from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
+from geo.logs import logger
 from geo.progress import Progress, no_progress
 from loaders.locate import AGREE_M, area_names
 from loaders.plan import LOCATED_BY_ADDRESS, ImportPlan
@@ -57,6 +58,8 @@ from loaders.validate import (
 )
 
 PREVIEW_ROWS = 2000
+
+_logger = logger(__name__)
 
 
 class ImportFailed(AtlasError, RuntimeError):
@@ -612,6 +615,14 @@ def _run(
             detail={"run": report.run_id, "file": plan.file_name} | report.counts(),
         )
     progress(1.0, "완료 / done")
+    _logger.info(
+        "%s %s into %s from %s: %s",
+        "checked" if dry_run else f"import run {report.run_id}",
+        plan.source,
+        plan.target.table,
+        plan.file_name,
+        report.counts(),
+    )
     return report
 
 

@@ -100,9 +100,11 @@ def test_cli_reports_unreachable_database_without_traceback():
         text=True,
         timeout=60,
     )
-    assert proc.returncode == 2
+    assert proc.returncode == 3  # geo.cli: the database cannot be reached
     assert "make run" in proc.stderr
     assert "Traceback" not in proc.stderr and "secret" not in proc.stderr
+    # The operator's log line beside it says why, in the driver's words.
+    assert "Connection refused" in proc.stderr
 
 
 @pytest.mark.parametrize(

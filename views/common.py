@@ -13,6 +13,7 @@ from geo.access import PUBLIC, Viewer
 from geo.auth import SessionEnded, refresh_viewer
 from geo.csvsafe import frame_csv
 from geo.errors import AtlasError
+from geo.logs import log_shown_error, logger
 from geo.settings import load_settings
 
 SESSION_KEY = "signed_in"
@@ -20,6 +21,8 @@ SESSION_KEY = "signed_in"
 EXPIRED_KEY = "sign_in_expired"
 #: When the signed-in account was last re-read from the database.
 CHECKED_KEY = "sign_in_checked"
+
+_logger = logger(__name__)
 
 
 def viewer() -> Viewer:
@@ -93,7 +96,9 @@ def district_label(code: str | None) -> str:
 
 
 def show_error(exc: AtlasError) -> None:
-    """Show a user-safe message for ``exc`` and stop the page (never a traceback)."""
+    """Show a user-safe message for ``exc`` and stop the page (never a traceback); the
+    operator's log gets its detail and traceback."""
+    log_shown_error(_logger, exc, "page")
     st.error(exc.user_msg)
     st.stop()
 
