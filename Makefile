@@ -12,7 +12,7 @@ PORT ?= 8501
 run: install db setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: install db lint
+test: install db lint types
 	$(BIN)/python -m pytest
 
 deps:

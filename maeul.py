@@ -9,6 +9,7 @@ tells each command's options; exit codes are listed in :mod:`geo.cli`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib import metadata
 
 
@@ -19,12 +20,12 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def _commands() -> dict[str, tuple[str, object]]:
+def _commands() -> dict[str, tuple[str, Callable[[list[str]], int]]]:
     """Command -> (help, the ``main`` of the module that runs it)."""
     from layers import __main__ as layer_cli
     from loaders import __main__ as data_cli
 
-    table: dict[str, tuple[str, object]] = {
+    table: dict[str, tuple[str, Callable[[list[str]], int]]] = {
         name: (help_text, data_cli.main) for name, (_, help_text) in data_cli.COMMANDS.items()
     }
     for name, help_text in layer_cli.HELP.items():
@@ -32,7 +33,7 @@ def _commands() -> dict[str, tuple[str, object]]:
     return table
 
 
-def _usage(commands: dict[str, tuple[str, object]]) -> str:
+def _usage(commands: dict[str, tuple[str, Callable[[list[str]], int]]]) -> str:
     from geo import cli
 
     width = max(map(len, commands))

@@ -159,7 +159,7 @@ def require_districts(viewer: Viewer, action: str, districts: tuple[str, ...]) -
     if scope(viewer, action) != "own":
         return districts
     if not districts:
-        return (viewer.district_code,)
+        return (viewer.district_code or "",)  # no district: matches none
     for code in districts:
         require(viewer, action, code)
     return districts
@@ -216,7 +216,7 @@ def count_filter(viewer: Viewer) -> str:
     return "true"
 
 
-def source_params(viewer: Viewer) -> dict[str, str]:
+def source_params(viewer: Viewer) -> dict[str, str | None]:
     """Bind parameters the relation from :func:`resource_source` needs."""
     if scope(viewer, "exact_point") == "own":
         return {"viewer_district": viewer.district_code}

@@ -39,7 +39,8 @@ def _pos(alias: str) -> str:
 
 def _cell(alias: str) -> tuple[str, str]:
     """The (i, j) of the ``dong_cells`` grid cell of that point."""
-    return tuple(f"floor(ST_{axis}({_pos(alias)}) / dong_cell_size())::int" for axis in ("X", "Y"))
+    i, j = (f"floor(ST_{axis}({_pos(alias)}) / dong_cell_size())::int" for axis in ("X", "Y"))
+    return i, j
 
 
 def refresh_cells(conn: sa.Connection) -> None:

@@ -234,9 +234,9 @@ def _check(conn, username, password, now) -> Viewer | None:
         ),
         {"u": username},
     ).first()
-    known = row is not None and row.active
+    known: bool = row is not None and bool(row.active)
     try:
-        verified = _hasher.verify(row.password_hash if known else _DUMMY_HASH, password)
+        verified: bool = _hasher.verify(row.password_hash if known else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         verified = False
     if not (known and verified):

@@ -49,7 +49,7 @@ def run(command: Callable[[], object], where: str) -> int:
         print(f"error: {exc.user_msg}", file=sys.stderr)
         return USAGE
     except OSError as exc:  # a report or output path that cannot be written
-        _logger.warning("%s: %s", where, exc)
+        _logger.info("%s: %s", where, exc)
         print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
         return USAGE
     except Exception as exc:  # the edge: log the traceback, show a message and a number

@@ -14,6 +14,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 import geopandas as gpd
@@ -86,7 +87,8 @@ class ConflictFilter:
         _check_codes(self.severities, vocab.SEVERITY, "severity")
         if self.start and self.end and self.start > self.end:
             raise InvalidInput("기간의 시작이 끝보다 늦습니다 / the period starts after it ends")
-        clauses, params = ["true"], {}
+        clauses: list[str] = ["true"]
+        params: dict[str, Any] = {}
         for column, values, name in (
             ("c.district_code", self.districts, "districts"),
             ("c.conflict_type", self.types, "types"),
@@ -226,7 +228,7 @@ def _actor(viewer: Viewer) -> str:
     """The username recorded for ``viewer``'s writes; refuse anyone who may not edit."""
     if not allowed(viewer, "edit") or not (viewer.username or "").strip():
         raise StaffOnly(detail=f"role={viewer.role}")
-    return viewer.username.strip()
+    return (viewer.username or "").strip()
 
 
 def _case_district(conn: sa.Connection, case_id: int) -> str | None:

@@ -282,6 +282,8 @@ def _tm_params(crs: CRS) -> dict[str, float] | None:
 def _same_params(params: dict[str, float], c: KoreanCrs) -> bool:
     return (
         c.projected
+        and c.lon_0 is not None
+        and c.lat_0 is not None
         and math.isclose(params["lon_0"], c.lon_0, abs_tol=1e-6)
         and math.isclose(params["lat_0"], c.lat_0, abs_tol=1e-6)
         and math.isclose(params["k"], c.k, abs_tol=1e-9)
@@ -315,7 +317,7 @@ def repair(declared: CRS | str | int | None) -> Repaired:
         crs = declared if isinstance(declared, CRS) else CRS.from_user_input(declared)
     except CRSError as exc:
         raise InvalidInput(f"좌표계 정의를 읽을 수 없습니다 / unreadable CRS: {declared}") from exc
-    base = crs.source_crs if crs.is_bound else crs
+    base = (crs.source_crs if crs.is_bound else None) or crs
     ellipsoid = base.ellipsoid.semi_major_metre if base.ellipsoid else None
     params = _tm_params(base)
     bessel = ellipsoid is not None and math.isclose(ellipsoid, BESSEL_A, abs_tol=1)

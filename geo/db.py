@@ -163,7 +163,7 @@ class _Reads:
                 options=session_options(),
                 connect_timeout=5,
                 application_name=READS_APPLICATION,
-                **libpq_args(),
+                **libpq_args(),  # type: ignore[arg-type]  # libpq keywords (passfile=)
             )
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(detail=f"{safe_url(self.url)}: {exc}") from exc

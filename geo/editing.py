@@ -148,14 +148,14 @@ def _clean(f: EditField, value) -> tuple[object, str | None]:
         if "\x00" in value:
             return None, f"{f.name}: 허용되지 않는 문자(NUL) / contains a NUL character"
     if value is None or value == "" or value == []:
-        empty = [] if f.kind == "list" else None
+        empty: list[str] | None = [] if f.kind == "list" else None
         return empty, (f"{f.name}: 비어 있음 / required" if f.required else None)
     if f.kind in ("text", "longtext"):
         if len(str(value)) > MAX_TEXT:
             return None, f"{f.name}: {MAX_TEXT}자 이하 / at most {MAX_TEXT} characters"
         return str(value), None
     if f.kind == "choice":
-        codes = f.choices()
+        codes = f.choices() if f.choices is not None else {}
         if value not in codes:
             return None, f"{f.name}: {value!r}"
         return value, None
@@ -199,7 +199,7 @@ def check_values(table: str, values: Mapping) -> dict:
     if (
         table == "resources"
         and not problems
-        and clean["category"] not in vocab.categories_of(clean["kind"])
+        and clean["category"] not in vocab.categories_of(str(clean["kind"]))
     ):
         problems.append(f"category: {clean['category']!r} ∉ {clean['kind']}")
     if problems:
@@ -224,7 +224,7 @@ def _begin(conn: sa.Connection, viewer: Viewer) -> None:
     )
 
 
-def _locked(conn: sa.Connection, table: str, record_id: int) -> sa.Row:
+def _locked(conn: sa.Connection, table: str, record_id: int) -> sa.RowMapping:
     row = (
         conn.execute(
             sa.text(f"SELECT * FROM {table} WHERE id = :id FOR UPDATE"), {"id": int(record_id)}

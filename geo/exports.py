@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -394,7 +395,8 @@ def layer_sql(
         selects += [f"ST_X({point}) AS x", f"ST_Y({point}) AS y"]
         if spec.geometry_type != "Point":
             selects.append(f"ST_AsText({g}) AS wkt")
-    clauses, params = ["true"], {}
+    clauses: list[str] = ["true"]
+    params: dict[str, Any] = {}
     if selection.districts:
         clauses.append(f"{spec.district_sql} = ANY(:districts)")
         params["districts"] = list(selection.districts)
@@ -469,6 +471,7 @@ def _copy(conn: sa.Connection, sql: str, params: dict) -> bytes:
     compiled = sa.text(sql).bindparams(**params).compile(dialect=conn.dialect) if params else None
     statement = str(compiled) if compiled is not None else sql
     raw = conn.connection.driver_connection  # psycopg: COPY streams without per-row objects
+    assert raw is not None  # an open connection
     buf = io.BytesIO()
     with (
         raw.cursor() as cur,
@@ -575,7 +578,8 @@ def resolve_districts(names: Iterable[str]) -> tuple[str, ...]:
         lookup[name_ko] = code
         lookup[name_ko.removesuffix("구")] = code
         lookup["roman:" + _roman_key(name_en)] = code
-    codes, unknown = [], []
+    codes: list[str] = []
+    unknown: list[str] = []
     for raw in names:
         text = normalize_district_name(str(raw).strip())
         if text.lower() in _ALL_SEOUL:

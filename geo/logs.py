@@ -49,12 +49,15 @@ def log_shown_error(
     """Log an error a user was shown: its ``detail`` and the traceback where it was raised.
 
     On a command line the log shares the user's screen (stderr): there ``traceback=False``
-    logs the detail in one line and the traceback only at DEBUG (``MAEUL_LOG_LEVEL=DEBUG``).
+    logs at WARNING only what the message does not say (the ``detail``: a driver's words, a
+    path), in one line; the traceback, and errors without detail, only at DEBUG/INFO.
     """
     text = f"{where}: {type(exc).__name__}" + (f" ({exc.detail})" if exc.detail else "")
-    log.warning(text, exc_info=exc if traceback else None)
-    if not traceback:
-        log.debug("traceback of the above", exc_info=exc)
+    if traceback:
+        log.warning(text, exc_info=exc)
+        return
+    log.log(logging.WARNING if exc.detail else logging.INFO, text)
+    log.debug("traceback of the above", exc_info=exc)
 
 
 _slow = logger("geo.db.slow")

@@ -1,7 +1,7 @@
 """Schema migrations: upgrade or downgrade the database with the Alembic chain.
 
-The chain may have several heads (one per feature branch of the schema); ``upgrade``
-applies them all.
+Early feature branches of the schema merge at ``0007_retire``; since then the chain is
+linear and ends in one head (``tests/test_migrations.py`` checks it).
 """
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ def upgrade(url: str | None = None, *, revision: str = "heads") -> None:
 def downgrade(url: str | None = None, *, revision: str = "base") -> None:
     """Take the schema at ``url`` down to ``revision`` (``base`` drops everything)."""
     command.downgrade(_config(url), revision)
+
+
+def heads() -> tuple[str, ...]:
+    """The head revision(s) of the chain in ``geo/migrations`` (one, by rule)."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(ScriptDirectory.from_config(_config(None)).get_heads())
 
 
 def current(url: str | None = None) -> tuple[str, ...]:

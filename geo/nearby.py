@@ -185,7 +185,7 @@ def nearby(
     rows = fetch_rows(
         sql, {**params, "lon": place.lon, "lat": place.lat, "radius": radius, "limit": limit}
     )
-    return [Hit(*r[:-1], round(r[-1]), walk_minutes(r[-1])) for r in rows]
+    return [Hit(*r[:-1], round(r[-1]), walk_minutes(r[-1])) for r in rows]  # type: ignore[call-arg]
 
 
 #: What a distance to a resource at dong precision is called (it is to the dong's label

@@ -129,20 +129,20 @@ def coverage_faults(geoms: Sequence[BaseGeometry], shape: BaseGeometry) -> Cover
     1 mm², degenerate leftovers of the difference, are not counted); overlaps the pairwise
     intersections with area.
     """
-    geoms = np.asarray(list(geoms), dtype=object)
-    union = shapely.union_all(geoms)
+    arr = np.asarray(list(geoms), dtype=object)
+    union = shapely.union_all(arr)
     gaps = shapely.get_parts(shapely.difference(shape, union))
     gap_areas = shapely.area(to_metric(gaps)) if len(gaps) else np.zeros(0)
     gap_areas = gap_areas[gap_areas > _NOISE_M2]
-    tree = shapely.STRtree(geoms)
-    a, b = tree.query(geoms, predicate="intersects")
+    tree = shapely.STRtree(arr)
+    a, b = tree.query(arr, predicate="intersects")
     keep = a < b
-    pieces = shapely.intersection(geoms[a[keep]], geoms[b[keep]])
+    pieces = shapely.intersection(arr[a[keep]], arr[b[keep]])
     overlaps = shapely.area(to_metric(pieces)) if len(pieces) else np.zeros(0)
     (shape_m,) = to_metric([shape])
     (mismatch,) = to_metric([shapely.symmetric_difference(shape, union)])
     return CoverageFaults(
-        n=len(geoms),
+        n=len(arr),
         outline_km2=float(shape_m.area) / 1e6,
         gap_pieces=len(gap_areas),
         gap_m2=float(gap_areas.sum()),

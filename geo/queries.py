@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -37,7 +38,8 @@ class ResourceFilter:
 
     def where(self) -> tuple[str, dict]:
         """SQL condition over alias ``r`` and its bind parameters (never interpolated)."""
-        clauses, params = ["true"], {}
+        clauses: list[str] = ["true"]
+        params: dict[str, Any] = {}
         if self.one_per_place:
             clauses.append(f"NOT {HIDDEN_DUPLICATE_SQL.format(r='r')}")
         if self.district_code:

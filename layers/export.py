@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -215,10 +216,19 @@ def _iso_dates(table: pa.Table) -> pa.Table:
     return table
 
 
+def _kml_document(tree: Any) -> ET.Element:
+    """The ``Document`` element of a KML file GDAL wrote."""
+    root = tree.getroot()
+    document = root.find(f"{{{_KML_NS}}}Document") if root is not None else None
+    if document is None:
+        raise RuntimeError("GDAL wrote a KML file without a Document")
+    return document
+
+
 def _write_kml(tables: list[LayerTable], folder: Path, opts: WriteOptions) -> Written:
     """One KML with a folder per layer; each placemark's name is the layer's display field."""
     ET.register_namespace("", _KML_NS)
-    merged: ET.ElementTree | None = None
+    merged: Any = None
     for t in tables:
         part = folder / f".{t.spec.name}.kml"
         names = [c.name for c in t.spec.columns]
@@ -237,11 +247,12 @@ def _write_kml(tables: list[LayerTable], folder: Path, opts: WriteOptions) -> Wr
         if merged is None:
             merged = tree
             continue
-        document = merged.getroot().find(f"{{{_KML_NS}}}Document")
-        for child in tree.getroot().find(f"{{{_KML_NS}}}Document"):
+        document = _kml_document(merged)
+        for child in _kml_document(tree):
             if child.tag in (f"{{{_KML_NS}}}Schema", f"{{{_KML_NS}}}Folder"):
                 document.append(child)
     path = folder / f"{opts.stem}.kml"
+    assert merged is not None  # at least one layer is exported
     merged.write(path, encoding="utf-8", xml_declaration=True)
     return Written([path])
 
@@ -370,6 +381,7 @@ def _write_shp(tables: list[LayerTable], folder: Path, opts: WriteOptions) -> Wr
         table = _dbf_table(t, codec, counts)
         for name, geometry_type, rows in _shape_parts(t, table):
             path = folder / f"{name}.shp"
+            options: dict[str, Any]
             if codec == "cp949":  # bytes already CP949: GDAL writes them as they are
                 options = {"layer_options": {"ENCODING": ""}}
             else:

@@ -48,7 +48,7 @@ def base_map(
     m = folium.Map(
         tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25, minZoom=9, maxZoom=19
     )
-    m.get_root().header.add_child(
+    m.get_root().header.add_child(  # type: ignore[attr-defined]  # a folium Figure
         folium.Element(f"<style>.leaflet-container{{background:{styles.BACKGROUND}}}</style>")
     )
     if online_tiles:

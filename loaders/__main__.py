@@ -20,7 +20,7 @@ def _setup(args: argparse.Namespace) -> None:
         args.database_url, with_demo=not args.no_demo, with_open_data=not args.no_open_data
     )
     if "open_data" in report:
-        _print_open_data(report["open_data"], report["links"])
+        _print_open_data(report["open_data"], report["links"])  # type: ignore[arg-type]
     print(
         f"ready: {report['districts']} districts, {report['dongs']} dongs, "
         f"{report['programs']} programs"

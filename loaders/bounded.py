@@ -182,13 +182,13 @@ def _child(out: Connection, env: dict[str, str], limit_mb: int, fn, args, kwargs
 
 
 @lru_cache(maxsize=1)
-def _fork_server() -> mp.context.BaseContext:
+def _fork_server() -> Any:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["loaders.bounded"])  # its children start with these loaded
     return ctx
 
 
-def _context() -> mp.context.BaseContext:
+def _context() -> Any:
     return mp.get_context("fork") if threading.active_count() == 1 else _fork_server()
 
 

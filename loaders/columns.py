@@ -425,7 +425,7 @@ def resolve_code(codes: dict, value: str, field_name: str) -> str:
     if field_name == "category":
         synonyms = category_spellings()
     synonym = synonyms.get(key)
-    if synonym in codes:
+    if synonym is not None and synonym in codes:
         return synonym
     raise InvalidInput(
         f"'{field_name}' 값 '{value}'을(를) 알 수 없습니다. 가능한 값 / unknown value for "

@@ -105,12 +105,20 @@ def _create_stage(conn: sa.Connection, n_columns: int, first_row: int) -> None:
     )
 
 
+def _raw(conn: sa.Connection) -> psycopg.Connection:
+    """The psycopg connection under ``conn`` (for ``COPY``)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # an open connection
+    return raw  # type: ignore[return-value]
+
+
 def _copy_raw(conn: sa.Connection, plan: ImportPlan) -> None:
     """Stream the CSV's data bytes to COPY, in the file's own encoding."""
     src = plan.table.csv
+    assert src is not None  # a streamed CSV
     cols = ", ".join(f"c{i}" for i in range(src.n_columns))
     delim = {"\t": "E'\\t'"}.get(src.delimiter, f"'{src.delimiter}'")
-    cur = conn.connection.dbapi_connection.cursor()
+    cur = _raw(conn).cursor()
     sql = (
         f"COPY import_stage ({cols}) FROM STDIN "
         f"(FORMAT csv, DELIMITER {delim}, ENCODING '{src.pg_encoding}')"
@@ -123,6 +131,7 @@ def _copy_raw(conn: sa.Connection, plan: ImportPlan) -> None:
 def _wkb(plan: ImportPlan) -> list[bytes | None]:
     """The file's geometries as WGS84 WKB (None when missing), per the plan's CRS."""
     table = plan.table
+    assert table.geometry is not None  # a file with geometry
     geoms = np.asarray(table.geometry.values, dtype=object)
     present = ~shapely.is_missing(geoms)
     if plan.swapped:
@@ -152,7 +161,7 @@ def _copy_frame(conn: sa.Connection, plan: ImportPlan, frame: pd.DataFrame, rows
 def _copy_rows(conn: sa.Connection, n_columns: int, rows: Iterable[tuple]) -> None:
     """Copy (row number, cells, WKB) rows into the stage as they come."""
     cols = ", ".join(["id", *(f"c{i}" for i in range(n_columns)), "wkb"])
-    cur = conn.connection.dbapi_connection.cursor()
+    cur = _raw(conn).cursor()
     with cur.copy(f"COPY import_stage ({cols}) FROM STDIN") as copy:
         for row_no, cells, geom in rows:
             copy.write_row((row_no, *cells, geom))
@@ -495,7 +504,7 @@ def _record_dataset(conn: sa.Connection, plan: ImportPlan, report: ImportReport)
             "file": plan.file_name,
             "sha": _sha256(plan.path),
             "open": bool(given.get("is_open_data")),
-            "counts": json.dumps(report.counts() | given.get("counts", {})),
+            "counts": json.dumps(report.counts() | dict(given.get("counts") or {})),  # type: ignore[call-overload]
         },
     )
 

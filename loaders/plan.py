@@ -333,6 +333,7 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
 def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
     """The user's mapping over the detected one; the evidence says who chose each column."""
     given = options.mapping
+    assert given is not None  # called only with a user's mapping
     if not options.replace_mapping:
         return detected.merged(given)
     why = {}
@@ -535,6 +536,7 @@ def _plan_pair(
 
 def _plan_geometry(plan: ImportPlan, forced: int | str | None) -> None:
     table = plan.table
+    assert table.geometry is not None  # a file with geometry
     geoms = np.asarray(table.geometry.values)
     valid = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     pts = shapely.point_on_surface(shapely.make_valid(geoms[valid]))

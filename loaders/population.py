@@ -243,6 +243,7 @@ def parse_grid(grid: list[list[str]], *, period: str | None = None) -> Populatio
     if period and wanted is None:
         raise InvalidInput(f"기간 형식을 알 수 없습니다 / unknown period format: {period}")
     skipped: list[str] = []
+    chosen: str | None
     if pcol is not None:
         periods = [normalize_period(r[pcol]) for r in body]
         chosen = wanted or max(p for p in periods if p)
@@ -307,8 +308,8 @@ def parse_grid(grid: list[list[str]], *, period: str | None = None) -> Populatio
                 )
             )
         elif label.replace(" ", "").lower() in TOTAL_LABELS:
-            if total is None and _number(r[pop]) is not None:
-                total = round(_number(r[pop]))
+            if total is None and (number := _number(r[pop])) is not None:
+                total = round(number)
         elif label:
             unmatched.append(label)
     frame = pd.DataFrame(

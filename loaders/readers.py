@@ -161,7 +161,7 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float | np.floating):
         if math.isnan(value):
             return None
-        if float(value).is_integer() and abs(value) < 1e15:
+        if float(value).is_integer() and abs(float(value)) < 1e15:
             return str(int(value))
         return repr(float(value))
     if isinstance(value, dt.datetime | pd.Timestamp):
@@ -244,7 +244,7 @@ def _non_data(cells: Sequence[str | None]) -> str | None:
 
 
 def _grid_table(
-    path: Path, fmt: str, rows: list[list[object]], target: Target, *, first_row: int = 1
+    path: Path, fmt: str, rows: Sequence[Sequence[object]], target: Target, *, first_row: int = 1
 ) -> SourceTable:
     """A table from a grid of cells (spreadsheets, small CSVs): header, data, non-data."""
     h, span = _find_header(rows, target)
@@ -390,12 +390,12 @@ def read_csv(path: Path, target: Target, **_: object) -> SourceTable:
     return table
 
 
-def _drop_malformed(table: SourceTable, grid: list[list[str]]) -> None:
+def _drop_malformed(table: SourceTable, grid: Sequence[Sequence[str]]) -> None:
     """Rows with more non-empty cells than the header are malformed: listed, not imported."""
-    width = len(table.columns)
+    width, header = len(table.columns), table.header_row or 0
     bad = [
-        (table.header_row + 1 + i, len(r))
-        for i, r in enumerate(grid[table.header_row :])
+        (header + 1 + i, len(r))
+        for i, r in enumerate(grid[header:])
         if len(r) > width and any(c.strip() for c in r[width:])
     ]
     table.malformed = [(row, f"{n} fields, expected {width}") for row, n in bad]
@@ -683,7 +683,7 @@ def read_zip(path: Path, target: Target, **options: object) -> SourceTable:
         tmp.cleanup()
         raise UnreadableFile(detail=str(exc)) from exc
     if _shapefiles(root):
-        table = read_shapefile(root, target, **options)
+        table = read_shapefile(root, target, **options)  # type: ignore[arg-type]
     else:
         inner = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in READERS]
         inner = [p for p in inner if p.suffix.lower() != ".zip"]

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -266,7 +267,7 @@ class _Recogniser:
 
     def name(self, name: str) -> None:
         aliases = {norm_key(a) for a in ALIASES.get(name, ())}
-        candidates = []
+        candidates: list[tuple[float, str, _Stats, str | None, Any]] = []
         for i, col in enumerate(self.free()):
             keys = _keys(col)
             alias = next((k for k in keys if k in aliases), None)
@@ -285,7 +286,7 @@ class _Recogniser:
                 continue
             if self.frame is not None and alias is None and stats.distinct < 0.3:
                 continue
-            strength = 3.0 if alias else end[1]
+            strength = 3.0 if alias or end is None else end[1]
             score = strength + stats.distinct + 0.5 * stats.filled - 0.01 * i
             candidates.append((score, col, stats, alias, end))
         if not candidates:

@@ -149,10 +149,10 @@ class ImportReport:
         lines += [f"  ! {w}" for w in self.warnings]
         if self.unknown_categories:
             lines.append("  unknown category values (모르는 분류 값):")
-            shown = self.unknown_categories[:20]
-            lines += [f"    {value}: {n:,}" for value, n in shown]
-            if len(self.unknown_categories) > len(shown):
-                lines.append(f"    … {len(self.unknown_categories) - len(shown):,} more")
+            first = self.unknown_categories[:20]
+            lines += [f"    {value}: {n:,}" for value, n in first]
+            if len(self.unknown_categories) > len(first):
+                lines.append(f"    … {len(self.unknown_categories) - len(first):,} more")
         return lines
 
     def to_dict(self) -> dict:

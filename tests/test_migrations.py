@@ -88,3 +88,8 @@ def test_running_setup_again_loses_and_duplicates_nothing(db_url, engine):
     report = setup_database(db_url, progress=no_progress)
     assert report["demo"] is None  # demo data goes only into an empty database
     assert _counts(engine) == before
+
+
+def test_the_chain_ends_in_one_head_that_setup_reaches(db_url):
+    assert len(migrate.heads()) == 1, migrate.heads()
+    assert migrate.current(db_url) == migrate.heads()
