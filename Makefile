@@ -7,13 +7,18 @@ PORT ?= 8501
 # DATABASE_URL (from the environment) switches to an existing PostGIS; unset, the app and
 # the tests use the local cluster that scripts/pg.sh runs (see geo/settings.py).
 
-.PHONY: run test install deps db setup lint types bench clean ogcapi lock
+.PHONY: run test unit install deps db setup lint types bench clean ogcapi lock
 
 run: install db setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 test: install db lint types
 	$(BIN)/python -m pytest
+
+# The tests that need neither PostgreSQL nor a browser (pure functions, readers, CLI
+# parsing): seconds, no cluster.
+unit: install
+	$(BIN)/python -m pytest -m "not db and not browser"
 
 deps:
 	bash scripts/system_deps.sh

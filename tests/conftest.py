@@ -107,3 +107,50 @@ def engine(db_url: str) -> sa.Engine:
     from geo.db import get_engine
 
     return get_engine(db_url)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "db: needs PostgreSQL (the test PostGIS, or a cluster of its own: tests/test_pg.py)",
+    )
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium (tests/test_browser*)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs the database or a browser: ``make unit`` runs the rest in seconds."""
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        if {"db_url", "engine"} & set(getattr(item, "fixturenames", ())) or module.endswith(
+            "test_pg.py"
+        ):
+            item.add_marker(pytest.mark.db)
+        if "/test_browser" in module:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def remove_source(engine: sa.Engine):
+    """Remove, after the test, every trace of the sources it names: records, their history,
+    import runs and provenance (``remove_source("t-x")`` returns the name, to use inline)."""
+    sources: list[str] = []
+
+    def name(source: str) -> str:
+        sources.append(source)
+        return source
+
+    yield name
+    with engine.begin() as conn:
+        for table in ("resources", "program_sites", "conflict_cases"):
+            ids = conn.execute(
+                sa.text(f"DELETE FROM {table} WHERE source = ANY(:s) RETURNING id"),
+                {"s": sources},
+            ).scalars()
+            conn.execute(
+                sa.text(
+                    "DELETE FROM change_history WHERE table_name = :t AND record_id = ANY(:ids)"
+                ),
+                {"t": table, "ids": list(ids)},
+            )
+        conn.execute(sa.text("DELETE FROM import_runs WHERE source = ANY(:s)"), {"s": sources})
+        conn.execute(sa.text("DELETE FROM datasets WHERE source = ANY(:s)"), {"s": sources})

@@ -54,26 +54,22 @@ def test_maeul_is_installed_and_lists_every_command_and_exit_code(tmp_path, db_u
 
 
 def test_strict_import_exits_1_when_rows_are_rejected_and_keeps_the_valid_ones(
-    tmp_path, db_url, engine
+    tmp_path, db_url, engine, remove_source
 ):
     pts = true_points(3, seed=81)
     lines = ["시설명,위도,경도"] + [f"{r.name},{r.lat},{r.lon}" for r in pts.itertuples()]
     lines.append("부산 도서관,35.1796,129.0756")  # outside Seoul: rejected
     (tmp_path / "f.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args = ("import", "f.csv", "--kind", "space", "--category", "library", "--source", "t-cli")
-    try:
-        strict = _maeul(*args, "--strict", db_url=db_url, tmp=tmp_path)
-        assert strict.returncode == 1, strict.stderr
-        assert "--strict" in strict.stderr and "Traceback" not in strict.stderr
-        with engine.connect() as conn:
-            n = conn.execute(sa.text("SELECT count(*) FROM resources WHERE source = 't-cli'"))
-            assert n.scalar_one() == 3
-        lenient = _maeul(*args, db_url=db_url, tmp=tmp_path)
-        assert lenient.returncode == 0, lenient.stderr
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM resources WHERE source = 't-cli'"))
-            conn.execute(sa.text("DELETE FROM import_runs WHERE source = 't-cli'"))
+    source = remove_source("t-cli")
+    args = ("import", "f.csv", "--kind", "space", "--category", "library", "--source", source)
+    strict = _maeul(*args, "--strict", db_url=db_url, tmp=tmp_path)
+    assert strict.returncode == 1, strict.stderr
+    assert "--strict" in strict.stderr and "Traceback" not in strict.stderr
+    with engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT count(*) FROM resources WHERE source = :s"), {"s": source})
+        assert n.scalar_one() == 3
+    lenient = _maeul(*args, db_url=db_url, tmp=tmp_path)
+    assert lenient.returncode == 0, lenient.stderr
 
 
 def test_an_import_is_logged_with_its_counts_at_info(tmp_path, db_url, engine):

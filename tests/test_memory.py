@@ -87,26 +87,23 @@ def test_a_csv_of_few_very_long_lines_is_sampled_not_read_whole(tmp_path, monkey
     assert peak < size / 4, f"held {peak / 2**20:.0f} MB of a {size / 2**20:.0f} MB file"
 
 
-def test_long_lines_import_whole_under_a_tight_memory_ceiling(tmp_path, engine, monkeypatch):
+def test_long_lines_import_whole_under_a_tight_memory_ceiling(
+    tmp_path, engine, monkeypatch, remove_source
+):
     monkeypatch.setenv("MAEUL_IMPORT_MEMORY_MB", "160")
     path = tmp_path / "long.csv"
     sums = _long_lines_csv(path, rows=40, cell_mb=2)  # 80 MB
-    options = ImportOptions(kind="space", category="library", source="t-long-lines")
-    try:
-        report = import_file(path, options)
-        assert report.inserted == 40 and not report.rejected
-        with engine.connect() as conn:
-            stored = dict(
-                conn.execute(
-                    sa.text("SELECT name, md5(description) FROM resources WHERE source = :s"),
-                    {"s": "t-long-lines"},
-                ).all()
-            )
-        assert stored == sums
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM resources WHERE source = 't-long-lines'"))
-            conn.execute(sa.text("DELETE FROM import_runs WHERE source = 't-long-lines'"))
+    source = remove_source("t-long-lines")
+    report = import_file(path, ImportOptions(kind="space", category="library", source=source))
+    assert report.inserted == 40 and not report.rejected
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(
+                sa.text("SELECT name, md5(description) FROM resources WHERE source = :s"),
+                {"s": source},
+            ).all()
+        )
+    assert stored == sums
 
 
 def test_a_file_that_explodes_in_memory_is_refused_at_the_ceiling(tmp_path, engine, monkeypatch):
