@@ -8,7 +8,6 @@ administrator is created with ``python -m loaders create-user NAME --role admin`
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import secrets
 import threading
@@ -23,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from geo.access import Viewer, require
+from geo.audit import audit
 from geo.db import connect, transaction
 from geo.errors import AtlasError, Forbidden, InvalidInput, NotFound
 from geo.logs import logger
@@ -375,36 +375,6 @@ def viewer_from_claims(claims: Mapping, *, claim: str, role_map: str) -> Viewer:
     )
 
 
-def audit(
-    conn: sa.Connection,
-    who: Viewer | str | None,
-    action: str,
-    *,
-    target: str | None = None,
-    records: int | None = None,
-    detail: dict | None = None,
-) -> None:
-    """Append one entry to the audit log (in the caller's transaction)."""
-    username = who.username if isinstance(who, Viewer) else who
-    conn.execute(
-        sa.text(
-            """INSERT INTO audit_log (username, action, target, records, detail)
-               VALUES (:u, :a, :t, :n, CAST(:d AS jsonb))"""
-        ),
-        {
-            "u": username,
-            "a": action,
-            "t": target,
-            "n": records,
-            "d": None if detail is None else _json(detail),
-        },
-    )
-
-
-def _json(value: dict) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
 def list_users(viewer: Viewer) -> pd.DataFrame:
     """Every account with role, district, state and last sign-in (administrators only)."""
     require(viewer, "manage_users")
@@ -444,18 +414,4 @@ def set_account(
             "update_user",
             target=username,
             detail={"active": active, "unlock": unlock},
-        )
-
-
-def audit_entries(viewer: Viewer, *, limit: int = 1000) -> pd.DataFrame:
-    """The newest audit log entries (administrators only)."""
-    require(viewer, "manage_users")
-    with connect() as conn:
-        return pd.read_sql(
-            sa.text(
-                """SELECT at, username, action, target, records, detail::text AS detail
-                   FROM audit_log ORDER BY id DESC LIMIT :n"""
-            ),
-            conn,
-            params={"n": int(limit)},
         )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from geo import vocab
 from geo.access import Viewer, require
-from geo.auth import audit
+from geo.audit import audit
 from geo.db import connect, get_engine, transaction
 from geo.errors import InvalidInput
 

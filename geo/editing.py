@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, require
 from geo.areas import locate
-from geo.auth import audit, check_account
+from geo.audit import audit
+from geo.auth import check_account
 from geo.db import connect, transaction
 from geo.errors import InvalidInput, NotFound, user_text
 from geo.vocab import Label

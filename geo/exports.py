@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from geo import vocab
 from geo.access import Viewer, require_districts, resource_source, source_params
-from geo.auth import audit
+from geo.audit import audit
 from geo.db import bulk, connect, transaction
 from geo.errors import InvalidInput
 from geo.progress import Progress, no_progress

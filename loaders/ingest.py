@@ -36,7 +36,8 @@ from geo import crs as kcrs
 from geo import vocab
 from geo.access import require, scope
 from geo.areas import ensure_cells, with_areas_sql
-from geo.auth import audit, check_account
+from geo.audit import audit
+from geo.auth import check_account
 from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
 from geo.logs import logger

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo.access import Viewer, require
-from geo.auth import audit
+from geo.audit import audit
 from geo.errors import AtlasError, InvalidInput
 from geo.reference import DATA_DIR, normalize_district_name
 from loaders.uploads import check_upload_size

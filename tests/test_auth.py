@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from geo import auth
+from geo import audit, auth
 from geo.errors import InvalidInput
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -190,14 +190,14 @@ def test_only_administrators_manage_accounts_and_read_the_audit_log(officer):
         with pytest.raises(Forbidden):
             auth.list_users(who)
         with pytest.raises(Forbidden):
-            auth.audit_entries(who)
+            audit.audit_entries(who)
         with pytest.raises(Forbidden):
             auth.set_account(who, officer, active=False)
     admin = Viewer("admin", "mapo.root")
     auth.set_account(admin, officer, active=False)
     with pytest.raises(auth.LoginFailed):
         auth.authenticate(officer, PASSWORD, sleep=lambda _s: None)
-    log = auth.audit_entries(admin)
+    log = audit.audit_entries(admin)
     assert {"update_user", "login_failed"} <= set(log["action"])
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from geo import auth
+from geo import audit, auth
 from geo.db import transaction
 from geo.errors import AtlasError
 from geo.settings import load_settings
@@ -64,7 +64,7 @@ def _sso_box() -> None:
             st.logout()
         return
     with transaction() as conn:
-        auth.audit(conn, signed_in, "login", detail={"via": "oidc"})
+        audit.audit(conn, signed_in, "login", detail={"via": "oidc"})
     st.session_state[SESSION_KEY] = (signed_in, dt.datetime.now(dt.UTC))
     st.rerun()
 

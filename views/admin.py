@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import auth, vocab
+from geo import audit, auth, vocab
 from geo import categories as cats
 from geo.db import transaction
 from geo.errors import AtlasError
@@ -100,7 +100,7 @@ def render() -> None:
     st.title(t("title"))
     try:
         users = auth.list_users(who)
-        log = auth.audit_entries(who)
+        log = audit.audit_entries(who)
     except AtlasError as exc:
         show_error(exc)
     st.subheader(t("users"))
