@@ -141,6 +141,22 @@ def create_user(
     return uid
 
 
+def add_account(
+    by: Viewer, username: str, password: str, *, role: str, district_code: str | None = None
+) -> int:
+    """An administrator adds a staff account on a page, in its own transaction."""
+    with transaction() as conn:
+        check_account(conn, by)
+        return create_user(conn, username, password, role=role, district_code=district_code, by=by)
+
+
+def record_single_sign_on(viewer: Viewer) -> None:
+    """Audit a sign-in through the organisation's identity provider (``st.login``)."""
+    with transaction() as conn:
+        audit(conn, viewer, "login", detail={"via": "oidc"})
+    _logger.info("sign-in: %s as %s (single sign-on)", viewer.username, viewer.role)
+
+
 #: Longest user name a sign-in looks up (longer input is cut: no account has such a name).
 MAX_USERNAME_INPUT = 100
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from geo.access import Viewer, require
 from geo.audit import audit
+from geo.db import transaction
 from geo.errors import AtlasError, InvalidInput
 from geo.reference import DATA_DIR, normalize_district_name
 from loaders.uploads import check_upload_size
@@ -446,6 +447,14 @@ def import_file(
         records=len(report.matched),
     )
     return report
+
+
+def import_upload(
+    data: bytes, *, source: str, period: str | None, viewer: Viewer
+) -> PopulationReport:
+    """A page's upload: :func:`import_file` in its own transaction."""
+    with transaction() as conn:
+        return import_file(conn, data, source=source, period=period, viewer=viewer)
 
 
 def import_path(conn: sa.Connection, path: Path, *, period: str | None = None) -> PopulationReport:

@@ -85,3 +85,14 @@ def test_the_exit_codes_are_documented_where_operators_look():
     for code, meaning in EXIT_CODES.items():
         assert re.search(rf"^\|\s*{code}\s*\|", text, re.M), f"exit code {code} not in docs/cli.md"
         assert meaning.split(",")[0] in text
+
+
+def test_pages_never_open_a_transaction_themselves():
+    """Domain functions own their transactions; a page only calls them (thin views)."""
+    opened = {
+        str(p.relative_to(REPO)): n
+        for p in sorted((REPO / "views").glob("*.py"))
+        for n in [len(re.findall(r"\b(?:transaction|connect)\(\)", p.read_text("utf-8")))]
+        if n
+    }
+    assert opened == {}

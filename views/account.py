@@ -6,8 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from geo import audit, auth
-from geo.db import transaction
+from geo import auth
 from geo.errors import AtlasError
 from geo.settings import load_settings
 from views.common import EXPIRED_KEY, SESSION_KEY, viewer
@@ -63,8 +62,7 @@ def _sso_box() -> None:
         if st.button(t("sign_out"), key="sso_refused_out"):
             st.logout()
         return
-    with transaction() as conn:
-        audit.audit(conn, signed_in, "login", detail={"via": "oidc"})
+    auth.record_single_sign_on(signed_in)
     st.session_state[SESSION_KEY] = (signed_in, dt.datetime.now(dt.UTC))
     st.rerun()
 

@@ -10,7 +10,6 @@ import streamlit as st
 
 from geo import audit, auth, vocab
 from geo import categories as cats
-from geo.db import transaction
 from geo.errors import AtlasError
 from views.common import csv_download, districts, show_error, viewer
 from views.i18n import lang, translator
@@ -118,15 +117,7 @@ def render() -> None:
         )
         if st.form_submit_button(t("create")):
             try:
-                with transaction() as conn:
-                    auth.create_user(
-                        conn,
-                        username.strip(),
-                        password,
-                        role=role,
-                        district_code=district,
-                        by=who,
-                    )
+                auth.add_account(who, username.strip(), password, role=role, district_code=district)
                 st.success(t("created", u=username))
             except AtlasError as exc:
                 st.error(exc.user_msg)

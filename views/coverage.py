@@ -13,7 +13,6 @@ from streamlit_folium import st_folium
 from geo import coverage, vocab
 from geo.access import allowed
 from geo.classify import SCHEMES, classify
-from geo.db import transaction
 from geo.errors import AtlasError
 from geo.reference import attribution
 from geo.settings import load_settings
@@ -632,14 +631,12 @@ def _population_tab(pop: pd.DataFrame) -> None:
         submitted = st.form_submit_button(t("pop_import"))
     if submitted and upload is not None:
         try:
-            with transaction() as conn:
-                report = population.import_file(
-                    conn,
-                    upload.getvalue(),
-                    source=upload.name,
-                    period=period.strip() or None,
-                    viewer=viewer(),
-                )
+            report = population.import_upload(
+                upload.getvalue(),
+                source=upload.name,
+                period=period.strip() or None,
+                viewer=viewer(),
+            )
         except AtlasError as exc:
             show_error(exc)
         _populations.clear()
