@@ -8,12 +8,15 @@ from geo import incidents
 from geo.access import allowed
 from geo.db import check_ready
 from geo.errors import AtlasError
+from geo.logs import log_shown_error, logger
 from geo.logs import setup as setup_logging
 from geo.reference import attribution
 from geo.settings import load_settings
 from views.account import account_box
 from views.common import demo_counts, show_error, viewer
 from views.i18n import LANGS, t
+
+_logger = logger("app")
 
 st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", layout="wide")
 
@@ -72,7 +75,9 @@ with st.sidebar:
 try:
     page.run()
 except AtlasError as exc:  # pages show their own errors; one that slipped through
+    log_shown_error(_logger, exc, f"page {page.url_path}")
     st.error(exc.user_msg)
 except Exception as exc:  # the edge: the traceback to the error log, a number to the user
     err = incidents.record(exc, where=f"page {page.url_path}")
+    _logger.error("page %s: incident %s", page.url_path, err.incident, exc_info=exc)
     st.error(f"{err.user_msg} ({err.incident})")

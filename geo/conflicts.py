@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -28,7 +28,8 @@ from geo.access import Viewer, allowed, require
 from geo.areas import assign_areas
 from geo.auth import check_account
 from geo.db import connect, transaction
-from geo.errors import Forbidden, InvalidInput, NotFound, user_text
+from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.filters import Condition, Filter, any_of, check_codes, check_texts
 
 #: Source name of cases entered through the register.
 REGISTER_SOURCE = "register"
@@ -65,7 +66,7 @@ class StaffOnly(Forbidden):
 
 
 @dataclass(frozen=True)
-class ConflictFilter:
+class ConflictFilter(Filter):
     """What the register is filtered by; empty means everything.
 
     ``start``/``end`` select cases active at some time in the period: opened on or before
@@ -80,38 +81,26 @@ class ConflictFilter:
     start: dt.date | None = None
     end: dt.date | None = None
 
-    def where(self) -> tuple[str, dict]:
-        """SQL condition over alias ``c`` and its bind parameters (never interpolated)."""
-        _check_codes(self.types, vocab.CONFLICT_TYPES, "conflict type")
-        _check_codes(self.stages, vocab.CONFLICT_STAGES, "stage")
-        _check_codes(self.severities, vocab.SEVERITY, "severity")
+    def check(self) -> None:
+        """Known codes, bindable names, severities as numbers, a period in order."""
+        check_codes(self.types, vocab.CONFLICT_TYPES, "conflict type")
+        check_codes(self.stages, vocab.CONFLICT_STAGES, "stage")
+        check_codes(self.severities, vocab.SEVERITY, "severity")
+        check_texts([*self.districts, *self.departments], "districts/departments")
         if self.start and self.end and self.start > self.end:
             raise InvalidInput("기간의 시작이 끝보다 늦습니다 / the period starts after it ends")
-        clauses: list[str] = ["true"]
-        params: dict[str, Any] = {}
-        for column, values, name in (
-            ("c.district_code", self.districts, "districts"),
-            ("c.conflict_type", self.types, "types"),
-            ("c.stage", self.stages, "stages"),
-            ("c.severity", [int(s) for s in self.severities], "severities"),
-            ("c.department", self.departments, "departments"),
-        ):
-            if values:
-                clauses.append(f"{column} = ANY(:{name})")
-                params[name] = [v if isinstance(v, int) else user_text(v, name) for v in values]
+
+    def conditions(self, **_: Any) -> Iterator[Condition]:
+        """SQL conditions over alias ``c``."""
+        yield from any_of("c.district_code", "districts", self.districts)
+        yield from any_of("c.conflict_type", "types", self.types)
+        yield from any_of("c.stage", "stages", self.stages)
+        yield from any_of("c.severity", "severities", [int(s) for s in self.severities])
+        yield from any_of("c.department", "departments", self.departments)
         if self.end:
-            clauses.append("c.opened_on <= :end")
-            params["end"] = self.end
+            yield "c.opened_on <= :end", {"end": self.end}
         if self.start:
-            clauses.append("(c.closed_on IS NULL OR c.closed_on >= :start)")
-            params["start"] = self.start
-        return " AND ".join(clauses), params
-
-
-def _check_codes(values: Sequence, table: dict, what: str) -> None:
-    unknown = set(values) - set(table)
-    if unknown:
-        raise InvalidInput(f"알 수 없는 값 / unknown {what}: {sorted(map(str, unknown))}")
+            yield "(c.closed_on IS NULL OR c.closed_on >= :start)", {"start": self.start}
 
 
 def _read_gdf(sql: str, params: dict) -> gpd.GeoDataFrame:

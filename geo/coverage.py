@@ -11,8 +11,9 @@ through :func:`geo.access.resource_source`, so counts respect what the viewer ma
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +26,7 @@ from geo import vocab
 from geo.access import Viewer, count_filter, resource_source, source_params
 from geo.db import connect
 from geo.errors import InvalidInput
+from geo.filters import Condition, Filter, any_of, check_codes, check_texts
 
 #: Gap classes of a dong: code -> (Korean, English, colour).
 GAP_CLASSES: dict[str, tuple[str, str, str]] = {
@@ -71,7 +73,7 @@ _FILTER_COLUMNS: dict[str, tuple[str, bool]] = {
 
 
 @dataclass(frozen=True)
-class CoverageFilter:
+class CoverageFilter(Filter):
     """What the page filters program sites by; an empty tuple means everything."""
 
     offices: tuple[str, ...] = ()
@@ -82,20 +84,19 @@ class CoverageFilter:
     #: Data sources (``source`` of sites and resources), e.g. one import or ``demo``.
     sources: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
-        unknown = set(self.stages) - set(vocab.SITE_STAGES)
-        if unknown:
-            raise InvalidInput(f"알 수 없는 단계 / unknown stage: {sorted(unknown)}")
+    def check(self) -> None:
+        """Known stages; office, division and source names fit to bind."""
+        check_codes(self.stages, vocab.SITE_STAGES, "stage")
+        check_texts([*self.offices, *self.divisions, *self.sources], "filter")
 
-    def where(self, *, programs: bool = True, sites: bool = True) -> tuple[str, dict]:
-        """SQL condition over aliases ``p`` (programs) and ``s`` (sites), and its params."""
-        clauses, params = ["true"], {}
+    def conditions(
+        self, *, programs: bool = True, sites: bool = True, **_: Any
+    ) -> Iterator[Condition]:
+        """Conditions over aliases ``p`` (programs, when ``programs``) and ``s`` (sites,
+        when ``sites``)."""
         for name, (column, on_program) in _FILTER_COLUMNS.items():
-            values = getattr(self, name)
-            if values and (programs if on_program else sites):
-                clauses.append(f"{column} = ANY(:f_{name})")
-                params[f"f_{name}"] = list(values)
-        return " AND ".join(clauses), params
+            if programs if on_program else sites:
+                yield from any_of(column, f"f_{name}", getattr(self, name))
 
     def resource_where(self, *, alias: str = "r") -> tuple[str, dict]:
         """Condition on resources (or their counts) under ``alias``: only the data-source

@@ -7,7 +7,7 @@ exact point, address or contact from here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from geo import vocab
 from geo.access import Viewer, resource_source, source_params
 from geo.db import connect
-from geo.errors import InvalidInput, NotFound, user_text
+from geo.errors import InvalidInput, NotFound
+from geo.filters import Condition, Filter, any_of, check_texts, contains
 from geo.places import HIDDEN_DUPLICATE_SQL, PLACE_SOURCES_SQL
 
 
 @dataclass(frozen=True)
-class ResourceFilter:
+class ResourceFilter(Filter):
     """What the map pages filter resources by; empty means everything."""
 
     district_code: str | None = None
@@ -36,33 +37,28 @@ class ResourceFilter:
     #: place in another source (``geo.places``); the first shows every source.
     one_per_place: bool = True
 
-    def where(self) -> tuple[str, dict]:
-        """SQL condition over alias ``r`` and its bind parameters (never interpolated)."""
-        clauses: list[str] = ["true"]
-        params: dict[str, Any] = {}
+    def check(self) -> None:
+        """Known kinds; category and search text fit to bind; a box of four numbers."""
+        unknown = set(self.kinds) - set(vocab.KINDS)
+        if unknown:
+            raise InvalidInput(f"알 수 없는 자원 유형 / unknown kind: {sorted(unknown)}")
+        check_texts(list(self.categories), "분류 / category")
+        check_texts([self.text, self.district_code or ""], "검색어 / search text")
+        if self.bbox is not None and len(self.bbox) != 4:
+            raise InvalidInput(f"지도 범위 / map box: {self.bbox}")
+
+    def conditions(self, **_: Any) -> Iterator[Condition]:
+        """SQL conditions over alias ``r``."""
         if self.one_per_place:
-            clauses.append(f"NOT {HIDDEN_DUPLICATE_SQL.format(r='r')}")
+            yield f"NOT {HIDDEN_DUPLICATE_SQL.format(r='r')}", {}
         if self.district_code:
-            clauses.append("r.district_code = :district_code")
-            params["district_code"] = self.district_code
-        if self.kinds:
-            unknown = set(self.kinds) - set(vocab.KINDS)
-            if unknown:
-                raise InvalidInput(f"알 수 없는 자원 유형 / unknown kind: {sorted(unknown)}")
-            clauses.append("r.kind = ANY(:kinds)")
-            params["kinds"] = list(self.kinds)
-        if self.categories:
-            clauses.append("r.category = ANY(:categories)")
-            params["categories"] = [user_text(c, "분류 / category") for c in self.categories]
+            yield "r.district_code = :district_code", {"district_code": self.district_code}
+        yield from any_of("r.kind", "kinds", self.kinds)
+        yield from any_of("r.category", "categories", self.categories)
         if self.bbox is not None:
-            clauses.append("r.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)")
-            params.update(zip(("w", "s", "e", "n"), map(float, self.bbox), strict=True))
-        text = user_text(self.text, "검색어 / search text").strip()
-        if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("(r.name ILIKE :text OR r.description ILIKE :text)")
-            params["text"] = f"%{escaped}%"
-        return " AND ".join(clauses), params
+            box = dict(zip(("w", "s", "e", "n"), map(float, self.bbox), strict=True))
+            yield "r.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)", box
+        yield from contains(("r.name", "r.description"), "text", self.text)
 
 
 def _read_gdf(sql: str, params: dict | None = None) -> gpd.GeoDataFrame:
