@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -26,12 +27,14 @@ from geo.audit import audit
 from geo.db import connect, transaction
 from geo.errors import AtlasError, Forbidden, InvalidInput, NotFound
 from geo.logs import logger
+from geo.models import User
 from geo.settings import load_settings
 
 STAFF_ROLES = ("district_officer", "planner", "admin")
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 _hasher = PasswordHasher()
+_USERS = cast(sa.Table, User.__table__)
 
 _logger = logger(__name__)
 
@@ -120,22 +123,18 @@ def create_user(
         raise InvalidInput(
             "자치구 담당자에게만 자치구를 지정합니다. / Only a district officer has a district."
         )
-    exists = conn.execute(
-        sa.text("SELECT 1 FROM users WHERE username = :u"), {"u": username}
-    ).first()
+    exists = conn.execute(sa.select(_USERS.c.id).where(_USERS.c.username == username)).first()
     if exists:
         raise InvalidInput(f"이미 있는 아이디입니다 / user exists: {username}")
     uid = conn.execute(
-        sa.text(
-            """INSERT INTO users (username, password_hash, role, district_code)
-               VALUES (:u, :h, :r, :d) RETURNING id"""
-        ),
-        {
-            "u": username,
-            "h": hash_password(password, username=username),
-            "r": role,
-            "d": district_code,
-        },
+        sa.insert(_USERS)
+        .values(
+            username=username,
+            password_hash=hash_password(password, username=username),
+            role=role,
+            district_code=district_code,
+        )
+        .returning(_USERS.c.id)
     ).scalar_one()
     audit(conn, by or "shell", "create_user", target=username, detail={"role": role})
     return uid
@@ -411,14 +410,13 @@ def set_account(
     require(viewer, "manage_users")
     with transaction() as conn:
         check_account(conn, viewer)
+        changes: dict[str, object] = {} if active is None else {"active": active}
+        if unlock:
+            changes |= {"locked_until": None, "failed_logins": 0}
         n = conn.execute(
-            sa.text(
-                """UPDATE users SET active = COALESCE(:a, active),
-                          locked_until = CASE WHEN :u THEN NULL ELSE locked_until END,
-                          failed_logins = CASE WHEN :u THEN 0 ELSE failed_logins END
-                   WHERE username = :name"""
-            ),
-            {"a": active, "u": unlock, "name": username},
+            sa.update(_USERS)
+            .where(_USERS.c.username == username)
+            .values(**changes or {"username": username})  # nothing to change: still counts
         ).rowcount
         if n == 0:
             raise NotFound(f"없는 아이디 / no such user: {username}")

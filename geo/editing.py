@@ -30,6 +30,7 @@ from geo.audit import audit
 from geo.auth import check_account
 from geo.db import connect, transaction
 from geo.errors import InvalidInput, NotFound, user_text
+from geo.models import Base
 from geo.vocab import Label
 
 #: ``source`` of records added by hand (each gets a random ``source_id``).
@@ -283,22 +284,24 @@ def save_record(
         ) from exc
 
 
+def _table(name: str) -> sa.Table:
+    """The model table of an editable record type: a renamed column fails loudly here."""
+    return Base.metadata.tables[name]
+
+
 def _save(viewer: Viewer, table: str, clean: dict, x: float, y: float, record_id) -> int:
     names = [f.name for f in EDITABLE[table].fields]
-    point = "ST_SetSRID(ST_MakePoint(:x, :y), 4326)"
+    t = _table(table)
+    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(x, y), 4326)
     with transaction() as conn:
         _begin(conn, viewer)
         area = _place(conn, viewer, x, y)
-        params = {**clean, **area, "x": x, "y": y}
         if record_id is None:
-            cols = [*names, "district_code", "dong_code"]
+            values = {n: clean[n] for n in names} | area
             record_id = conn.execute(
-                sa.text(
-                    f"""INSERT INTO {table} ({", ".join(cols)}, geom, source, source_id)
-                        VALUES ({", ".join(":" + c for c in cols)}, {point}, :source, :sid)
-                        RETURNING id"""
-                ),
-                params | {"source": EDITOR_SOURCE, "sid": uuid.uuid4().hex},
+                sa.insert(t)
+                .values(**values, geom=point, source=EDITOR_SOURCE, source_id=uuid.uuid4().hex)
+                .returning(t.c.id)
             ).scalar_one()
             audit(conn, viewer, "add", target=f"{table}#{record_id}", records=1)
             return int(record_id)
@@ -308,24 +311,21 @@ def _save(viewer: Viewer, table: str, clean: dict, x: float, y: float, record_id
         # location within 1e-6 degrees of it is "not moved", so a conflict area keeps its
         # shape and a save does not nudge a point by the rounding.
         moved = conn.execute(
-            sa.text(
-                f"""SELECT NOT ST_DWithin(ST_PointOnSurface(geom), {point}, :tol)
-                    FROM {table} WHERE id = :id"""
-            ),
-            {"x": x, "y": y, "id": record_id, "tol": MOVE_TOLERANCE_DEG},
+            sa.select(
+                ~sa.func.ST_DWithin(sa.func.ST_PointOnSurface(t.c.geom), point, MOVE_TOLERANCE_DEG)
+            ).where(t.c.id == record_id)
         ).scalar_one()
         changed = [n for n in names if _differs(old[n], clean[n])]
         if not changed and not moved:
             return int(record_id)
-        sets = [f"{n} = :{n}" for n in changed]
+        sets = {n: clean[n] for n in changed}
         if moved:
-            sets += [f"geom = {point}", "district_code = :district_code", "dong_code = :dong_code"]
+            sets |= {"geom": point} | area
             if table == "resources":
                 # A point staff placed is exact, even on a record imported at its dong.
-                sets.append("location_precision = 'exact'")
+                sets["location_precision"] = "exact"
         conn.execute(
-            sa.text(f"UPDATE {table} SET {', '.join(sets)}, updated_at = now() WHERE id = :id"),
-            params | {"id": record_id},
+            sa.update(t).where(t.c.id == record_id).values(**sets, updated_at=sa.func.now())
         )
         audit(
             conn,
@@ -367,14 +367,15 @@ def retire_record(viewer: Viewer, table: str, record_id: int, *, restore: bool =
                 if not restore
                 else "폐지된 기록이 아닙니다 / the record is not retired"
             )
+        t = _table(table)
         conn.execute(
-            sa.text(
-                f"""UPDATE {table} SET retired_at = CASE WHEN :restore THEN NULL ELSE now() END,
-                        retired_by = CASE WHEN :restore THEN NULL ELSE :who END,
-                        updated_at = now()
-                    WHERE id = :id"""
-            ),
-            {"restore": restore, "who": viewer.username, "id": int(record_id)},
+            sa.update(t)
+            .where(t.c.id == int(record_id))
+            .values(
+                retired_at=None if restore else sa.func.now(),
+                retired_by=None if restore else viewer.username,
+                updated_at=sa.func.now(),
+            )
         )
         audit(
             conn,
