@@ -1,6 +1,6 @@
 """Benchmark: export of 100,000 resources to GeoPackage and CP949 Shapefile, ours vs ogr2ogr.
 
-Both read the same rows with the same SQL (:func:`geo.exports.layer_sql`, the public view:
+Both read the same rows with the same SQL (:func:`layers.export.read.layer_sql`, the public view:
 people generalised) from the same PostGIS, in the same run, alternating, several rounds.
 The resources live in a scratch database made for the run and dropped afterwards (never in
 ``maeul`` or a test database)::
@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from geo.access import PUBLIC  # noqa: E402
 from geo.db import get_engine  # noqa: E402
-from geo.exports import LAYERS, layer_sql, read_layers  # noqa: E402
 from geo.progress import no_progress  # noqa: E402
 from geo.settings import load_settings  # noqa: E402
-from layers.export import FORMATS, ExportRequest, WriteOptions, export_layers  # noqa: E402
+from layers.export.read import LAYERS, layer_sql, read_layers  # noqa: E402
+from layers.export.writers import FORMATS, ExportRequest, WriteOptions, export_layers  # noqa: E402
 from loaders.setup import setup_database  # noqa: E402
 
 # Points spread over every dong in proportion to its area, all four kinds, Korean text. Each

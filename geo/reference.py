@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -22,6 +23,8 @@ import sqlalchemy as sa
 from shapely.geometry import MultiPolygon
 
 from geo.areas import refresh_cells
+from geo.db import connect
+from geo.errors import InvalidInput
 from geo.partition import as_multipolygon, clean_coverage, dissolve
 
 SEOUL_CODE = "11"
@@ -163,3 +166,54 @@ def load_reference(conn: sa.Connection) -> tuple[int, int]:
         conn.execute(sa.text(f"UPDATE {table} SET area_km2 = ST_Area(geom::geography) / 1e6"))
     refresh_cells(conn)
     return len(districts), len(dongs)
+
+
+# --- district names as users type them --------------------------------------------------
+
+_ROMAN = re.compile(r"[^a-z]")
+_ALL_SEOUL = {"", "all", "seoul", "전체", "서울전체"}
+
+
+def _roman_key(text: str) -> str:
+    key = _ROMAN.sub("", text.lower())
+    return key.removesuffix("gu") or key
+
+
+def resolve_districts(names: Iterable[str]) -> tuple[str, ...]:
+    """District codes for names given by a user: Korean, romanised or code.
+
+    ``마포구``, ``서울시 마포구``, ``마포``, ``Mapo-gu``, ``mapo`` and ``11440`` all give
+    ``11440``. ``all``, ``서울`` or ``seoul`` mean all of Seoul (an empty tuple).
+    """
+    with connect() as conn:
+        rows = conn.execute(sa.text("SELECT code, name_ko, name_en FROM districts")).all()
+    lookup: dict[str, str] = {}
+    for code, name_ko, name_en in rows:
+        lookup[code] = code
+        lookup[name_ko] = code
+        lookup[name_ko.removesuffix("구")] = code
+        lookup["roman:" + _roman_key(name_en)] = code
+    codes: list[str] = []
+    unknown: list[str] = []
+    for raw in names:
+        text = normalize_district_name(str(raw).strip())
+        if text.lower() in _ALL_SEOUL:
+            return ()
+        code = lookup.get(text) or lookup.get("roman:" + _roman_key(text))
+        (codes if code else unknown).append(code or str(raw))
+    if unknown:
+        raise InvalidInput(
+            f"자치구를 찾을 수 없습니다 / unknown district: {', '.join(unknown)} "
+            "(예 / e.g. 마포구, Mapo-gu, 11440)"
+        )
+    return tuple(dict.fromkeys(codes))
+
+
+def district_names(codes: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Code -> (Korean, romanised) name of the given districts."""
+    with connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT code, name_ko, name_en FROM districts WHERE code = ANY(:c)"),
+            {"c": list(codes)},
+        ).all()
+    return {code: (ko, en) for code, ko, en in rows}

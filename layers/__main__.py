@@ -23,9 +23,10 @@ from geo import cli
 from geo.access import ROLES, Viewer
 from geo.auth import account_viewer
 from geo.errors import InvalidInput
-from geo.exports import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, resolve_districts
 from geo.progress import print_progress
 from geo.queries import ResourceFilter
+from geo.reference import resolve_districts
+from layers.export.read import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,7 +66,7 @@ def _filter(args: argparse.Namespace) -> ResourceFilter:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from layers.export import ExportRequest, export_layers
+    from layers.export.writers import ExportRequest, export_layers
 
     districts = _split(args.district)
     selection = Selection(
@@ -90,7 +91,7 @@ def _export(args: argparse.Namespace) -> None:
 
 
 def _bundle(args: argparse.Namespace) -> None:
-    from layers.bundle import export_bundle
+    from layers.export.bundle import export_bundle
 
     districts = _split(args.district)
     if len(districts) != 1:
@@ -145,7 +146,7 @@ HELP = {
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from layers.export import FORMATS
+    from layers.export.writers import FORMATS
 
     parser = _Parser(prog="python -m layers", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

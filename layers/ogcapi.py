@@ -23,9 +23,9 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from geo.db import check_ready, libpq_args
-from geo.exports import EXPORT_CRS, LAYERS
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
+from layers.export.read import EXPORT_CRS, LAYERS
 
 #: Environment variable holding the database password for pygeoapi's config.
 PASSWORD_ENV = "MAEUL_OGCAPI_PGPASSWORD"

@@ -87,7 +87,7 @@ def _create_user(args: argparse.Namespace) -> None:
 
     from geo.auth import create_user
     from geo.db import get_engine, transaction
-    from geo.exports import resolve_districts
+    from geo.reference import resolve_districts
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from geo import conflicts, editing, nearby, queries
 from geo.access import PUBLIC, Viewer
 from geo.errors import Forbidden, InvalidInput
-from geo.exports import Selection, read_layers
+from layers.export.read import Selection, read_layers
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MAPO = "11440"

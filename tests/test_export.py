@@ -31,14 +31,13 @@ from geo import queries, vocab
 from geo.access import PUBLIC, Viewer
 from geo.areas import assign_areas
 from geo.errors import Forbidden, InvalidInput
-from geo.exports import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, read_layers
 from geo.queries import ResourceFilter
 from geo.reference import attribution
 from geo.settings import load_settings
-from layers import readme
-from layers.bundle import export_bundle
-from layers.export import FORMATS, ExportRequest, export_layers, output_suffix
-from layers.fieldmap import SHAPEFILE_FIELDS
+from layers.export.bundle import export_bundle
+from layers.export.fieldmap import SHAPEFILE_FIELDS
+from layers.export.read import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, read_layers
+from layers.export.writers import FORMATS, ExportRequest, export_layers, output_suffix, readme
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPO, GANGNAM, JONGNO = "11440", "11680", "11110"

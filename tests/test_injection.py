@@ -13,7 +13,7 @@ from geo import auth, conflicts, editing, queries
 from geo.access import PUBLIC, Viewer
 from geo.db import transaction
 from geo.errors import InvalidInput, NotFound
-from geo.exports import resolve_districts
+from geo.reference import resolve_districts
 from loaders.ingest import run_import
 from loaders.plan import ImportOptions, prepare
 

@@ -21,11 +21,11 @@ import pytest
 import sqlalchemy as sa
 
 from geo.access import PUBLIC
-from geo.exports import Selection
 from geo.nearby import Place, distance_text, nearby
 from geo.queries import ResourceFilter, resources
 from layers import maps
-from layers.export import ExportRequest, export_layers
+from layers.export.read import Selection
+from layers.export.writers import ExportRequest, export_layers
 from loaders.plan import ImportOptions, prepare
 from tests.import_fixtures import distances_m, project, true_points, write_csv
 from tests.test_ingest import _cleanup

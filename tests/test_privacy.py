@@ -17,9 +17,9 @@ import pytest
 import sqlalchemy as sa
 
 from geo.access import PUBLIC
-from geo.exports import Selection, read_layers
 from geo.nearby import Place, nearby
 from geo.queries import ResourceFilter, resource_grid, resources
+from layers.export.read import Selection, read_layers
 from loaders.ingest import run_import
 from loaders.plan import ImportOptions, prepare
 from tests.import_fixtures import write_csv

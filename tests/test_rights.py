@@ -19,8 +19,8 @@ from geo import auth, editing, queries
 from geo.access import PUBLIC, Viewer
 from geo.areas import assign_areas
 from geo.errors import Forbidden
-from geo.exports import Selection, read_layers
 from geo.settings import load_settings
+from layers.export.read import Selection, read_layers
 from loaders.ingest import run_import
 from loaders.plan import ImportOptions, prepare
 

@@ -14,10 +14,10 @@ import streamlit as st
 from geo import vocab
 from geo.access import scope
 from geo.errors import AtlasError
-from geo.exports import EXPORT_CRS, LAYERS, Selection
 from geo.queries import ResourceFilter
-from layers.bundle import bundle_stem, export_bundle
-from layers.export import FORMATS, ExportRequest, export_layers, output_suffix
+from layers.export.bundle import bundle_stem, export_bundle
+from layers.export.read import EXPORT_CRS, LAYERS, Selection
+from layers.export.writers import FORMATS, ExportRequest, export_layers, output_suffix
 from views.common import (
     csv_download,
     district_label,

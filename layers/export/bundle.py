@@ -16,18 +16,12 @@ from pathlib import Path
 
 from geo.access import Viewer
 from geo.errors import InvalidInput
-from geo.exports import (
-    BUNDLE_LAYERS,
-    Selection,
-    check_crs,
-    district_names,
-    read_layers,
-    resolve_districts,
-)
 from geo.progress import Progress, no_progress
 from geo.queries import ResourceFilter
-from layers import readme
-from layers.export import (
+from geo.reference import district_names, resolve_districts
+from layers.export import readme
+from layers.export.read import BUNDLE_LAYERS, Selection, check_crs, read_layers
+from layers.export.writers import (
     FORMATS,
     KST,
     SHAPEFILE_ENCODINGS,

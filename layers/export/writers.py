@@ -1,7 +1,7 @@
 """Write export layers to files: one writer per format (GeoJSON, GeoPackage, Shapefile, KML, CSV).
 
 :data:`FORMATS` maps a format code to its writer; :func:`export_layers` reads the layers
-(:func:`geo.exports.read_layers`, as the viewer may see them), runs the writer and packs the
+(:func:`layers.export.read.read_layers`, as the viewer may see them), runs the writer and packs the
 result: formats that hold several layers (GeoPackage, KML) give one file, a Shapefile always
 gives a ``.zip`` (with ``fieldmap.csv`` and ``README.txt``), GeoJSON and CSV give one file per
 layer, zipped when there are several. Spatial writers go through pyogrio (GDAL); CSV is
@@ -33,11 +33,11 @@ import shapely
 from geo.access import Viewer
 from geo.csvsafe import FORMULA_PATTERN
 from geo.errors import AtlasError, InvalidInput
-from geo.exports import LayerTable, Selection, check_crs, layer_spec, read_layers
 from geo.logs import logger
 from geo.progress import Progress, no_progress
-from layers import readme
-from layers.fieldmap import dbf_name, mapping_csv
+from layers.export import readme
+from layers.export.fieldmap import dbf_name, mapping_csv
+from layers.export.read import LayerTable, Selection, check_crs, layer_spec, read_layers
 
 Label = tuple[str, str]
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from geo import datasets, vocab
 from geo.access import Viewer
-from geo.exports import EXPORT_CRS, LayerTable, Selection, district_names
-from geo.reference import attribution
-from layers.fieldmap import mapping_rows
+from geo.reference import attribution, district_names
+from layers.export.fieldmap import mapping_rows
+from layers.export.read import EXPORT_CRS, LayerTable, Selection
 
 FILE_NAME = "README.txt"
 SOURCE_LINE = (

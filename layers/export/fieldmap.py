@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from geo.exports import LayerSpec
+from layers.export.read import LayerSpec
 
 #: Export field name -> Shapefile field name (ASCII, at most 10 characters).
 SHAPEFILE_FIELDS: dict[str, str] = {
