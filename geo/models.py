@@ -160,8 +160,11 @@ class Resource(_Sourced, Base):
     description: Mapped[str | None] = mapped_column(sa.Text)
     address: Mapped[str | None] = mapped_column(sa.Text)
     geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=False)
-    district_code: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.code"), index=True)
-    dong_code: Mapped[str | None] = mapped_column(sa.ForeignKey("dongs.code"), index=True)
+    #: District and dong from the writer's spatial join. Not foreign keys: a statement
+    #: trigger checks every statement's codes in one pass (exist, dong in district) and
+    #: ``dongs``/``districts`` refuse losing a code still named (migration 0013).
+    district_code: Mapped[str | None] = mapped_column(sa.String(5), index=True)
+    dong_code: Mapped[str | None] = mapped_column(sa.String(8), index=True)
     visibility: Mapped[str] = mapped_column(sa.Text, server_default="public")
     contact: Mapped[str | None] = mapped_column(sa.Text)
     #: Where the public sees it: ``geom``, or for a person their dong's label point.
@@ -171,6 +174,10 @@ class Resource(_Sourced, Base):
     #: ``'exact'``, or ``'dong'``: placed at the label point of the 법정동 its address names
     #: (imported from an address alone; migration 0010). Never shown as exact.
     location_precision: Mapped[str] = mapped_column(sa.Text, server_default="exact")
+    #: The ``import_runs`` row of the import that created the record (NULL for records
+    #: made otherwise): its history, instead of a copy per record (migration 0013). Kept
+    #: through later updates; checked per statement like the area codes.
+    import_run: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class ChangeHistory(Base):
@@ -407,6 +414,9 @@ class ImportRun(Base):
     counts = mapped_column(JSONB, nullable=False)
     #: Format, encoding, CRS, warnings.
     details = mapped_column(JSONB)
+    #: Set when the import was undone (its records retired, ``geo.imports.undo_import``).
+    undone_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    undone_by: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Dataset(Base):
