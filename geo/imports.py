@@ -20,8 +20,7 @@ from geo.errors import Forbidden, InvalidInput, NotFound
 
 #: Columns of a run as :func:`runs` lists them.
 RUN_COLUMNS = (
-    "id, target, source, file_name, file_sha256, actor, imported_at, counts, "
-    "undone_at, undone_by"
+    "id, target, source, file_name, file_sha256, actor, imported_at, counts, undone_at, undone_by"
 )
 
 
@@ -31,9 +30,7 @@ def runs(viewer: Viewer, *, source: str | None = None, limit: int = 100) -> pd.D
     where = "WHERE source = :source" if source else ""
     with connect() as conn:
         return pd.read_sql(
-            sa.text(
-                f"SELECT {RUN_COLUMNS} FROM import_runs {where} ORDER BY id DESC LIMIT :n"
-            ),
+            sa.text(f"SELECT {RUN_COLUMNS} FROM import_runs {where} ORDER BY id DESC LIMIT :n"),
             conn,
             params={"source": source, "n": int(limit)},
         )

@@ -67,9 +67,7 @@ def _active(engine, source: str = SOURCE) -> set[str]:
     with engine.connect() as conn:
         return set(
             conn.execute(
-                sa.text(
-                    "SELECT source_id FROM resources WHERE source = :s AND retired_at IS NULL"
-                ),
+                sa.text("SELECT source_id FROM resources WHERE source = :s AND retired_at IS NULL"),
                 {"s": source},
             ).scalars()
         )
@@ -168,9 +166,7 @@ def stale_cells(engine):
     join with codes ``dongs``/``districts`` do not have: a writer's bug, made real.
     """
     x, y = HALL
-    square = (
-        f"ST_Multi(ST_MakeEnvelope({x - 0.002}, {y - 0.002}, {x + 0.002}, {y + 0.002}, 4326))"
-    )
+    square = f"ST_Multi(ST_MakeEnvelope({x - 0.002}, {y - 0.002}, {x + 0.002}, {y + 0.002}, 4326))"
     with engine.begin() as conn:
         conn.execute(
             sa.text(
