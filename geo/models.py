@@ -134,8 +134,9 @@ class Resource(_Sourced, Base):
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id", name="uq_resources_source"),
         sa.UniqueConstraint("public_id", name="uq_resources_public_id"),
-        _gist("resources"),
-        # Nearest-neighbour search on geography (migration 0005).
+        # Every index of this table must serve a query (migration 0014): no GiST on the
+        # plain geometry, no index on kind or dong. Nearest-neighbour search, radius and
+        # map-box filters run on geography (migrations 0005, 0014).
         sa.Index("ix_resources_geog", sa.text("(geom::geography)"), postgresql_using="gist"),
         sa.Index(
             "ix_resources_pub_geog",
@@ -153,9 +154,10 @@ class Resource(_Sourced, Base):
     public_id: Mapped[uuid.UUID] = mapped_column(
         sa.Uuid, server_default=sa.text("gen_random_uuid()")
     )
-    kind: Mapped[str] = mapped_column(sa.Text, index=True)
-    #: A code of ``categories``; the kind must be the category's (trigger, migration 0009).
-    category: Mapped[str] = mapped_column(sa.ForeignKey("categories.code"))
+    kind: Mapped[str] = mapped_column(sa.Text)
+    #: A code of ``categories``; the kind must be the category's. Both checked once per
+    #: statement by a trigger (migrations 0009, 0014), not a foreign key.
+    category: Mapped[str] = mapped_column(sa.Text)
     name: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str | None] = mapped_column(sa.Text)
     address: Mapped[str | None] = mapped_column(sa.Text)
@@ -164,7 +166,7 @@ class Resource(_Sourced, Base):
     #: trigger checks every statement's codes in one pass (exist, dong in district) and
     #: ``dongs``/``districts`` refuse losing a code still named (migration 0013).
     district_code: Mapped[str | None] = mapped_column(sa.String(5), index=True)
-    dong_code: Mapped[str | None] = mapped_column(sa.String(8), index=True)
+    dong_code: Mapped[str | None] = mapped_column(sa.String(8))
     visibility: Mapped[str] = mapped_column(sa.Text, server_default="public")
     contact: Mapped[str | None] = mapped_column(sa.Text)
     #: Where the public sees it: ``geom``, or for a person their dong's label point.

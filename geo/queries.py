@@ -53,8 +53,16 @@ class ResourceFilter:
             clauses.append("r.category = ANY(:categories)")
             params["categories"] = [user_text(c, "분류 / category") for c in self.categories]
         if self.bbox is not None:
-            clauses.append("r.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)")
-            params.update(zip(("w", "s", "e", "n"), map(float, self.bbox), strict=True))
+            w, s, e, n = map(float, self.bbox)
+            box = "ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
+            clauses.append(f"r.geom && {box}")
+            # The geography box test is what an index serves (ix_resources_geog, or
+            # ix_resources_pub_geog through resources_public; migration 0014); the
+            # geometry test above keeps the box exact. A box of a hemisphere or more (a
+            # map zoomed out to the world) has no geography form, and needs no index.
+            if -180 <= w < e <= 180 and -90 <= s < n <= 90 and e - w < 180:
+                clauses.append(f"r.geom::geography && {box}::geography")
+            params.update({"w": w, "s": s, "e": e, "n": n})
         text = user_text(self.text, "검색어 / search text").strip()
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -239,7 +239,7 @@ def _refused(engine, sql: str) -> None:
         conn.execute(sa.text(sql))
 
 
-def test_direct_sql_as_the_app_role_cannot_break_area_codes_or_runs(engine, clean):
+def test_direct_sql_as_the_app_role_cannot_break_codes_or_runs(engine, clean):
     point = "ST_SetSRID(ST_MakePoint(126.9045, 37.5560), 4326)"
     insert = f"""INSERT INTO resources (kind, category, name, geom, source, source_id,
                      district_code, dong_code, import_run)
@@ -262,11 +262,18 @@ def test_direct_sql_as_the_app_role_cannot_break_area_codes_or_runs(engine, clea
     _refused(engine, "UPDATE resources SET dong_code = '99999999' WHERE source = 't-runs-sql'")
     _refused(engine, f"UPDATE dongs SET district_code = '{other}' WHERE code = '{mapo_dong}'")
     _refused(engine, f"DELETE FROM dongs WHERE code = '{mapo_dong}'")
+    # The category too is checked per statement (migration 0014), both ways.
+    _refused(engine, "UPDATE resources SET category = 'no_such' WHERE source = 't-runs-sql'")
+    with engine.begin() as conn:  # book_cafe: no spelling names it, only this record
+        conn.execute(
+            sa.text("UPDATE resources SET category = 'book_cafe' WHERE source = 't-runs-sql'")
+        )
+    _refused(engine, "DELETE FROM categories WHERE code = 'book_cafe'")
     with engine.connect() as conn:
         kept = conn.execute(
-            sa.text("SELECT dong_code FROM resources WHERE source = 't-runs-sql'")
-        ).scalar_one()
-    assert kept == mapo_dong
+            sa.text("SELECT dong_code, category FROM resources WHERE source = 't-runs-sql'")
+        ).one()
+    assert tuple(kept) == (mapo_dong, "book_cafe")
 
 
 def test_a_run_still_named_by_records_cannot_be_deleted(tmp_path, engine, clean):
