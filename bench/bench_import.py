@@ -1,19 +1,23 @@
-"""Benchmark: import a large CSV of points (ours vs ogr2ogr into a scratch table).
+"""Benchmark: import a large CSV of points (ours vs bare ogr2ogr vs a GIS user's pipeline).
 
 Generates a UTF-8 CSV of ``--rows`` points (default 1,000,000) spread over Seoul (inside
 the outline the importer uses: the union of the atlas's dongs), with 0.1 % of the rows moved
 outside Seoul and 0.01 % with an unparsable coordinate, then in the same run times
 
-- ``ogr2ogr`` (GDAL's PostgreSQL driver, COPY) loading it into a scratch table of the same
-  database: no validation, no district join, no history;
+- bare ``ogr2ogr`` (GDAL's PostgreSQL driver, COPY) loading it into a scratch table of the
+  same database: no validation, no district join, no history;
+- the GIS user's pipeline: the same ``ogr2ogr`` into a staging table, then one
+  ``INSERT ... SELECT`` joining the dongs by ``ST_Intersects`` into the live ``resources``
+  table (with its indexes and triggers; :data:`PIPELINE_SQL`);
 - ``python -m loaders import``'s code path (:func:`loaders.plan.prepare` +
   :func:`loaders.ingest.run_import`): encoding and CRS detection, every row checked in
-  PostGIS, district and dong by spatial join, upsert into ``resources`` with its indexes and
-  history triggers, one transaction;
+  PostGIS, district and dong by spatial join, the write into ``resources`` with its indexes
+  and triggers, one transaction;
 
-and prints both side by side with our per-step times, and the rows rejected per reason
-against the rows made to be rejected (a row rejected that was not made so, or the other
-way round, is a bug and is printed). Usage::
+and prints the three side by side with the load average at the start and the end, our
+per-step times, and the rows rejected per reason against the rows made to be rejected (a
+row rejected that was not made so, or the other way round, is a bug and is printed).
+Usage::
 
     python -m bench.bench_import               # 1,000,000 rows
     python -m bench.bench_import --rows 200000

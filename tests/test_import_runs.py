@@ -88,6 +88,12 @@ def test_what_an_import_added_and_undoing_exactly_that(tmp_path, engine, clean):
         f"R{i:03d}" for i in range(6)
     ]
 
+    # A record's history starts with the run that created it.
+    rid = int(added["id"].iloc[0])
+    first_line = editing.record_history(ADMIN, "resources", rid).iloc[0]
+    assert (first_line["operation"], first_line["field"]) == ("IMPORT", "import_run")
+    assert first_line["new"].startswith(f"#{second.run_id} places.csv sha256 ")
+
     assert imports.undo_import(ADMIN, second.run_id) == 4
     # Exactly the four it created are retired; the row it only updated stays active.
     assert _active(engine) == {f"R{i:03d}" for i in range(6)}
