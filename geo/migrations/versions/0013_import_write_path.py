@@ -18,7 +18,8 @@ Decisions of issue 16, part 2:
   delete or recode them until this one ends, as a foreign key's lock would), and refuses
   the whole statement when a code is unknown, a dong is not in the record's district, or a
   run does not exist. Statement triggers on ``dongs``, ``districts`` and ``import_runs``
-  refuse deleting or changing a row that resources still name. The result is stricter
+  refuse deleting a row that resources still name, or changing its key (for a dong, its
+  district too). The result is stricter
   than the foreign keys were (a dong must lie in the record's district).
 
 Revision ID: 0013_import_write_path
