@@ -467,8 +467,24 @@ def _show(value) -> str:
 _HIDDEN = {"pub_geom", "updated_at", "created_at", "id"}
 
 
+def _import_run(conn: sa.Connection, table: str, record_id: int) -> sa.Row | None:
+    """The import run that created a resource (None for other records)."""
+    if table != "resources":
+        return None
+    return conn.execute(
+        sa.text(
+            """SELECT i.id, i.imported_at, i.actor, i.file_name, i.file_sha256
+               FROM resources r JOIN import_runs i ON i.id = r.import_run WHERE r.id = :id"""
+        ),
+        {"id": int(record_id)},
+    ).one_or_none()
+
+
 def record_history(viewer: Viewer, table: str, record_id: int) -> pd.DataFrame:
     """Every change of a record, a row per changed field: when, who, what, old, new.
+
+    A resource an import created starts with one ``IMPORT`` row naming the run (number,
+    file, sha256): the run is its insert history (migration 0013).
 
     The history holds exact points and contacts, so it is shown only to those who may see
     them for the record's district.
@@ -489,7 +505,20 @@ def record_history(viewer: Viewer, table: str, record_id: int) -> pd.DataFrame:
             ),
             {"t": table, "id": int(record_id)},
         ).all()
+        run = _import_run(conn, table, record_id)
     out = []
+    if run is not None:  # created by an import: its run is its insert history (0013)
+        sha = f" sha256 {run.file_sha256[:12]}" if run.file_sha256 else ""
+        out.append(
+            (
+                run.imported_at,
+                run.actor,
+                "IMPORT",
+                "import_run",
+                "",
+                f"#{run.id} {run.file_name}{sha}",
+            )
+        )
     for at, who, op, old, new in rows:
         old, new = old or {}, new or {}
         for key in sorted(set(old) | set(new), key=lambda k: (k != "geom", k)):

@@ -134,8 +134,9 @@ class Resource(_Sourced, Base):
     __table_args__ = (
         sa.UniqueConstraint("source", "source_id", name="uq_resources_source"),
         sa.UniqueConstraint("public_id", name="uq_resources_public_id"),
-        _gist("resources"),
-        # Nearest-neighbour search on geography (migration 0005).
+        # Every index of this table must serve a query (migration 0014): no GiST on the
+        # plain geometry, no index on kind or dong. Nearest-neighbour search, radius and
+        # map-box filters run on geography (migrations 0005, 0014).
         sa.Index("ix_resources_geog", sa.text("(geom::geography)"), postgresql_using="gist"),
         sa.Index(
             "ix_resources_pub_geog",
@@ -153,15 +154,19 @@ class Resource(_Sourced, Base):
     public_id: Mapped[uuid.UUID] = mapped_column(
         sa.Uuid, server_default=sa.text("gen_random_uuid()")
     )
-    kind: Mapped[str] = mapped_column(sa.Text, index=True)
-    #: A code of ``categories``; the kind must be the category's (trigger, migration 0009).
-    category: Mapped[str] = mapped_column(sa.ForeignKey("categories.code"))
+    kind: Mapped[str] = mapped_column(sa.Text)
+    #: A code of ``categories``; the kind must be the category's. Both checked once per
+    #: statement by a trigger (migrations 0009, 0014), not a foreign key.
+    category: Mapped[str] = mapped_column(sa.Text)
     name: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str | None] = mapped_column(sa.Text)
     address: Mapped[str | None] = mapped_column(sa.Text)
     geom = mapped_column(Geometry("POINT", SRID, spatial_index=False), nullable=False)
-    district_code: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.code"), index=True)
-    dong_code: Mapped[str | None] = mapped_column(sa.ForeignKey("dongs.code"), index=True)
+    #: District and dong from the writer's spatial join. Not foreign keys: a statement
+    #: trigger checks every statement's codes in one pass (exist, dong in district) and
+    #: ``dongs``/``districts`` refuse losing a code still named (migration 0013).
+    district_code: Mapped[str | None] = mapped_column(sa.String(5), index=True)
+    dong_code: Mapped[str | None] = mapped_column(sa.String(8))
     visibility: Mapped[str] = mapped_column(sa.Text, server_default="public")
     contact: Mapped[str | None] = mapped_column(sa.Text)
     #: Where the public sees it: ``geom``, or for a person their dong's label point.
@@ -171,6 +176,10 @@ class Resource(_Sourced, Base):
     #: ``'exact'``, or ``'dong'``: placed at the label point of the 법정동 its address names
     #: (imported from an address alone; migration 0010). Never shown as exact.
     location_precision: Mapped[str] = mapped_column(sa.Text, server_default="exact")
+    #: The ``import_runs`` row of the import that created the record (NULL for records
+    #: made otherwise): its history, instead of a copy per record (migration 0013). Kept
+    #: through later updates; checked per statement like the area codes.
+    import_run: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class ChangeHistory(Base):
@@ -407,6 +416,9 @@ class ImportRun(Base):
     counts = mapped_column(JSONB, nullable=False)
     #: Format, encoding, CRS, warnings.
     details = mapped_column(JSONB)
+    #: Set when the import was undone (its records retired, ``geo.imports.undo_import``).
+    undone_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    undone_by: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Dataset(Base):

@@ -56,8 +56,16 @@ class ResourceFilter(Filter):
         yield from any_of("r.kind", "kinds", self.kinds)
         yield from any_of("r.category", "categories", self.categories)
         if self.bbox is not None:
-            box = dict(zip(("w", "s", "e", "n"), map(float, self.bbox), strict=True))
-            yield "r.geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)", box
+            w, s, e, n = map(float, self.bbox)
+            box = "ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
+            bound = {"w": w, "s": s, "e": e, "n": n}
+            yield f"r.geom && {box}", bound
+            # The geography box test is what an index serves (ix_resources_geog, or
+            # ix_resources_pub_geog through resources_public; migration 0014); the
+            # geometry test above keeps the box exact. A box of a hemisphere or more (a
+            # map zoomed out to the world) has no geography form, and needs no index.
+            if -180 <= w < e <= 180 and -90 <= s < n <= 90 and e - w < 180:
+                yield f"r.geom::geography && {box}::geography", bound
         yield from contains(("r.name", "r.description"), "text", self.text)
 
 

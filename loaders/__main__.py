@@ -149,6 +149,44 @@ def _import(args: argparse.Namespace) -> None:
         raise cli.RowsRejected()
 
 
+def _run_actor(args: argparse.Namespace):
+    """The account of ``--user``, or the OS user acting as an administrator (no account)."""
+    import getpass
+
+    from geo.access import Viewer
+    from geo.auth import account_viewer
+    from geo.db import get_engine
+
+    if args.user:
+        return account_viewer(args.user, engine=get_engine(args.database_url))
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Viewer("admin", username=f"cli:{who}")
+
+
+def _import_added(args: argparse.Namespace) -> None:
+    from geo.imports import added_by
+
+    added = added_by(_run_actor(args), args.run)
+    active = int(added["retired_at"].isna().sum())
+    print(f"import #{args.run} added {len(added):,} records ({active:,} still active)")
+    for row in added.head(args.limit).itertuples():
+        state = "" if row.retired_at is None or row.retired_at != row.retired_at else " (retired)"
+        print(f"  #{row.id} {row.source_id} {row.name} [{row.kind}/{row.category}]{state}")
+    if len(added) > args.limit:
+        print(f"  ... {len(added) - args.limit:,} more")
+
+
+def _undo_import(args: argparse.Namespace) -> None:
+    from geo.imports import undo_import
+
+    actor = _run_actor(args)
+    retired = undo_import(actor if args.user else actor.username, args.run)
+    print(f"import #{args.run} undone: {retired:,} records retired (restorable one by one)")
+
+
 def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "path", type=Path, help="CSV, XLSX, GeoJSON, Shapefile (.shp/.zip/folder), GPKG, KML"
@@ -187,6 +225,8 @@ COMMANDS = {
     "migrate": (_migrate, "upgrade the schema to the newest migration"),
     "open-data": (_open_data, "open-data refresh: re-import every file of the manifest"),
     "import": (_import, "import a file of resources, program sites or conflict cases"),
+    "import-added": (_import_added, "list the records an import run created"),
+    "undo-import": (_undo_import, "retire every record an import run created (all or none)"),
     "population": (_population, "import Seoul's 주민등록인구 by 자치구 table (XLSX/XLS/CSV)"),
     "create-user": (_create_user, "create a staff account (the first administrator too)"),
 }
@@ -213,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         if name == "import":
             _import_arguments(p)
+        if name in ("import-added", "undo-import"):
+            p.add_argument("run", type=int, help="the import run's number (import_runs.id)")
+            p.add_argument("--user", help="act as this account, with its rights")
+        if name == "import-added":
+            p.add_argument("--limit", type=int, default=50, help="records to print")
         if name == "population":
             p.add_argument("file", type=Path, help="the table as published (XLSX, XLS or CSV)")
             p.add_argument("--period", help="e.g. 2023Q4, when the file does not say")

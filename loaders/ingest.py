@@ -11,7 +11,9 @@
    join (a point up to 30 m outside Seoul's outline is snapped to the nearest dong and
    reported); then rows outside Seoul and duplicates are rejected;
 4. valid rows are upserted on (source, source id): new rows inserted, changed rows
-   updated (the history triggers record both), identical rows left alone.
+   updated, identical rows left alone. The run's ``import_runs`` row is written first; a
+   new resource names it in ``import_run``, which is its insert history (migration 0013);
+   an update gets a history row from the trigger.
 
 Everything runs in one transaction: if any write fails, nothing is kept. A dry run does
 steps 1-3, counts what step 4 would do, and rolls back.
@@ -59,6 +61,8 @@ from loaders.validate import (
 )
 
 PREVIEW_ROWS = 2000
+#: Tables whose new records name their import run instead of a history row each.
+RUN_TAGGED = ("resources",)
 
 _logger = logger(__name__)
 
@@ -233,34 +237,56 @@ _DERIVED: dict[str, dict[str, str]] = {
 }
 
 
-def _upsert(conn: sa.Connection, plan: ImportPlan, types: dict[str, str]) -> tuple[int, int]:
-    """Insert new rows, update changed ones; rows go in spatial order (GiST inserts stay local)."""
+def _upsert(
+    conn: sa.Connection, plan: ImportPlan, types: dict[str, str], run: int
+) -> tuple[int, int]:
+    """Insert new rows, update changed ones; rows go in spatial order (GiST inserts stay local).
+
+    A new resource carries ``import_run = run``: that reference is its insert history
+    (migration 0013); updates keep the record's first run and get history rows.
+    """
     table = plan.target.table
     cols, changed = _compare(plan, types, "EXCLUDED")
-    derived = _DERIVED.get(table, {})
+    derived = dict(_DERIVED.get(table, {}))
+    if table in RUN_TAGGED:
+        derived["import_run"] = "CAST(:run AS bigint)"
     cast = {c: f"CAST(r.{c} AS {types[c]})" for c in cols}
     excluded = {c: f"EXCLUDED.{c}" for c in cols}
     select = ", ".join([cast[c] for c in cols] + [d.format(**cast) for d in derived.values()])
     updates = ", ".join(
         [f"{c} = EXCLUDED.{c}" for c in cols]
-        + [f"{c} = {d.format(**excluded)}" for c, d in derived.items()]
+        + [f"{c} = {d.format(**excluded)}" for c, d in derived.items() if c != "import_run"]
     )
+    insert = f"""INSERT INTO {table} AS t ({", ".join([*cols, *derived])}, source, source_id)
+                 SELECT {select}, CAST(:source AS text), r.key
+                 FROM import_rows r WHERE cardinality(r.reasons) = 0
+                 ORDER BY r.geom"""
+    params = {"source": plan.source, "run": run}
+    if _first_load(conn, table, plan.source):
+        # Nothing of the source to match: a plain insert skips the speculative insertion
+        # of ON CONFLICT (about 10 %). The unique key still refuses a concurrent first
+        # load of the same source (the import then fails whole).
+        return conn.execute(sa.text(insert), params).rowcount, 0
     row = conn.execute(
         sa.text(
-            f"""WITH up AS (
-                    INSERT INTO {table} AS t ({", ".join([*cols, *derived])}, source, source_id)
-                    SELECT {select}, CAST(:source AS text), r.key
-                    FROM import_rows r WHERE cardinality(r.reasons) = 0
-                    ORDER BY r.geom
+            f"""WITH up AS ({insert}
                     ON CONFLICT (source, source_id) DO UPDATE SET {updates}
                     WHERE {changed}
                     RETURNING (xmax = 0) AS inserted)
                 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
                 FROM up"""
         ),
-        {"source": plan.source},
+        params,
     ).one()
     return int(row[0]), int(row[1])
+
+
+def _first_load(conn: sa.Connection, table: str, source: str) -> bool:
+    """Whether ``table`` holds no record of ``source`` yet (a new source's first import)."""
+    return not conn.execute(
+        sa.text(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE source = :source)"),
+        {"source": source},
+    ).scalar_one()
 
 
 def _would_change(conn: sa.Connection, plan: ImportPlan, types: dict[str, str]) -> tuple[int, int]:
@@ -442,15 +468,12 @@ def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> N
         )
 
 
-def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
-    import json
-
+def _open_run(conn: sa.Connection, plan: ImportPlan) -> int:
+    """The run's ``import_runs`` row, written before the records that will name it."""
     return conn.execute(
         sa.text(
-            """INSERT INTO import_runs (target, source, file_name, file_sha256, actor, counts,
-                   details)
-               VALUES (:target, :source, :file, :sha, :actor, CAST(:counts AS jsonb),
-                   CAST(:details AS jsonb)) RETURNING id"""
+            """INSERT INTO import_runs (target, source, file_name, file_sha256, actor, counts)
+               VALUES (:target, :source, :file, :sha, :actor, '{}') RETURNING id"""
         ),
         {
             "target": plan.target.table,
@@ -458,12 +481,27 @@ def _log(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> int:
             "file": plan.file_name,
             "sha": _sha256(plan.path),
             "actor": _actor(plan),
+        },
+    ).scalar_one()
+
+
+def _close_run(conn: sa.Connection, run: int, report: ImportReport) -> None:
+    """Fill in the run's counts and details once the write is done (same transaction)."""
+    import json
+
+    conn.execute(
+        sa.text(
+            """UPDATE import_runs SET counts = CAST(:counts AS jsonb),
+                   details = CAST(:details AS jsonb) WHERE id = :id"""
+        ),
+        {
+            "id": run,
             "counts": json.dumps(report.counts()),
             "details": json.dumps(
                 {"detected": report.detected, "warnings": report.warnings}, ensure_ascii=False
             ),
         },
-    ).scalar_one()
+    )
 
 
 #: Provenance fields an import may give for its source's ``datasets`` row.
@@ -608,12 +646,13 @@ def _run(
     if dry_run:
         report.inserted, report.updated = _would_change(conn, plan, types)
     else:
-        report.inserted, report.updated = _upsert(conn, plan, types)
+        run = report.run_id = _open_run(conn, plan)
+        report.inserted, report.updated = _upsert(conn, plan, types, run)
         if plan.options.retire_missing:
             report.retired = _retire_missing(conn, plan)
     report.unchanged = int(stats[1]) - report.inserted - report.updated
     if not dry_run:
-        report.run_id = _log(conn, plan, report)
+        _close_run(conn, run, report)
         if plan.target.table == "resources":
             _record_dataset(conn, plan, report)
         audit(

@@ -111,6 +111,11 @@ class ImportReport:
             f"read {self.read:,} · inserted {self.inserted:,} · updated {self.updated:,} · "
             f"unchanged {self.unchanged:,} · rejected {self.rejected:,}"
         )
+        if self.run_id is not None:
+            lines.append(
+                f"  {'가져오기 번호' if ko else 'import run'} #{self.run_id} "
+                f"(python -m loaders import-added / undo-import {self.run_id})"
+            )
         for code, n in self.rejected_by_reason.items():
             lines.append(f"  rejected {code} ({reason_label(code, lang)}): {n:,}")
         if self.skipped:

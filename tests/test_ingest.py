@@ -324,21 +324,58 @@ def test_a_changed_row_updates_its_record_and_its_history(tmp_path, engine, impo
     assert row.changed_by.startswith("import:t-5174")
 
 
-def test_history_keeps_each_imported_record_whole(tmp_path, engine, imported):
-    """The history functions of migration 0002 write what to_jsonb(row) would."""
+def test_an_imports_inserts_are_recorded_by_its_run_not_a_copy_each(tmp_path, engine, imported):
+    """Issue 16: every new record names the run, which keeps file, hash, actor and counts."""
+    import hashlib
+
     case = case_kml(tmp_path)
-    imported(prepare(case.path, case.options))
+    report = imported(prepare(case.path, case.options))
     with engine.connect() as conn:
-        rows = conn.execute(
+        runs = conn.execute(
+            sa.text("SELECT DISTINCT import_run FROM resources WHERE source = 't-kml'")
+        ).scalars()
+        run = conn.execute(
+            sa.text("SELECT * FROM import_runs WHERE id = :id"), {"id": report.run_id}
+        ).one()
+        copies = conn.execute(
             sa.text(
-                """SELECT h.new_values = to_jsonb(r), h.operation, h.changed_by
-                   FROM resources r JOIN change_history h
+                """SELECT count(*) FROM change_history h JOIN resources r
                      ON h.table_name = 'resources' AND h.record_id = r.id
                    WHERE r.source = 't-kml'"""
             )
-        ).all()
-    assert len(rows) == 6
-    assert all(same and op == "INSERT" and who.startswith("import:t-kml") for same, op, who in rows)
+        ).scalar_one()
+        assert list(runs) == [report.run_id]
+    assert copies == 0
+    assert run.file_name == "mymaps.kml" and run.actor.startswith("import:t-kml")
+    assert run.file_sha256 == hashlib.sha256(case.path.read_bytes()).hexdigest()
+    assert run.counts["inserted"] == 6 and run.counts["read"] == 6
+
+
+def test_other_inserts_keep_a_whole_history_row(engine):
+    """The history functions of migration 0002 write what to_jsonb(row) would (no run)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL maeul.actor = 'tester'"))
+        rid = conn.execute(
+            sa.text(
+                """INSERT INTO resources (kind, category, name, geom, source, source_id)
+                   VALUES ('space', 'library', '기록 시험', ST_SetSRID(ST_MakePoint(126.91,
+                           37.556), 4326), 't-history', 'h1') RETURNING id"""
+            )
+        ).scalar_one()
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text(
+                    """SELECT h.new_values = to_jsonb(r) AS same, h.operation, h.changed_by
+                       FROM resources r JOIN change_history h
+                         ON h.table_name = 'resources' AND h.record_id = r.id
+                       WHERE r.id = :id"""
+                ),
+                {"id": rid},
+            ).one()
+        assert (row.same, row.operation, row.changed_by) == (True, "INSERT", "tester")
+    finally:
+        _cleanup(engine, "t-history")
 
 
 def _counts(engine: sa.Engine) -> dict[str, int]:

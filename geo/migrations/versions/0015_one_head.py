@@ -5,13 +5,13 @@
 schema; it makes ``head`` one revision again, which new migrations build on.
 
 Revision ID: 0015_one_head
-Revises: 0007_fast_import, 0012_public_id
+Revises: 0007_fast_import, 0014_resource_indexes
 """
 
 from __future__ import annotations
 
 revision = "0015_one_head"
-down_revision = ("0007_fast_import", "0012_public_id")
+down_revision = ("0007_fast_import", "0014_resource_indexes")
 branch_labels = None
 depends_on = None
 
