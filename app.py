@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo import incidents
 from geo.access import allowed
-from geo.db import check_ready
+from geo.db import check_ready, read_as
 from geo.errors import AtlasError
 from geo.reference import attribution
 from geo.settings import load_settings
@@ -56,6 +56,7 @@ RIGHTS_PAGES = [
 ]
 
 who = viewer()
+read_as(who)  # signed-in staff read the primary (their own writes), the public a replica
 pages = PAGES + [(s, k, p) for s, k, p, action in RIGHTS_PAGES if allowed(who, action)]
 page = st.navigation(
     [
