@@ -7,10 +7,16 @@ PORT ?= 8501
 # DATABASE_URL (from the environment) switches to an existing PostGIS; unset, the app and
 # the tests use the local cluster that scripts/pg.sh runs (see geo/settings.py).
 
-.PHONY: run test install deps db setup lint bench clean ogcapi
+.PHONY: run serve test install deps db setup lint bench clean ogcapi
 
+# One Streamlit process: the default, for one user or a few.
 run: install db setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+# Every core: MAEUL_APP_PROCESSES Streamlit processes (default one per core) behind nginx on
+# $(PORT), each browser kept on its process; static files and gzip by nginx (docs/deploy.md).
+serve: install db setup
+	$(BIN)/python scripts/serve.py --port $(PORT)
 
 test: install db
 	$(BIN)/python -m pytest
