@@ -43,7 +43,8 @@ db:
 setup:
 	$(BIN)/python -m loaders setup
 
-# Read-only OGC API - Features over the public layers (pygeoapi; see docs/ogcapi.md).
+# Read-only OGC API - Features over the public layers (pygeoapi under gunicorn, one worker
+# per core; see docs/ogcapi.md).
 OGCAPI_PORT ?= 5000
 ogcapi: install db setup
 	$(BIN)/python -m layers ogcapi --port $(OGCAPI_PORT)
