@@ -10,8 +10,9 @@ PORT ?= 8501
 .PHONY: run serve test install deps db setup lint bench clean ogcapi
 
 # One Streamlit process: the default, for one user or a few.
+# MALLOC_ARENA_MAX=2: memory freed after sessions close goes back (docs/deploy.md).
 run: install db setup
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 # Every core: MAEUL_APP_PROCESSES Streamlit processes (default one per core) behind nginx on
 # $(PORT), each browser kept on its process; static files and gzip by nginx (docs/deploy.md).

@@ -171,12 +171,19 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def start(name: str, processes: int, env: dict[str, str] | None = None) -> Server:
-    """Start ``single`` (``streamlit run``) or ``proxy`` (scripts/serve.py) and wait for it."""
+def start(name: str, processes: int, *, tuned_malloc: bool = True) -> Server:
+    """Start ``single`` (``streamlit run``) or ``proxy`` (scripts/serve.py) and wait for it.
+
+    ``tuned_malloc``: the app processes' malloc as make run and make serve set it.
+    """
+    from scripts.serve import MALLOC_ENV
+
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": _pythonpath(REPO), **(env or {})}
+    env = {k: v for k, v in os.environ.items() if k not in MALLOC_ENV}
+    env["PYTHONPATH"] = _pythonpath(REPO)
     log = open(Path(tempfile.gettempdir()) / f"bench_load_{name}_{port}.log", "wb")  # noqa: SIM115
-    if name == "single":
+    if name == "single":  # as make run starts it
+        env |= MALLOC_ENV if tuned_malloc else {}
         command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
         command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
         command += ["--server.port", str(port)]
@@ -417,11 +424,11 @@ def cmd_app(args: argparse.Namespace) -> None:
 
 
 def cmd_memory(args: argparse.Namespace) -> None:
+    from scripts.serve import MALLOC_ENV
+
     ttl = 120
-    env = {}
-    if args.malloc == "default":  # undo the tuning serve/run set, to compare
-        env = {"MAEUL_MALLOC": "default"}
-    server = start("single", 1, env)
+    server = start("single", 1, tuned_malloc=args.malloc == "tuned")
+    print(f"malloc: {MALLOC_ENV if args.malloc == 'tuned' else 'glibc defaults'}")
     pid = [server.proc.pid]
     tally = Tally()
 
