@@ -186,7 +186,7 @@ def start(name: str, processes: int, *, tuned_malloc: bool = True) -> Server:
         env |= MALLOC_ENV if tuned_malloc else {}
         command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
         command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-        command += ["--server.port", str(port)]
+        command += ["--server.port", str(port), "--server.fileWatcherType", "none"]
     else:
         env["MAEUL_SERVE_STATE"] = tempfile.mkdtemp(prefix="bench_serve_")
         command = [sys.executable, str(REPO / "scripts" / "serve.py"), "--host", "127.0.0.1"]
@@ -461,6 +461,8 @@ def cmd_memory(args: argparse.Namespace) -> None:
             f"change {end_rss - start_rss:+.0f} MB; errors {dict(tally.errors) or 0}; "
             f"load avg {_loadavg()}"
         )
+        for example in tally.examples:
+            print(f"  error: {example}")
     finally:
         server.stop()
 
