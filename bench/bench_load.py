@@ -391,7 +391,8 @@ def load_run(server: Server, users: int, seconds: float) -> dict[str, str]:
     )
     out["app CPU (cores)"] = f"{app_cpu:.2f}"
     out["DB CPU (cores)"] = f"{db_cpu:.2f}"
-    out["app RSS end / peak"] = f"{_rss_mb(apps):.0f} / {max(peak):.0f} MB"
+    end_rss = _rss_mb(apps)
+    out["app RSS end / peak"] = f"{end_rss:.0f} / {max(*peak, end_rss):.0f} MB"
     out["load avg after"] = _loadavg()
     if tally.examples:
         out["first errors"] = " | ".join(tally.examples[:3])
