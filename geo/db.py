@@ -128,7 +128,12 @@ _READER: ContextVar[object | None] = ContextVar("maeul_reader", default=None)
 
 def read_as(viewer: object | None) -> None:
     """Declare who the reads of the current run (thread) are for: signed-in staff then read
-    the primary even through functions that take no viewer."""
+    the primary even through functions that take no viewer.
+
+    It chooses a database only, never what may be read: rights come from the viewer each
+    query takes (``geo.access``). A run that did not declare (a fragment's rerun) reads as
+    the public for functions without a viewer, i.e. reference data from the replica.
+    """
     _READER.set(viewer)
 
 
