@@ -95,21 +95,34 @@ def routed(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pair]:
     monkeypatch.setenv("DATABASE_URL", pair.primary_url)
     monkeypatch.setenv("DATABASE_READ_URL", pair.replica_url)
     monkeypatch.setenv("MAEUL_PGPASSFILE", str(pair.passfile))
+    # The default engine (DATABASE_URL) is made once per process: forget the test
+    # database's, so the default is this primary, as in a process started with it.
+    db.get_engine.cache_clear()
+    db._reads.cache_clear()
     upgrade(pair.primary_url)
     yield pair
     db.read_as(None)
-    for url in (pair.primary_url, pair.replica_url):
+    for url in (None, pair.primary_url, pair.replica_url):
         db.get_engine(url).dispose()
+    db.get_engine.cache_clear()  # the next tests make theirs for the test database again
+    db._reads.cache_clear()
 
 
 def _in_recovery(conn: sa.Connection) -> bool:
     return conn.execute(sa.text("SELECT pg_is_in_recovery()")).scalar_one()
 
 
+def _port(conn: sa.Connection) -> int:
+    return conn.execute(sa.text("SELECT inet_server_port()")).scalar_one()
+
+
 def test_public_reads_go_to_the_replica_staff_and_writes_to_the_primary(routed: Pair) -> None:
     assert db.read_url(PUBLIC) == routed.replica_url
+    primary, replica = (
+        sa.engine.make_url(u).port for u in (routed.primary_url, routed.replica_url)
+    )
     with db.connect_read(PUBLIC) as conn:
-        assert _in_recovery(conn)  # a standby answered
+        assert _in_recovery(conn) and _port(conn) == replica  # the standby answered
         with pytest.raises(sa.exc.InternalError, match="read-only transaction"):
             conn.execute(sa.text("CREATE TABLE nope (x int)"))
     # Signed-in staff read their own writes: the primary, also through functions without
@@ -117,12 +130,12 @@ def test_public_reads_go_to_the_replica_staff_and_writes_to_the_primary(routed: 
     assert db.read_url(PLANNER) is None
     db.read_as(PLANNER)
     with db.connect_read() as conn:
-        assert not _in_recovery(conn)
+        assert not _in_recovery(conn) and _port(conn) == primary
     db.read_as(None)
     with db.connect_read() as conn:
-        assert _in_recovery(conn)
+        assert _in_recovery(conn) and _port(conn) == replica
     with db.transaction() as conn:  # writes: the primary
-        assert not _in_recovery(conn)
+        assert not _in_recovery(conn) and _port(conn) == primary
 
 
 def test_a_write_on_the_primary_reaches_public_searches_on_the_replica(routed: Pair) -> None:
