@@ -7,10 +7,17 @@ PORT ?= 8501
 # DATABASE_URL (from the environment) switches to an existing PostGIS; unset, the app and
 # the tests use the local cluster that scripts/pg.sh runs (see geo/settings.py).
 
-.PHONY: run test unit install deps db setup lint types bench clean ogcapi lock
+.PHONY: run serve test unit install deps db setup lint types bench clean ogcapi lock
 
+# One Streamlit process: the default, for one user or a few.
+# MALLOC_ARENA_MAX=2: memory freed after sessions close goes back (docs/deploy.md).
 run: install db setup
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+
+# Every core: MAEUL_APP_PROCESSES Streamlit processes (default one per core) behind nginx on
+# $(PORT), each browser kept on its process; static files and gzip by nginx (docs/deploy.md).
+serve: install db setup
+	$(BIN)/python scripts/serve.py --port $(PORT)
 
 test: install db lint types
 	$(BIN)/python -m pytest
@@ -53,7 +60,8 @@ db:
 setup:
 	$(BIN)/python -m loaders setup
 
-# Read-only OGC API - Features over the public layers (pygeoapi; see docs/ogcapi.md).
+# Read-only OGC API - Features over the public layers (pygeoapi under gunicorn, one worker
+# per core; see docs/ogcapi.md).
 OGCAPI_PORT ?= 5000
 ogcapi: install db setup
 	$(BIN)/python -m layers ogcapi --port $(OGCAPI_PORT)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo import incidents
 from geo.access import allowed
-from geo.db import check_ready
+from geo.db import check_ready, read_as
 from geo.errors import AtlasError
 from geo.logs import log_shown_error, logger
 from geo.logs import setup as setup_logging
@@ -60,6 +60,7 @@ RIGHTS_PAGES = [
 ]
 
 who = viewer()
+read_as(who)  # signed-in staff read the primary (their own writes), the public a replica
 pages = PAGES + [(s, k, p) for s, k, p, action in RIGHTS_PAGES if allowed(who, action)]
 page = st.navigation(
     [

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from geo import vocab
 from geo.access import Viewer, count_filter, resource_source, source_params
-from geo.db import connect
+from geo.db import connect_read
 from geo.errors import InvalidInput
 from geo.filters import Condition, Filter, any_of, check_codes, check_texts
 
@@ -57,7 +57,7 @@ class Statement:
 
     def frame(self) -> pd.DataFrame:
         """Run the statement and return its rows."""
-        with connect() as conn:
+        with connect_read() as conn:
             return pd.read_sql(sa.text(self.sql), conn, params=self.params)
 
 

@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import sqlalchemy as sa
 
-from geo.db import connect
+from geo.db import connect_read
 
 #: The licence note every published file carries unless its publisher says otherwise.
 LICENCE_NOTE = (
@@ -46,7 +46,7 @@ def sources(*, open_data_only: bool = False) -> pd.DataFrame:
         WHERE (n.records > 0 OR d.is_open_data)
           AND (NOT :open_only OR d.is_open_data)
         ORDER BY COALESCE(d.is_open_data, false) DESC, COALESCE(n.records, 0) DESC, 1"""
-    with connect() as conn:
+    with connect_read() as conn:
         return pd.read_sql(sa.text(sql), conn, params={"open_only": open_data_only})
 
 

@@ -1,5 +1,10 @@
 """Database engine (created once per process), connections, and the readiness check.
 
+Reads and writes: :func:`connect` and :func:`transaction` go to the primary
+(``DATABASE_URL``); :func:`connect_read` and ``fetch_rows(url=read_url(viewer))`` go to
+the read replica (``DATABASE_READ_URL``) when one is configured and the reader is the
+public. Signed-in staff read the primary, so they always see their own writes.
+
 Besides the SQLAlchemy engine, :func:`fetch_rows` runs short reads on bare psycopg
 connections kept idle in autocommit: for a query of half a millisecond (the nearby search)
 the engine's checkout, return and result wrapping cost about as much again.
@@ -11,6 +16,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 import psycopg
@@ -116,6 +122,59 @@ def connect(engine: Engine | None = None) -> Iterator[Connection]:
             if isinstance(exc.orig, psycopg.errors.QueryCanceled):
                 raise TooSlow(detail=str(exc.orig).splitlines()[0]) from exc
             raise
+
+
+#: Who the current page run reads for (set by app.py on every run; each Streamlit script
+#: run has its own thread, hence its own context). ``None``: the public.
+_READER: ContextVar[object | None] = ContextVar("maeul_reader", default=None)
+
+
+def read_as(viewer: object | None) -> None:
+    """Declare who the reads of the current run (thread) are for: signed-in staff then read
+    the primary even through functions that take no viewer.
+
+    It chooses a database only, never what may be read: rights come from the viewer each
+    query takes (``geo.access``). A run that did not declare (a fragment's rerun) reads as
+    the public for functions without a viewer, i.e. reference data from the replica.
+    """
+    _READER.set(viewer)
+
+
+def read_url(viewer: object | None = None) -> str | None:
+    """The database a read-only page query of ``viewer`` goes to.
+
+    Parameters
+    ----------
+    viewer
+        A :class:`geo.access.Viewer`; ``None``: the one :func:`read_as` declared for this
+        run (the public when none was).
+
+    Returns
+    -------
+    str or None
+        ``DATABASE_READ_URL`` for the public (or ``None``) when a replica is configured;
+        ``None`` (the primary, the default engine) otherwise and for signed-in staff, who
+        must read their own writes.
+    """
+    settings = load_settings()
+    if settings.database_read_url == settings.database_url:
+        return None
+    viewer = viewer if viewer is not None else _READER.get()
+    if viewer is not None and getattr(viewer, "role", "public") != "public":
+        return None
+    return settings.database_read_url
+
+
+@contextmanager
+def connect_read(viewer: object | None = None) -> Iterator[Connection]:
+    """:func:`connect` for a read-only page query: the replica when :func:`read_url` says so.
+
+    Never write through it: on a replica the server refuses
+    (``cannot execute ... in a read-only transaction``).
+    """
+    url = read_url(viewer)
+    with connect(get_engine(url) if url else None) as conn:
+        yield conn
 
 
 @contextmanager

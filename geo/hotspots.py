@@ -30,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import vocab
 from geo.conflicts import ConflictFilter
-from geo.db import connect
+from geo.db import connect_read
 from geo.errors import InvalidInput
 from geo.progress import Progress, no_progress
 
@@ -405,7 +405,7 @@ def case_points(flt: ConflictFilter | None = None) -> pd.DataFrame:
     lat``.
     """
     where, params = (flt or ConflictFilter()).where()
-    with connect() as conn:
+    with connect_read() as conn:
         return pd.read_sql(
             sa.text(
                 f"""SELECT c.id AS case_id, c.title, c.stage, c.conflict_type, c.severity,
@@ -421,7 +421,7 @@ def case_points(flt: ConflictFilter | None = None) -> pd.DataFrame:
 
 def seoul_outline() -> BaseGeometry:
     """Seoul's outline (the union of the districts), from the database."""
-    with connect() as conn:
+    with connect_read() as conn:
         wkb = conn.execute(sa.text("SELECT ST_AsBinary(ST_Union(geom)) FROM districts")).scalar()
     if wkb is None:
         raise InvalidInput("행정경계가 없습니다 / no boundaries loaded")
@@ -431,7 +431,7 @@ def seoul_outline() -> BaseGeometry:
 @lru_cache(maxsize=4)
 def _dong_grid(url: str) -> tuple[gpd.GeoDataFrame, list[np.ndarray]]:
     """Dongs and their Queen neighbours (sharing at least a boundary point), from PostGIS."""
-    with connect() as conn:
+    with connect_read() as conn:
         dongs = gpd.read_postgis(
             sa.text(
                 """SELECT d.code AS cell, g.name_ko || ' ' || d.name_ko AS name, d.geom
@@ -462,7 +462,7 @@ def dong_hotspots(
     """Gi* hotspots of cases on Seoul's legal dongs (``points`` needs ``dong_code``)."""
     options.check()
     progress(0.05, "dongs")
-    with connect() as conn:
+    with connect_read() as conn:
         url = conn.engine.url.render_as_string(hide_password=False)
     dongs, neighbours = _dong_grid(url)
     inside = points[points["dong_code"].notna()]
@@ -497,7 +497,7 @@ def dong_hotspots(
 def _name_h3_cells(cells: gpd.GeoDataFrame) -> None:
     """Name each H3 cell after the district and dong under its centre (in PostGIS)."""
     centres = [h3.cell_to_latlng(c) for c in cells["cell"]]
-    with connect() as conn:
+    with connect_read() as conn:
         names = pd.read_sql(
             sa.text(
                 """SELECT p.i, g.name_ko || ' ' || d.name_ko AS name
@@ -558,6 +558,6 @@ def cases_in_cells(result: HotspotResult) -> pd.DataFrame:
 def default_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The period the page starts with: from the first case's opening to today."""
     today = today or dt.date.today()
-    with connect() as conn:
+    with connect_read() as conn:
         first = conn.execute(sa.text("SELECT min(opened_on) FROM active_conflict_cases")).scalar()
     return (first or today - dt.timedelta(days=365)), today

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo.access import Viewer, resource_source, source_params
-from geo.db import connect, fetch_rows
+from geo.db import connect_read, fetch_rows, read_url
 from geo.errors import InvalidInput
 from geo.places import PLACE_SOURCES_SQL
 from geo.queries import ResourceFilter
@@ -105,7 +105,7 @@ def dong_places() -> pd.DataFrame:
     The centre is the dong's label point (always inside the dong). Names that occur in two
     districts (신사동, 신정동) are told apart by the district in the label.
     """
-    with connect() as conn:
+    with connect_read() as conn:
         return pd.read_sql(
             sa.text(
                 """SELECT d.code, d.name_ko || ' (' || g.name_ko || ')' AS label,
@@ -183,7 +183,9 @@ def nearby(
     sql, params = _search(viewer, flt or ResourceFilter())
     # A single short read: a bare autocommit connection, no SQLAlchemy round (geo.db).
     rows = fetch_rows(
-        sql, {**params, "lon": place.lon, "lat": place.lat, "radius": radius, "limit": limit}
+        sql,
+        {**params, "lon": place.lon, "lat": place.lat, "radius": radius, "limit": limit},
+        url=read_url(viewer),
     )
     return [Hit(*r[:-1], round(r[-1]), walk_minutes(r[-1])) for r in rows]  # type: ignore[call-arg]
 

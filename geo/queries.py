@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from geo import vocab
 from geo.access import Viewer, resource_source, source_params
-from geo.db import connect
+from geo.db import connect_read
 from geo.errors import InvalidInput, NotFound
 from geo.filters import Condition, Filter, any_of, check_texts, contains
 from geo.places import HIDDEN_DUPLICATE_SQL, PLACE_SOURCES_SQL
@@ -69,8 +69,10 @@ class ResourceFilter(Filter):
         yield from contains(("r.name", "r.description"), "text", self.text)
 
 
-def _read_gdf(sql: str, params: dict | None = None) -> gpd.GeoDataFrame:
-    with connect() as conn:
+def _read_gdf(
+    sql: str, params: dict | None = None, viewer: Viewer | None = None
+) -> gpd.GeoDataFrame:
+    with connect_read(viewer) as conn:
         return gpd.read_postgis(sa.text(sql), conn, geom_col="geom", params=params or {})
 
 
@@ -140,7 +142,7 @@ def outlines_geojson(
                                   '[]'::json))::text
               FROM {table}
               WHERE CAST(:district AS text) IS NULL OR {district} = :district"""
-    with connect() as conn:
+    with connect_read() as conn:
         return conn.execute(
             sa.text(sql), {"district": district_code, "digits": int(digits)}
         ).scalar_one()
@@ -170,14 +172,14 @@ def resources(
         params["limit"] = int(limit)
     # Ties by the random public id: never by ``id``, which ranks people by exact position.
     sql += " ORDER BY kind, name, public_id"
-    return _read_gdf(sql, params)
+    return _read_gdf(sql, params, viewer)
 
 
 def count_resources(viewer: Viewer, flt: ResourceFilter = ResourceFilter()) -> dict[str, int]:
     """How many resources match ``flt`` per kind (all four kinds present, zeros included)."""
     where, params = flt.where()
     params |= source_params(viewer)
-    with connect() as conn:
+    with connect_read(viewer) as conn:
         rows = conn.execute(
             sa.text(
                 f"SELECT r.kind, count(*) FROM {resource_source(viewer)} r "
@@ -210,13 +212,13 @@ def resource_grid(viewer: Viewer, flt: ResourceFilter, *, cell_m: float) -> pd.D
               FROM {resource_source(viewer)} r WHERE {where}
               GROUP BY floor(ST_X(r.geom) / :dx), floor(ST_Y(r.geom) / :dy)
               ORDER BY n DESC"""
-    with connect() as conn:
+    with connect_read(viewer) as conn:
         return pd.read_sql(sa.text(sql), conn, params=params)
 
 
 def district_summary(viewer: Viewer, district_code: str) -> dict:
     """Counts for one district: resources per kind, program sites, grants, open conflicts."""
-    with connect() as conn:
+    with connect_read(viewer) as conn:
         row = conn.execute(
             sa.text(
                 """SELECT d.code, d.name_ko, d.name_en, d.area_km2,
@@ -270,7 +272,7 @@ def conflicts(district_code: str | None = None, *, open_only: bool = False) -> g
 
 def programs() -> pd.DataFrame:
     """The 35 programs with their number of sites and granted amount so far."""
-    with connect() as conn:
+    with connect_read() as conn:
         return pd.read_sql(
             sa.text(
                 """SELECT p.no, p.name, p.office, p.division, p.summary, p.budget_mkrw,
@@ -284,7 +286,7 @@ def programs() -> pd.DataFrame:
 
 def demo_counts() -> dict[str, int]:
     """How many demo records each table holds (all zero: no demo banner)."""
-    with connect() as conn:
+    with connect_read() as conn:
         row = conn.execute(
             sa.text(
                 """SELECT (SELECT count(*) FROM resources WHERE is_demo),

@@ -16,6 +16,13 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "SQLAlchemy URL of the PostGIS database (the local cluster from scripts/pg.sh). "
         "Without a password in it, libpq takes one from MAEUL_PGPASSFILE.",
     ),
+    "DATABASE_READ_URL": (
+        "",
+        "SQLAlchemy URL of a read replica (a streaming standby of DATABASE_URL). Pages' "
+        "read-only queries for the public go there; writes, imports, sign-ins and every read "
+        "of signed-in staff (who must see their own writes) go to DATABASE_URL. Empty: all "
+        "to DATABASE_URL.",
+    ),
     "MAEUL_PGPASSFILE": (
         "~/.config/maeul-atlas/pgpass",
         "libpq password file (mode 0600) that scripts/pg.sh writes the app role's generated "
@@ -92,6 +99,19 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "maeul-admin=admin,maeul-planning=planner,mapo-gu=district_officer:11440 "
         "(a district officer's district as its code). Users matching none are refused.",
     ),
+    "MAEUL_APP_PROCESSES": (
+        "",
+        "Streamlit processes `make serve` starts behind nginx. Empty: one per CPU core.",
+    ),
+    "MAEUL_SERVE_STATE": (
+        "~/.local/state/maeul-atlas/serve",
+        "Folder of `make serve`'s nginx config, logs and pid files "
+        "($XDG_STATE_HOME/maeul-atlas/serve when XDG_STATE_HOME is set).",
+    ),
+    "MAEUL_OGCAPI_WORKERS": (
+        "",
+        "gunicorn worker processes of the OGC API (`make ogcapi`). Empty: one per CPU core.",
+    ),
     "MAEUL_VENDOR_URL": (
         "/app/static/vendor",
         "URL path where the browser fetches the vendored Leaflet and plugin files (served by "
@@ -105,6 +125,7 @@ class Settings:
     """Resolved settings (environment over defaults)."""
 
     database_url: str
+    database_read_url: str
     pgpassfile: str
     error_log: str
     log_level: str
@@ -123,6 +144,9 @@ class Settings:
     login_max_delay_s: int
     oidc_role_claim: str
     oidc_roles: str
+    app_processes: int
+    serve_state: str
+    ogcapi_workers: int
 
 
 def _get(name: str) -> str:
@@ -150,22 +174,48 @@ def environment() -> dict[str, str]:
     return dict(os.environ)
 
 
+def handed_on(name: str) -> str:
+    """A value a parent process hands its workers through the environment (gunicorn's
+    OGC API workers get their own URL so): plumbing between processes, not a setting."""
+    return os.environ[name]
+
+
 def use_environment(env: dict[str, str]) -> None:
     """Make ``env`` this process's environment (a child started by a fork server)."""
     os.environ.clear()
     os.environ.update(env)
 
 
-def load_settings() -> Settings:
-    """Read the settings from the environment, falling back to the documented defaults."""
-    url = _get("DATABASE_URL")
-    # Accept plain libpq-style URLs too, and use psycopg 3.
+def _serve_state() -> str:
+    explicit = os.environ.get("MAEUL_SERVE_STATE")
+    if explicit:
+        return os.path.expanduser(explicit)
+    state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return os.path.join(state, "maeul-atlas", "serve")
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Accept plain libpq-style URLs too, and use psycopg 3."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _count(name: str) -> int:
+    """A process count: the setting, or one per CPU core when empty."""
+    value = os.environ.get(name, "").strip()
+    return max(1, int(value)) if value else max(1, os.cpu_count() or 1)
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment, falling back to the documented defaults."""
+    url = _sqlalchemy_url(_get("DATABASE_URL"))
+    read_url = os.environ.get("DATABASE_READ_URL", "").strip()
     return Settings(
         database_url=url,
+        database_read_url=_sqlalchemy_url(read_url) if read_url else url,
         pgpassfile=_pgpassfile(),
         error_log=_error_log(),
         log_level=_get("MAEUL_LOG_LEVEL").upper(),
@@ -184,4 +234,7 @@ def load_settings() -> Settings:
         login_max_delay_s=int(_get("MAEUL_LOGIN_MAX_DELAY_S")),
         oidc_role_claim=os.environ.get("MAEUL_OIDC_ROLE_CLAIM", "").strip(),
         oidc_roles=os.environ.get("MAEUL_OIDC_ROLES", "").strip(),
+        app_processes=_count("MAEUL_APP_PROCESSES"),
+        serve_state=_serve_state(),
+        ogcapi_workers=_count("MAEUL_OGCAPI_WORKERS"),
     )

@@ -119,6 +119,8 @@ def _ogcapi(args: argparse.Namespace) -> None:
         port=args.port,
         workdir=Path(args.workdir) if args.workdir else None,
         online_tiles=args.online_tiles,
+        workers=args.workers,
+        dev=args.dev,
     )
 
 
@@ -167,6 +169,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--online-tiles",
         action="store_true",
         help="OpenStreetMap under the HTML pages' maps (needs the internet; default: none)",
+    )
+    p.add_argument(
+        "--workers", type=int, help="gunicorn processes (default MAEUL_OGCAPI_WORKERS: cores)"
+    )
+    p.add_argument(
+        "--dev", action="store_true", help="Flask's development server instead of gunicorn"
     )
     return parser
 

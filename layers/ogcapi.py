@@ -24,9 +24,13 @@ from sqlalchemy.engine import make_url
 
 from geo.db import check_ready, libpq_args
 from geo.reference import SEOUL_BOUNDS, attribution
-from geo.settings import load_settings
+from geo.settings import handed_on, load_settings
 from layers.export.read import EXPORT_CRS, LAYERS
 
+#: pygeoapi's PostgreSQL provider, with its per-request CRS lookup done once.
+PROVIDER = "layers.ogcapi_provider.PostgreSQLProvider"
+#: Threads per gunicorn worker: a request waits on PostgreSQL part of its time.
+THREADS = 4
 #: Environment variable holding the database password for pygeoapi's config.
 PASSWORD_ENV = "MAEUL_OGCAPI_PGPASSWORD"
 CONFIG_NAME = "pygeoapi-config.yml"
@@ -167,10 +171,11 @@ def config(
 ) -> dict:
     """pygeoapi's configuration for the public layers (password left to the environment).
 
-    ``online_tiles`` puts OpenStreetMap under the HTML pages' maps (needs the internet);
+    Reads go to ``DATABASE_READ_URL`` when a replica is configured (the service only
+    reads). ``online_tiles`` puts OpenStreetMap under the HTML pages' maps (needs the internet);
     by default they draw on a blank local tile.
     """
-    data = _connection(database_url or load_settings().database_url)
+    data = _connection(database_url or load_settings().database_read_url)
     crs = [_CRS84, *(_CRS_URI.format(c) for c in EXPORT_CRS)]
     resources = {}
     for name, col in COLLECTIONS.items():
@@ -187,7 +192,7 @@ def config(
             "providers": [
                 {
                     "type": "feature",
-                    "name": "PostgreSQL",
+                    "name": PROVIDER,
                     "data": data,
                     "table": col.table,
                     "id_field": col.id_field,
@@ -251,7 +256,7 @@ def write_config(
     """Write the config and its OpenAPI document into ``workdir``; return both paths."""
     from pygeoapi.openapi import generate_openapi_document
 
-    url = database_url or load_settings().database_url
+    url = database_url or load_settings().database_read_url
     workdir.mkdir(parents=True, exist_ok=True)
     cfg_path = workdir / CONFIG_NAME
     cfg_path.write_text(
@@ -340,14 +345,76 @@ def offline_pages(app, base_url: str) -> None:
     app.after_request(localize)
 
 
+def wsgi_app():
+    """pygeoapi's Flask app for the config :func:`write_config` wrote (named by the
+    ``PYGEOAPI_*`` variables), serving its HTML pages offline; the WSGI entry of the
+    server's workers."""
+    from pygeoapi.flask_app import APP  # reads PYGEOAPI_CONFIG and PYGEOAPI_OPENAPI
+
+    offline_pages(APP, handed_on(BASE_URL_ENV))
+    return APP
+
+
+#: Environment variable holding the service's own URL (for :func:`offline_pages`).
+BASE_URL_ENV = "MAEUL_OGCAPI_BASE_URL"
+
+
+def _close_connections() -> None:
+    """Close every pooled database connection of this process (the readiness check's, and
+    those pygeoapi opened to describe the tables for the OpenAPI document): a connection
+    inherited by several forked workers would carry their messages mixed up."""
+    import gc
+
+    from sqlalchemy.engine import Engine
+
+    for obj in gc.get_objects():
+        if isinstance(obj, Engine):
+            obj.dispose()
+
+
+def _gunicorn(host: str, port: int, workers: int) -> None:
+    """Run :func:`wsgi_app` under gunicorn: ``workers`` processes of :data:`THREADS`
+    threads each, until stopped (Ctrl+C or SIGTERM)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": THREADS,
+                "timeout": 120,
+                "keepalive": 5,
+                # A worker is replaced after this many requests: memory cannot creep.
+                "max_requests": 20000,
+                "max_requests_jitter": 2000,
+                "accesslog": None,
+                "loglevel": "warning",
+                "proc_name": "maeul-ogcapi",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+            _close_connections()  # before the workers fork
+
+        def load(self):
+            return wsgi_app()
+
+    Server().run()
+
+
 def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 5000,
     workdir: Path | None = None,
     online_tiles: bool = False,
+    workers: int | None = None,
+    dev: bool = False,
 ) -> None:
-    """Check the database, write the config and run pygeoapi on ``host:port`` until stopped.
+    """Check the database, write the config and serve pygeoapi on ``host:port`` until
+    stopped: under gunicorn with ``workers`` processes (default ``MAEUL_OGCAPI_WORKERS``,
+    one per core), or with ``dev`` on Flask's development server (one process).
 
     Its HTML pages use only files served by itself, on a blank basemap unless
     ``online_tiles`` (OpenStreetMap, needs the internet).
@@ -357,8 +424,11 @@ def serve(
     cfg_path, openapi_path = write_config(workdir, host=host, port=port, online_tiles=online_tiles)
     os.environ["PYGEOAPI_CONFIG"] = str(cfg_path.resolve())
     os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path.resolve())
-    from pygeoapi.flask_app import APP  # reads the two variables when imported
-
-    offline_pages(APP, f"http://{host}:{port}/")
-    print(f"OGC API - Features: http://{host}:{port}/collections", flush=True)
-    APP.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    os.environ[BASE_URL_ENV] = f"http://{host}:{port}/"
+    workers = workers or load_settings().ogcapi_workers
+    server = "Flask development server" if dev else f"gunicorn, {workers} workers"
+    print(f"OGC API - Features: http://{host}:{port}/collections ({server})", flush=True)
+    if dev:
+        wsgi_app().run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    else:
+        _gunicorn(host, port, workers)

@@ -4,6 +4,13 @@
 # Idempotent: safe to run any number of times. Usage: scripts/pg.sh [DBNAME ...]
 # With DATABASE_URL set, nothing local is touched: that server is used as it is.
 #
+# Read replica (docs/deploy.md):
+#   scripts/pg.sh --replica PORT [DBNAME ...]   the above, then a streaming standby of the
+#       cluster (pg_basebackup -R) in "$MAEUL_PGDATA-replica-PORT" on 127.0.0.1:PORT,
+#       started; the app role's password file gets the replica's port too. Point
+#       DATABASE_READ_URL at it: postgresql+psycopg://maeul@127.0.0.1:PORT/maeul
+#   scripts/pg.sh --drop-replica PORT   stop that standby and delete its folder.
+#
 # Authentication (no `trust` anywhere): the superuser `postgres` connects only over the
 # cluster's socket (inside the 0700 data directory) by peer, as the OS user that owns the
 # cluster; TCP on loopback takes scram-sha-256 passwords and refuses `postgres` outright.
@@ -21,6 +28,12 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_PGDATA=/var/lib/postgresql/maeul-atlas
 else DEFAULT_PGDATA="$HOME/.local/share/maeul-atlas/pgdata"; fi
 PGDATA_DIR="${MAEUL_PGDATA:-$DEFAULT_PGDATA}"
 PASSFILE="${MAEUL_PGPASSFILE:-${XDG_CONFIG_HOME:-$HOME/.config}/maeul-atlas/pgpass}"
+REPLICA_PORT=""
+DROP_REPLICA=""
+case "${1:-}" in
+  --replica) REPLICA_PORT="${2:?usage: pg.sh --replica PORT [DBNAME ...]}"; shift 2 ;;
+  --drop-replica) DROP_REPLICA="${2:?usage: pg.sh --drop-replica PORT}"; shift 2 ;;
+esac
 DBS=("$@")
 [ ${#DBS[@]} -gt 0 ] || DBS=(maeul)
 
@@ -31,6 +44,17 @@ as_postgres() {
 
 if [ -n "${DATABASE_URL:-}" ]; then
   say "DATABASE_URL is set: using that server, no local cluster."
+  exit 0
+fi
+
+if [ -n "$DROP_REPLICA" ]; then
+  RDIR="$PGDATA_DIR-replica-$DROP_REPLICA"
+  BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -f "$RDIR/postmaster.pid" ]; then
+    as_postgres "$BIN/pg_ctl" -D "$RDIR" -m fast -w stop >/dev/null || true
+  fi
+  rm -rf "$RDIR"
+  say "replica on port $DROP_REPLICA removed"
   exit 0
 fi
 
@@ -81,6 +105,7 @@ OWNER="$(stat -c %U "$PGDATA_DIR")"
 HBA="# Written by scripts/pg.sh (rewritten on every run): peer or password only.
 # type  database  user      address       method
 local   all       postgres                peer map=maeul_owner
+local   replication postgres              peer map=maeul_owner
 local   all       all                     scram-sha-256
 host    all       postgres  127.0.0.1/32  reject
 host    all       postgres  ::1/128       reject
@@ -144,3 +169,34 @@ for db in "${DBS[@]}"; do
   psql_su -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis"
 done
 say "ready: postgresql+psycopg://$PGROLE@127.0.0.1:$PGPORT/${DBS[0]} (password in $PASSFILE)"
+
+# 6. Optionally, a streaming read replica of the whole cluster (hot standby, read-only).
+if [ -n "$REPLICA_PORT" ]; then
+  RDIR="$PGDATA_DIR-replica-$REPLICA_PORT"
+  if [ ! -f "$RDIR/PG_VERSION" ]; then
+    say "copying the cluster into $RDIR (pg_basebackup, streaming)"
+    rm -rf "$RDIR"
+    mkdir -p "$RDIR"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$RDIR"
+    chmod 700 "$RDIR"
+    # -R writes standby.signal and primary_conninfo: it follows the primary over the socket.
+    as_postgres "$BIN/pg_basebackup" -h "$PGDATA_DIR" -p "$PGPORT" -U postgres -D "$RDIR" \
+      -R -X stream -c fast
+    as_postgres rm -f "$RDIR/server.log"
+    # Later lines win: its own port and socket folder; reads only, answering while it replays.
+    printf "port = %s\nunix_socket_directories = '%s'\nhot_standby = on\n" \
+      "$REPLICA_PORT" "$RDIR" | as_postgres tee -a "$RDIR/postgresql.conf" >/dev/null
+  fi
+  if ! as_postgres "$BIN/pg_ctl" -D "$RDIR" status >/dev/null 2>&1; then
+    say "starting replica on port $REPLICA_PORT"
+    as_postgres "$BIN/pg_ctl" -D "$RDIR" -l "$RDIR/server.log" -w -t 120 start >/dev/null
+  fi
+  # The same role and password (replicated); libpq looks the password up by port.
+  RKEY="127.0.0.1:$REPLICA_PORT:*:$PGROLE:"
+  ( umask 077
+    pw="$(grep -F "$PASSKEY" "$PASSFILE" | head -n 1 | cut -d: -f5-)"
+    { grep -vF "$RKEY" "$PASSFILE" || true; printf '%s%s\n' "$RKEY" "$pw"; } > "$PASSFILE.tmp"
+    mv "$PASSFILE.tmp" "$PASSFILE"
+    chmod 600 "$PASSFILE" )
+  say "replica ready: postgresql+psycopg://$PGROLE@127.0.0.1:$REPLICA_PORT/${DBS[0]} (read-only)"
+fi

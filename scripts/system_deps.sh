@@ -5,6 +5,8 @@
 #   chromium      the real browser the map tests drive (never a downloaded browser)
 #   fonts-nanum   Hangul glyphs for that browser
 #   gdal-bin      ogrinfo/ogr2ogr for the export tests and benchmark
+#   nginx         the reverse proxy of `make serve` (nginx-light where the release has it);
+#                 the package's own service is not used: scripts/serve.py runs its own
 # PostgreSQL + PostGIS are handled by scripts/pg.sh.
 set -euo pipefail
 missing=()
@@ -16,6 +18,11 @@ command -v npm >/dev/null || missing+=(nodejs npm)
 # ogr2ogr / ogrinfo: the export tests read files back with ogrinfo, the export benchmark
 # compares with ogr2ogr.
 command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+# nginx for `make serve`: the small build has every module it uses (proxy, upstream hash,
+# map, gzip). Only the binary is used; the system service is left alone.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  if apt-cache show nginx-light >/dev/null 2>&1; then missing+=(nginx-light); else missing+=(nginx); fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[deps] installing: ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

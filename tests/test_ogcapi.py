@@ -182,3 +182,30 @@ def test_the_service_itself_sends_nothing_outside(service, outbound):
     """After every request above (JSON, HTML pages, Swagger UI), no request left the host."""
     _get(f"{service}/collections/resources/items?f=json&limit=10")
     assert outbound[1] == []
+
+
+def test_a_bbox_page_holds_what_lies_in_the_box_served_by_gunicorn(service, engine):
+    """What QGIS asks for the view: the public resources in a box, from the production
+    server (gunicorn), with the storage SRID looked up once (layers.ogcapi_provider)."""
+    box = (126.96, 37.55, 127.00, 37.58)
+    bbox = ",".join(map(str, box))
+    with urllib.request.urlopen(
+        f"{service}/collections/resources/items?f=json&bbox={bbox}&limit=10000", timeout=60
+    ) as response:
+        assert response.headers["Server"].startswith("gunicorn")
+        items = json.load(response)
+    with engine.connect() as conn:
+        expected = set(
+            conn.execute(
+                sa.text(
+                    "SELECT public_id::text FROM resources_public "
+                    "WHERE ST_Intersects(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"
+                ),
+                dict(zip("wsen", box, strict=True)),
+            ).scalars()
+        )
+    assert expected  # central Seoul is not empty
+    assert {f["id"] for f in items["features"]} == expected
+    for feature in items["features"]:
+        x, y = feature["geometry"]["coordinates"]
+        assert box[0] <= x <= box[2] and box[1] <= y <= box[3]

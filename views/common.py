@@ -72,13 +72,13 @@ def districts() -> gpd.GeoDataFrame:
     return queries.districts(simplify_m=DISPLAY_SIMPLIFY_M)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
 def dongs(district_code: str | None = None) -> gpd.GeoDataFrame:
     """Dong outlines (of a district) for maps, cached."""
     return queries.dongs(district_code, simplify_m=DISPLAY_SIMPLIFY_M)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
 def outlines(level: str, district_code: str | None = None) -> str:
     """District or dong outlines as GeoJSON text for maps (``layers.maps.base_map``),
     cached: text is cheap to hand out and folium reads it without a GeoDataFrame."""
