@@ -295,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
                 apps[port] = _start_app(port, state, secret)
     _stop([proxy], signal.SIGQUIT)  # graceful: open requests finish
     _stop(list(apps.values()))
+    if user:  # the temp folders made outside the state folder go with the server
+        shutil.rmtree(temp, ignore_errors=True)
     return code
 
 
