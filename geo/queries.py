@@ -109,23 +109,38 @@ _OUTLINE_LEVELS = {
         "'code', a.code, 'name_ko', a.name_ko, 'name_en', a.name_en",
         "a.code",
     ),
-    "dong": ("dongs a", "'code', a.code, 'name_ko', a.name_ko", "a.district_code"),
+    "dong": (
+        "dongs a",
+        "'code', a.code, 'name_ko', a.name_ko, 'district_code', a.district_code",
+        "a.district_code",
+    ),
 }
 
 
 def outlines_geojson(
-    level: str, district_code: str | None = None, *, simplify_m: float, digits: int = 5
+    level: str,
+    district_code: str | None = None,
+    *,
+    simplify_m: float,
+    digits: int = 5,
+    label_points: bool = False,
 ) -> str:
     """District or dong outlines (of one district, or all) as GeoJSON text, for drawing.
 
     The FeatureCollection is built in PostGIS, coordinates rounded to ``digits`` decimals
     (5: about 1 m, below the ``simplify_m`` thinning): half the text of a GeoDataFrame's
     GeoJSON, and no Python objects per vertex. Properties: ``code, name_ko`` (and
-    ``name_en`` for districts).
+    ``name_en`` for districts, ``district_code`` for dongs); with ``label_points`` also
+    ``lx, ly``, a point inside the area where its name can be written.
     """
     if level not in _OUTLINE_LEVELS:
         raise InvalidInput(f"알 수 없는 단위 / unknown area level: {level}")
     table, props, district = _OUTLINE_LEVELS[level]
+    if label_points:
+        props += (
+            ", 'lx', round(ST_X(ST_PointOnSurface(a.geom))::numeric, 5)"
+            ", 'ly', round(ST_Y(ST_PointOnSurface(a.geom))::numeric, 5)"
+        )
     sql = f"""SELECT json_build_object('type', 'FeatureCollection', 'features',
                          COALESCE(json_agg(json_build_object(
                              'type', 'Feature', 'properties', json_build_object({props}),
