@@ -148,6 +148,7 @@ def view_payload(
     width_px: int,
     limit: int,
     lang: str,
+    total: int | None = None,
 ) -> tuple[dict, int]:
     """Resources for a map showing ``view``: each one, or counts per cell beyond ``limit``.
 
@@ -155,7 +156,9 @@ def view_payload(
     box the filter's resources lie in), so small pans and zooming in need nothing new; if
     that holds more than ``limit`` resources but the view alone does not, just the view.
     Beyond ``limit`` in view, resources are counted per cell of about 24 screen pixels
-    (``width_px`` is the map's width).
+    (``width_px`` is the map's width). ``total``, when known, is how many resources match
+    ``flt`` at all (within ``extent``): a box that is the whole extent is then not counted
+    again.
 
     Returns
     -------
@@ -169,7 +172,10 @@ def view_payload(
     n = 0
     for box in dict.fromkeys((padded, seen)):
         in_box = dataclasses.replace(flt, bbox=box)
-        n = sum(queries.count_resources(viewer, in_box).values())
+        if total is not None and box == tuple(extent):
+            n = total
+        else:
+            n = sum(queries.count_resources(viewer, in_box).values())
         if n <= limit:
             payload = points(queries.resources(viewer, in_box), lang=lang)
             return payload | {"bbox": list(box)}, n

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import datasets, queries, vocab
+from geo.access import PUBLIC
 from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
@@ -23,13 +24,35 @@ from views.i18n import lang, t
 MAP_KEY = "explorer_map"
 #: The last payload computed for the map: (its inputs, when, payload, id, count).
 _MEMO = "explorer_map_memo"
-#: Seconds a payload is reused for the same inputs (reruns that do not move the map).
-_MEMO_S = 60
+#: Seconds map data is reused for the same inputs: reruns that do not move the map, and
+#: public sessions opening the same view (an import shows on the map within this time).
+_PUBLIC_S = 30
+
+
+#: The filter widgets whose shown choices are words of the interface language.
+_WORDED = ("explorer_district", "explorer_kinds", "explorer_categories")
+
+
+def _relabel_on_language_change() -> None:
+    """After a language switch, give the filter widgets their values again.
+
+    Keyed widgets keep their values across the switch, but the browser would go on showing
+    the choices in the old language; a value set through the session state is sent to the
+    browser with the new labels.
+    """
+    st.session_state.setdefault("explorer_kinds", list(vocab.KINDS))
+    if st.session_state.get("explorer_lang") == lang():
+        return
+    for key in _WORDED:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    st.session_state["explorer_lang"] = lang()
 
 
 def _filters(d: pd.DataFrame) -> tuple[queries.ResourceFilter, bool]:
     """The filter row; every widget keyed, options as codes, so values survive a language
     switch."""
+    _relabel_on_language_change()
     cols = st.columns([1.1, 1.8, 1.8, 1.3, 0.9], vertical_alignment="bottom")
     names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
     district = cols[0].selectbox(
@@ -41,10 +64,9 @@ def _filters(d: pd.DataFrame) -> tuple[queries.ResourceFilter, bool]:
     kinds = cols[1].multiselect(
         t("kinds"),
         list(vocab.KINDS),
-        default=list(vocab.KINDS),
         format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
         placeholder=t("choose"),
-        key="explorer_kinds",
+        key="explorer_kinds",  # all kinds at first: set by _relabel_on_language_change
     )
     cats = vocab.all_categories()
     categories = cols[2].multiselect(
@@ -86,15 +108,43 @@ def _outlines_text() -> str:
     return f'{{"districts":{parts["district"]},"dongs":{parts["dong"]}}}'
 
 
-def _payload(who, flt, view, extent, width_px: int) -> tuple[dict, str, int]:
-    """The map's resources for ``view``, reused while the inputs stay the same."""
+@st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
+def _public_counts(key: str, _flt: queries.ResourceFilter) -> dict[str, int]:
+    """Counts per kind for the public (the same for everyone); ``key``: ``repr`` of the filter
+    (the cache hashes it, not the filter object)."""
+    return queries.count_resources(PUBLIC, _flt)
+
+
+def _counts(who, flt: queries.ResourceFilter) -> dict[str, int]:
+    """Resources per kind matching ``flt`` as ``who`` may see them."""
+    if who == PUBLIC:
+        return _public_counts(repr(flt), flt)
+    return queries.count_resources(who, flt)
+
+
+@st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
+def _public_payload(key: str, _flt, view, extent, width_px, limit, language, total):
+    """:func:`layers.mapdata.view_payload` for the public, shared by every public session
+    (``key``: ``repr`` of the filter)."""
+    data, n = mapdata.view_payload(
+        PUBLIC, _flt, view, extent=extent, width_px=width_px, limit=limit, lang=language,
+        total=total,
+    )  # fmt: skip
+    return data, mapdata.payload_id(data), n
+
+
+def _payload(who, flt, view, extent, width_px: int, total: int) -> tuple[dict, str, int]:
+    """The map's resources for ``view``: reused while the inputs stay the same (per session,
+    and for the public, whose data is the same for all, across sessions)."""
     limit = load_settings().max_map_markers
-    inputs = (who, flt, tuple(view), tuple(extent), width_px, limit, lang())
+    inputs = (who, flt, tuple(view), tuple(extent), width_px, limit, lang(), total)
+    if who == PUBLIC:
+        return _public_payload(repr(flt), flt, *inputs[2:])
     memo = st.session_state.get(_MEMO)
-    if memo and memo[0] == inputs and time.monotonic() - memo[1] < _MEMO_S:
+    if memo and memo[0] == inputs and time.monotonic() - memo[1] < _PUBLIC_S:
         return memo[2], memo[3], memo[4]
     data, n = mapdata.view_payload(
-        who, flt, view, extent=extent, width_px=width_px, limit=limit, lang=lang()
+        who, flt, view, extent=extent, width_px=width_px, limit=limit, lang=lang(), total=total
     )
     data_id = mapdata.payload_id(data)
     st.session_state[_MEMO] = (inputs, time.monotonic(), data, data_id, n)
@@ -114,7 +164,8 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool) -> None:
     view = tuple(report["view"]) if same_focus else focus_box
     width_px = int((report.get("size") or [900])[0]) if same_focus else 900
     try:
-        data, data_id, n = _payload(who, flt, view, extent, width_px)
+        total = sum(base["counts"].values())
+        data, data_id, n = _payload(who, flt, view, extent, width_px, total)
     except AtlasError as exc:
         show_error(exc)
     grouped = data["mode"] == "grid"
@@ -160,8 +211,7 @@ def render() -> None:
     try:
         d = districts()
         flt, online = _filters(d)
-        counts = queries.count_resources(who, flt)
-        summary = queries.district_summary(who, flt.district_code) if flt.district_code else None
+        counts = _counts(who, flt)
         sites = mapdata.shapes(queries.program_sites(flt.district_code), "name")
         open_conflicts = mapdata.shapes(
             queries.conflicts(flt.district_code, open_only=True), "title"
@@ -178,7 +228,13 @@ def render() -> None:
     with map_col:
         base = {"focus": focus, "sites": sites, "conflicts": open_conflicts, "counts": counts}
         _map(who, flt, base, online)
-    with side:
+    with side:  # after the map: its frame loads while the summary is read
+        try:
+            summary = (
+                queries.district_summary(who, flt.district_code) if flt.district_code else None
+            )
+        except AtlasError as exc:
+            show_error(exc)
         title = (
             t("summary_title", name=summary["name_ko" if lang() == "ko" else "name_en"])
             if summary

@@ -23,6 +23,7 @@
     control: null, legend: null, tiles: null, focusId: null, data: null, dataId: null,
     cache: new Map(), lastReport: null, clickSeq: 0, lastClick: null, reports: 0,
   };
+  S.times = { script: Date.now() };  // when each stage was reached (benchmarks read them)
   window.maeulMap = S;  // for tests and benchmarks: the live state
   window.maeulMapLoadedAt = Date.now();  // set once: a reload of the iframe changes it
 
@@ -58,8 +59,10 @@
     if (S.outlinesUrl === url) return Promise.resolve(S.outlines);
     S.outlinesUrl = url;
     return fetch(url, { cache: "force-cache" }).then((r) => r.json()).then((o) => {
+      S.times.outlines = Date.now();
       S.outlines = o;
       drawOutlines();
+      S.times.outlinesDrawn = Date.now();
       return o;
     });
   }
@@ -198,6 +201,7 @@
     group.on("mouseout", () => map.closeTooltip(tip));
     S.resources = group.addTo(map);
     S.data = data;
+    S.times.resources = Date.now();
     drawLegend();
   }
 
@@ -312,6 +316,7 @@
 
   // ---- render: arguments of one script run ----
   function render(a) {
+    S.times.render = S.times.render || Date.now();
     S.args = a;
     setHeight(a.height);
     ensureMap();
