@@ -101,11 +101,7 @@ def _data_credit(language: str) -> str:
 @st.cache_data(ttl=3600, show_spinner=False)
 def _outlines_text() -> str:
     """All district and dong outlines with label points, as one JSON text (sent once)."""
-    parts = {
-        level: queries.outlines_geojson(level, simplify_m=DISPLAY_SIMPLIFY_M, label_points=True)
-        for level in ("district", "dong")
-    }
-    return f'{{"districts":{parts["district"]},"dongs":{parts["dong"]}}}'
+    return queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M)
 
 
 @st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
