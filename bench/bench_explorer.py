@@ -1,6 +1,6 @@
 """Benchmark: the explorer's map in Chromium beside two floors, warm, in one run.
 
-Usage: python -m bench.bench_explorer [--rows 100000] [--runs 3] [--database NAME]
+Usage: python bench/bench_explorer.py [--rows 100000] [--runs 3] [--database NAME]
 
 Fills a scratch database with ``--rows`` resources, then, with Debian's Chromium (every
 request off loopback aborted), times for each page:
@@ -33,11 +33,14 @@ import http.server
 import json
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._db import bench_database, fill_resources
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, FOLIUM_FRAME, REPO_ROOT, is_local, stage_page

@@ -1,6 +1,6 @@
 """Benchmark: CPU-seconds of the app process per Explorer load and per Nearby search.
 
-Usage: python -m bench.bench_rerun [--rows 100000] [--runs 10] [--database NAME]
+Usage: python bench/bench_rerun.py [--rows 100000] [--runs 10] [--database NAME]
 
 Drives the app without a browser through ``streamlit.testing`` (``AppTest``: the real
 script runner, session state and widget protocol, in this process) and reads this
@@ -23,9 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._db import bench_database, fill_resources
 from tests.browser import REPO_ROOT

@@ -14,7 +14,9 @@ from tests.browser import REPO_ROOT, inspect_map_page, our_map_frame, streamlit_
 #: Fire a click on the first resource marker in view whose popup names a source, and
 #: return the popup's text ('' when none opened).
 _OPEN_POPUP_JS = """() => {
-  const marker = window.maeulMap.resources.getLayers().find((l) => l.row && l.row[7]);
+  // People are demo data; places (space, heritage) come from the published files.
+  const marker = window.maeulMap.resources.getLayers()
+    .find((l) => l.row && l.row[7] && l.kind !== 'human');
   if (!marker) { return ''; }
   marker.fire('click', {latlng: marker.getLatLng()}, true);  // propagates to its layer
   const popup = document.querySelector('.leaflet-popup-content');

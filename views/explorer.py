@@ -59,6 +59,7 @@ def _filters(d: pd.DataFrame) -> tuple[queries.ResourceFilter, bool]:
         t("district"),
         [None, *d["code"]],
         format_func=lambda c: t("all_seoul") if c is None else names[c],
+        placeholder=t("all_seoul"),
         key="explorer_district",
     )
     kinds = cols[1].multiselect(
