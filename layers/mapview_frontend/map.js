@@ -56,15 +56,16 @@
 
   // ---- outlines: fetched once, drawn once ----
   function loadOutlines(url) {
-    if (S.outlinesUrl === url) return Promise.resolve(S.outlines);
+    if (S.outlinesUrl === url) return S.outlinesLoading;  // fetched, or on its way
     S.outlinesUrl = url;
-    return fetch(url, { cache: "force-cache" }).then((r) => r.json()).then((o) => {
+    S.outlinesLoading = fetch(url, { cache: "force-cache" }).then((r) => r.json()).then((o) => {
       S.times.outlines = Date.now();
       S.outlines = o;
       drawOutlines();
       S.times.outlinesDrawn = Date.now();
       return o;
-    });
+    }).catch(() => { S.outlinesUrl = null; });  // the next render asks again
+    return S.outlinesLoading;
   }
 
   function drawOutlines() {
@@ -343,6 +344,7 @@
     }
     const outlinesReady = loadOutlines(a.outlines);
     outlinesReady.then(() => {
+      if (!S.outlines || S.args !== a) return;  // a later render takes over
       if (S.drawnOnline !== a.online || S.drawnLang !== a.lang) drawOutlines();
       else drawHighlight();
     });
