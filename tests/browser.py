@@ -6,9 +6,10 @@ Helpers for the browser tests (not a test module itself):
   base URL; :func:`stage_page` puts a test page next to the repository's ``static/`` so
   ``/app/static/vendor/...`` resolves as it does for ``app.py``.
 - :func:`inspect_map_page` opens a URL in Debian's Chromium through Playwright, aborts and
-  records every request to a host other than 127.0.0.1/localhost, waits for the
-  streamlit-folium iframe(s) to draw Leaflet features, saves a screenshot to
-  ``tests/artifacts/<name>.png`` and returns a :class:`MapPageResult`.
+  records every request to a host other than 127.0.0.1/localhost, waits for the map
+  iframe(s) (streamlit-folium's, or the explorer's own component) to draw Leaflet
+  features, saves a screenshot to ``tests/artifacts/<name>.png`` and returns a
+  :class:`MapPageResult`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 FOLIUM_FRAME = "streamlit_folium"  # part of the component iframe's URL
+#: Part of the URL of the explorer's own map component (layers/mapview.py).
+OUR_FRAME = "maeul_map"
+#: Map iframes the helpers look into: streamlit-folium's and ours.
+MAP_FRAMES = (FOLIUM_FRAME, OUR_FRAME)
 
 # Counts inside one streamlit-folium iframe. Vector layers drawn on a canvas (preferCanvas)
 # leave no <path> in the DOM, so Leaflet's own registry (window.map, set by streamlit-folium)
@@ -88,7 +93,7 @@ class MapPageResult:
     canvases : int
         Canvas layers (a HeatMap draws on one) in all map iframes.
     maps : int
-        streamlit-folium iframes holding a ``.leaflet-container``.
+        Map iframes (streamlit-folium or ours) holding a ``.leaflet-container``.
     console_errors : list of str
         ``console.error`` messages and uncaught exceptions from any frame.
     http_errors : list of str
@@ -114,6 +119,28 @@ class MapNotDrawn(TimeoutError):
     def __init__(self, message: str, result: MapPageResult) -> None:
         super().__init__(message)
         self.result = result
+
+
+def map_frames(page: Page) -> list:
+    """The page's map iframes: streamlit-folium's and the explorer's own component."""
+    return [f for f in page.frames if any(part in f.url for part in MAP_FRAMES)]
+
+
+def our_map_frame(page: Page, timeout: float = 60.0):
+    """The explorer map component's frame once its outlines and resources are drawn."""
+    page.wait_for_selector(f"iframe[src*='{OUR_FRAME}']", timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if OUR_FRAME in frame.url:
+                with contextlib.suppress(Exception):  # still loading
+                    if frame.evaluate(_OURS_READY):
+                        return frame
+        page.wait_for_timeout(100)
+    raise TimeoutError(f"the explorer map did not draw in {timeout}s")
+
+
+_OURS_READY = """() => !!(window.maeulMap && window.maeulMap.base && window.maeulMap.resources)"""
 
 
 def free_port() -> int:
@@ -362,7 +389,7 @@ def inspect_map_page(
     name : str
         Screenshot name: ``tests/artifacts/<name>.png``.
     maps : int, default 1
-        How many streamlit-folium iframes must show Leaflet features before counting.
+        How many map iframes must show Leaflet features before counting.
     timeout : float, default 60
         Seconds allowed for the maps to appear.
     viewport : tuple of int, default (1280, 900)
@@ -405,7 +432,7 @@ def inspect_map_page(
         def drawn_maps() -> list[dict[str, int]]:
             """Counts of the map iframes that hold at least ``min_features`` now."""
             ready = []
-            for frame in [f for f in page.frames if FOLIUM_FRAME in f.url]:
+            for frame in map_frames(page):
                 with contextlib.suppress(Error):  # detached: a rerun is redrawing it
                     counts = frame.evaluate(_COUNT_JS)
                     drawn = counts["features"] + counts["markers"]

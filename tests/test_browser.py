@@ -11,7 +11,13 @@ import pytest
 
 from geo import queries
 from geo.access import PUBLIC
-from tests.browser import FOLIUM_FRAME, REPO_ROOT, MapPageResult, inspect_map_page, streamlit_server
+from tests.browser import (
+    REPO_ROOT,
+    MapPageResult,
+    inspect_map_page,
+    our_map_frame,
+    streamlit_server,
+)
 
 
 def _asset_errors(page: MapPageResult) -> list[str]:
@@ -87,13 +93,16 @@ def test_zooming_in_from_grouped_cells_shows_each_resource(db_url):
 
     def zoom_into_mangwon(page) -> None:
         page.get_by_text("격자별로 묶어 표시합니다").wait_for(timeout=60_000)
-        page.wait_for_selector(f"iframe[src*='{FOLIUM_FRAME}']", timeout=60_000)
-        frame = next(f for f in page.frames if FOLIUM_FRAME in f.url)
-        frame.wait_for_function("() => window.map && window.map.getZoom", timeout=60_000)
+        frame = our_map_frame(page)
         frame.evaluate("() => { window.map.setView([37.5556, 126.9019], 16); }")
         caption = page.get_by_text(re.compile(r"지금 보이는 범위의 자원 [\d,]+건 표시"))
         caption.wait_for(timeout=60_000)
         shown["n"] = int(re.search(r"([\d,]+)건", caption.inner_text())[1].replace(",", ""))
+        frame.wait_for_function("() => window.maeulMap.data.mode === 'points'", timeout=60_000)
+        shown["markers"] = frame.evaluate("() => window.maeulMap.resources.getLayers().length")
+        shown["cells"] = frame.evaluate(
+            "() => window.maeulMap.resources.getLayers().filter((l) => l.cell).length"
+        )
 
     env = {"DATABASE_URL": db_url, "MAEUL_MAX_MAP_MARKERS": "1000"}
     with streamlit_server(REPO_ROOT / "app.py", env=env) as base:
@@ -102,9 +111,9 @@ def test_zooming_in_from_grouped_cells_shows_each_resource(db_url):
         )
     assert page.blocked == []
     assert _js_errors(page) == []
-    # The same map, redrawn for the new view: outlines plus one marker per resource in view.
+    # The same map, redrawn for the new view: one marker per resource, no grid cell left.
     assert 0 < shown["n"] <= 1000
-    assert page.features == 25 + 467 + shown["n"]
+    assert shown["markers"] == shown["n"] and shown["cells"] == 0
 
 
 def test_nearby_page_on_a_phone_lists_results_on_the_map(app_url):

@@ -9,18 +9,14 @@ from __future__ import annotations
 import re
 
 from geo.datasets import sources
-from tests.browser import FOLIUM_FRAME, REPO_ROOT, inspect_map_page, streamlit_server
+from tests.browser import REPO_ROOT, inspect_map_page, our_map_frame, streamlit_server
 
 #: Fire a click on the first resource marker in view whose popup names a source, and
 #: return the popup's text ('' when none opened).
 _OPEN_POPUP_JS = """() => {
-  let marker = null;
-  window.map.eachLayer((layer) => {
-    if (!marker && layer instanceof L.CircleMarker && layer.feature
-        && layer.feature.properties && layer.feature.properties.source_label) {
-      marker = layer;
-    }
-  });
+  // People are demo data; places (space, heritage) come from the published files.
+  const marker = window.maeulMap.resources.getLayers()
+    .find((l) => l.row && l.row[7] && l.kind !== 'human');
   if (!marker) { return ''; }
   marker.fire('click', {latlng: marker.getLatLng()}, true);  // propagates to its layer
   const popup = document.querySelector('.leaflet-popup-content');
@@ -33,17 +29,14 @@ def test_explorer_shows_real_places_in_mapo_with_their_source(db_url):
 
     def zoom_into_mapo_and_open_a_marker(page) -> None:
         page.get_by_text("격자별로 묶어 표시합니다").wait_for(timeout=60_000)
-        page.wait_for_selector(f"iframe[src*='{FOLIUM_FRAME}']", timeout=60_000)
-        frame = next(f for f in page.frames if FOLIUM_FRAME in f.url)
-        frame.wait_for_function("() => window.map && window.map.getZoom", timeout=60_000)
+        frame = our_map_frame(page)
         # 망원동, 마포구: real shelters, libraries and a market around 망원시장.
         frame.evaluate("() => { window.map.setView([37.5560, 126.9060], 17); }")
         caption = page.get_by_text(re.compile(r"지금 보이는 범위의 자원 [\d,]+건 표시"))
         caption.wait_for(timeout=60_000)
-        frame = next(f for f in page.frames if FOLIUM_FRAME in f.url)
         frame.wait_for_function(
-            "() => { let n = 0; window.map.eachLayer((l) => { if (l instanceof L.CircleMarker)"
-            " n += 1; }); return n > 0; }",
+            "() => window.maeulMap.data.mode === 'points'"
+            " && window.maeulMap.resources.getLayers().length > 0",
             timeout=60_000,
         )
         for _ in range(20):

@@ -1,49 +1,85 @@
 """Page "Map explorer": resources per kind over district and dong outlines, with filters.
 
 A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+The map is the component of :mod:`layers.mapview`; its data comes from
+:func:`layers.mapdata.view_payload`.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import time
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import datasets, queries, vocab
+from geo.access import PUBLIC
 from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
-from layers import maps, styles
-from views.common import csv_download, districts, outlines, show_error, viewer
+from layers import mapdata, mapview
+from views.common import DISPLAY_SIMPLIFY_M, csv_download, districts, show_error, viewer
 from views.i18n import lang, t
 
+MAP_KEY = "explorer_map"
+#: The last payload computed for the map: (its inputs, when, payload, id, count).
+_MEMO = "explorer_map_memo"
+#: Seconds map data is reused for the same inputs: reruns that do not move the map, and
+#: public sessions opening the same view (an import shows on the map within this time).
+_PUBLIC_S = 30
 
-def _filters(d: pd.DataFrame) -> queries.ResourceFilter:
-    cols = st.columns([1.2, 2, 2, 1.5])
-    options = [None, *d["code"]]
+
+#: The filter widgets whose shown choices are words of the interface language.
+_WORDED = ("explorer_district", "explorer_kinds", "explorer_categories")
+
+
+def _relabel_on_language_change() -> None:
+    """After a language switch, give the filter widgets their values again.
+
+    Keyed widgets keep their values across the switch, but the browser would go on showing
+    the choices in the old language; a value set through the session state is sent to the
+    browser with the new labels.
+    """
+    st.session_state.setdefault("explorer_kinds", list(vocab.KINDS))
+    if st.session_state.get("explorer_lang") == lang():
+        return
+    for key in _WORDED:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    st.session_state["explorer_lang"] = lang()
+
+
+def _filters(d: pd.DataFrame) -> tuple[queries.ResourceFilter, bool]:
+    """The filter row; every widget keyed, options as codes, so values survive a language
+    switch."""
+    _relabel_on_language_change()
+    cols = st.columns([1.1, 1.8, 1.8, 1.3, 0.9], vertical_alignment="bottom")
     names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
     district = cols[0].selectbox(
-        t("district"), options, format_func=lambda c: t("all_seoul") if c is None else names[c]
+        t("district"),
+        [None, *d["code"]],
+        format_func=lambda c: t("all_seoul") if c is None else names[c],
+        placeholder=t("all_seoul"),
+        key="explorer_district",
     )
     kinds = cols[1].multiselect(
         t("kinds"),
         list(vocab.KINDS),
-        default=list(vocab.KINDS),
         format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
         placeholder=t("choose"),
+        key="explorer_kinds",  # all kinds at first: set by _relabel_on_language_change
     )
-    cat_options = vocab.categories_for(kinds)
     cats = vocab.all_categories()
     categories = cols[2].multiselect(
         t("categories"),
-        cat_options,
+        vocab.categories_for(kinds),
         format_func=lambda c: vocab.label(cats, c, lang()),
         placeholder=t("all_categories"),
+        key="explorer_categories",
     )
-    text = cols[3].text_input(t("search_text"), max_chars=100)
-    return queries.ResourceFilter(district, tuple(kinds), tuple(categories), text)
+    text = cols[3].text_input(t("search_text"), max_chars=100, key="explorer_text")
+    online = cols[4].toggle(t("online_basemap"), value=False, key="explorer_online")
+    return queries.ResourceFilter(district, tuple(kinds), tuple(categories), text), online
 
 
 def _summary_table(counts: dict[str, int], summary: dict | None) -> pd.DataFrame:
@@ -57,91 +93,112 @@ def _summary_table(counts: dict[str, int], summary: dict | None) -> pd.DataFrame
     return pd.DataFrame(rows, columns=[t("kind"), t("count")])
 
 
-def _view_bbox(out: dict | None) -> tuple[tuple[float, float, float, float], int] | None:
-    """The map view streamlit-folium reported: ((w, s, e, n), zoom), rounded to ~1 m."""
-    bounds = (out or {}).get("bounds") or {}
-    sw, ne = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
-    if sw.get("lat") is None or ne.get("lat") is None:
-        return None
-    box = (sw["lng"], sw["lat"], ne["lng"], ne["lat"])
-    return tuple(round(v, 5) for v in box), int(out.get("zoom") or 11)
-
-
 @st.cache_data(ttl=300, show_spinner=False)
 def _data_credit(language: str) -> str:
     """The open data publishers for the map's corner (changes only with an import)."""
     return datasets.attribution(language)
 
 
-def _base_map(flt: queries.ResourceFilter, focus, online: bool, sites, open_conflicts):
-    """Outlines, program sites and open conflicts: what does not follow the view."""
-    m = maps.base_map(
-        outlines("district"),
-        outlines("dong", flt.district_code),
-        attribution=" | ".join(filter(None, [attribution(lang()), _data_credit(lang())])),
-        lang=lang(),
-        online_tiles=online,
-        focus=focus,
+@st.cache_data(ttl=3600, show_spinner=False)
+def _outlines_text() -> str:
+    """All district and dong outlines with label points, as one JSON text (sent once)."""
+    return queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M)
+
+
+@st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
+def _public_counts(key: str, _flt: queries.ResourceFilter) -> dict[str, int]:
+    """Counts per kind for the public (the same for everyone); ``key``: ``repr`` of the filter
+    (the cache hashes it, not the filter object)."""
+    return queries.count_resources(PUBLIC, _flt)
+
+
+def _counts(who, flt: queries.ResourceFilter) -> dict[str, int]:
+    """Resources per kind matching ``flt`` as ``who`` may see them."""
+    if who == PUBLIC:
+        return _public_counts(repr(flt), flt)
+    return queries.count_resources(who, flt)
+
+
+@st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
+def _public_payload(key: str, _flt, view, extent, width_px, limit, language, total):
+    """:func:`layers.mapdata.view_payload` for the public, shared by every public session
+    (``key``: ``repr`` of the filter)."""
+    data, n = mapdata.view_payload(
+        PUBLIC, _flt, view, extent=extent, width_px=width_px, limit=limit, lang=language,
+        total=total,
+    )  # fmt: skip
+    return data, mapdata.payload_id(data), n
+
+
+def _payload(who, flt, view, extent, width_px: int, total: int) -> tuple[dict, str, int]:
+    """The map's resources for ``view``: reused while the inputs stay the same (per session,
+    and for the public, whose data is the same for all, across sessions)."""
+    limit = load_settings().max_map_markers
+    inputs = (who, flt, tuple(view), tuple(extent), width_px, limit, lang(), total)
+    if who == PUBLIC:
+        return _public_payload(repr(flt), flt, *inputs[2:])
+    memo = st.session_state.get(_MEMO)
+    if memo and memo[0] == inputs and time.monotonic() - memo[1] < _PUBLIC_S:
+        return memo[2], memo[3], memo[4]
+    data, n = mapdata.view_payload(
+        who, flt, view, extent=extent, width_px=width_px, limit=limit, lang=lang(), total=total
     )
-    maps.add_points(m, sites, name=t("layer_sites"), color=styles.SITE_COLOR, label_field="name")
-    maps.add_points(
-        m,
-        open_conflicts,
-        name=t("layer_conflicts"),
-        color=styles.CONFLICT_COLOR,
-        label_field="title",
-    )
-    return maps.finish(m, online_tiles=online)
+    data_id = mapdata.payload_id(data)
+    st.session_state[_MEMO] = (inputs, time.monotonic(), data, data_id, n)
+    return data, data_id, n
 
 
 @st.fragment
-def _map(who, flt: queries.ResourceFilter, base: dict, online: bool, start_bbox) -> None:
-    """The map: a fixed base, and resources for the current view swapped in on pan/zoom.
+def _map(who, flt: queries.ResourceFilter, base: dict, online: bool) -> None:
+    """The map: resources of the current view; it reruns alone when the map asks for data.
 
-    ``base`` holds :func:`_base_map`'s arguments: the map is built anew on every run,
-    because streamlit-folium renames the elements of the map it draws and adds the swapped
-    layers to it, so a map drawn once cannot be drawn again (its layer switcher would
-    point at names that no longer exist and the map would not draw).
-
-    Only this fragment reruns when the view changes (panning never reruns the page). Up
-    to ``MAEUL_MAX_MAP_MARKERS`` resources in view are drawn one by one; beyond, they are
-    counted per grid cell in PostGIS, the cell size following the zoom. The swapped layers
-    stay out of the layer switcher (streamlit-folium's dynamic control raced with the map
-    script under load); kinds are chosen with the filter above the map.
+    Up to ``MAEUL_MAX_MAP_MARKERS`` resources are drawn one by one; beyond, they are
+    counted per grid cell in PostGIS (:func:`layers.mapdata.view_payload`).
     """
-    map_key = f"explorer_map::{flt.district_code}::{online}"
-    # streamlit-folium keeps the last reported view under the key (its on_change runs
-    # before this fragment reruns), so the data can follow the view in the same run.
-    bbox, zoom = _view_bbox(st.session_state.get(map_key)) or (start_bbox, 11)
-    limit = load_settings().max_map_markers
-    in_view = dataclasses.replace(flt, bbox=bbox)
+    focus_id, focus_box, extent = base["focus"]
+    report = mapview.last_report(MAP_KEY)
+    same_focus = report.get("focus") == focus_id and report.get("view")
+    view = tuple(report["view"]) if same_focus else focus_box
+    width_px = int((report.get("size") or [900])[0]) if same_focus else 900
     try:
-        n = sum(queries.count_resources(who, in_view).values())
-        at_dong = False
-        if n <= limit:
-            shown = queries.resources(who, in_view)
-            at_dong = "location_precision" in shown and bool(
-                (shown["location_precision"] == "dong").any()
-            )
-            groups = maps.resource_groups(shown, lang=lang())
-        else:
-            cell = 3_000_000 / 2**zoom  # about 24 px at Seoul's latitude
-            grid = queries.resource_grid(who, in_view, cell_m=cell)
-            groups = [maps.grid_group(grid, lang=lang())]
+        total = sum(base["counts"].values())
+        data, data_id, n = _payload(who, flt, view, extent, width_px, total)
     except AtlasError as exc:
         show_error(exc)
-    mode = t("shown_of", shown=n, total=n) if n <= limit else t("grouped", n=n)
-    st.caption(
-        mode + " · " + t("privacy_note") + (" · " + t("dong_precision_note") if at_dong else "")
+    grouped = data["mode"] == "grid"
+    at_dong = not grouped and any(row[3] for row in data["rows"])
+    mapview.explorer_map(
+        key=MAP_KEY,
+        outlines=mapview.publish_outlines(_outlines_text()),
+        data=data,
+        data_id=data_id,
+        focus=(focus_id, focus_box),
+        extent=extent,
+        district=flt.district_code,
+        legend=mapdata.legend(lang(), base["counts"]),
+        texts={
+            "districts": t("layer_districts"),
+            "dongs": t("layer_dongs"),
+            "sites": t("layer_sites"),
+            "conflicts": t("layer_conflicts"),
+            "grid": t("map_grid_legend"),
+            "dong_short": t("map_dong_short"),
+        },
+        sites=base["sites"],
+        conflicts=base["conflicts"],
+        attribution=" | ".join(filter(None, [attribution(lang()), _data_credit(lang())])),
+        lang=lang(),
+        online=online,
     )
-    st_folium(
-        _base_map(flt, online=online, **base),
-        height=560,
-        use_container_width=True,
-        key=map_key,
-        feature_group_to_add=groups,
-        returned_objects=["bounds", "zoom"],
-    )
+    mode = t("grouped", n=n) if grouped else t("shown_of", shown=n, total=n)
+    notes = [mode, t("privacy_note")] + ([t("dong_precision_note")] if at_dong else [])
+    st.caption(" · ".join(notes))
+    click = (mapview.last_report(MAP_KEY).get("click") or {}).get("id")
+    chosen = [r for r in data["rows"] if not grouped and r[8] == click] if click else []
+    if chosen:
+        row = chosen[0]
+        kind = vocab.label(vocab.KINDS, list(vocab.KINDS)[row[2]], lang())
+        st.markdown(f"**{t('map_selected')}**: " + " · ".join(filter(None, [row[4], kind, row[5]])))
 
 
 def render() -> None:
@@ -150,22 +207,31 @@ def render() -> None:
     who = viewer()
     try:
         d = districts()
-        flt = _filters(d)
-        online = st.toggle(t("online_basemap"), value=False)
-        counts = queries.count_resources(who, flt)
-        summary = queries.district_summary(who, flt.district_code) if flt.district_code else None
-        sites = queries.program_sites(flt.district_code)
-        open_conflicts = queries.conflicts(flt.district_code, open_only=True)
+        flt, online = _filters(d)
+        counts = _counts(who, flt)
+        sites = mapdata.shapes(queries.program_sites(flt.district_code), "name")
+        open_conflicts = mapdata.shapes(
+            queries.conflicts(flt.district_code, open_only=True), "title"
+        )
     except AtlasError as exc:
         show_error(exc)
 
-    focus = d[d["code"] == flt.district_code] if flt.district_code else None
-    start_bbox = tuple(focus.total_bounds) if focus is not None else SEOUL_BOUNDS
+    if flt.district_code:
+        box = tuple(round(float(v), 5) for v in d[d["code"] == flt.district_code].total_bounds)
+        focus = (flt.district_code, box, box)
+    else:
+        focus = ("seoul", SEOUL_BOUNDS, SEOUL_BOUNDS)
     map_col, side = st.columns([3, 1])
     with map_col:
-        base = {"focus": focus, "sites": sites, "open_conflicts": open_conflicts}
-        _map(who, flt, base, online, start_bbox)
-    with side:
+        base = {"focus": focus, "sites": sites, "conflicts": open_conflicts, "counts": counts}
+        _map(who, flt, base, online)
+    with side:  # after the map: its frame loads while the summary is read
+        try:
+            summary = (
+                queries.district_summary(who, flt.district_code) if flt.district_code else None
+            )
+        except AtlasError as exc:
+            show_error(exc)
         title = (
             t("summary_title", name=summary["name_ko" if lang() == "ko" else "name_en"])
             if summary

@@ -95,6 +95,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "layer_sites": ("지원사업 대상지", "Program sites"),
     "layer_conflicts": ("진행 중 갈등", "Open conflicts"),
     "generalised": ("대표 위치 (일반화)", "generalised location"),
+    "map_grid_legend": ("자원 수 (격자별 묶음)", "Resources per grid cell"),
+    "map_dong_short": ("동 단위 위치 (정확한 위치 아님)", "dong-level location (not exact)"),
+    "map_selected": ("선택한 자원", "Selected resource"),
 }
 
 

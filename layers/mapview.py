@@ -1,0 +1,163 @@
+"""The explorer's Leaflet map as a Streamlit component of our own (the one layers module
+that imports streamlit).
+
+The frontend (``layers/mapview_frontend``: plain HTML and JavaScript, no build) loads the
+vendored Leaflet once per page session from the app's static files and stays in its iframe
+across reruns. The outlines go to the browser once, as a content-named file beside the
+component's page (cached by the browser); each rerun sends only the resources of the
+current view, and none when the browser already holds that payload (it reports which ones
+it holds). The map reports back (and so reruns the script) only when it needs data it was
+not sent, or a resource was clicked.
+
+The component's files are served from a folder made per process (the frontend copied in,
+the vendored-asset prefix written into its page, the outline files written beside it):
+Streamlit serves a component's folder as it is and resolves no symlink out of it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit.components.v1 as components
+
+from layers import styles
+from layers.assets import localize_url
+
+_FRONTEND = Path(__file__).resolve().parent / "mapview_frontend"
+_LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def _serve_folder() -> Path:
+    """A private folder with the frontend, its page pointing at the vendored Leaflet."""
+    folder = Path(tempfile.mkdtemp(prefix="maeul-map-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    vendor = localize_url(_LEAFLET_CDN).rsplit("/leaflet/", 1)[0]
+    page = (_FRONTEND / "index.html").read_text(encoding="utf-8")
+    (folder / "index.html").write_text(page.replace("__VENDOR__", vendor), encoding="utf-8")
+    shutil.copyfile(_FRONTEND / "map.js", folder / "map.js")
+    return folder
+
+
+_FOLDER = _serve_folder()
+_component = components.declare_component("maeul_map", path=str(_FOLDER))
+
+
+def publish_outlines(text: str) -> str:
+    """Write outline JSON beside the component page once; return its (relative) file name.
+
+    The name follows the content, so the browser may keep it as long as it likes and a
+    change of the reference data is a new file.
+    """
+    data = text.encode("utf-8")
+    name = f"outlines-{hashlib.blake2b(data, digest_size=8).hexdigest()}.json"
+    path = _FOLDER / name
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return name
+
+
+def _marker_options(kind: str, precision: str) -> dict:
+    """:func:`layers.styles.resource_marker` with Leaflet's option names, colour left out."""
+    names = {"dash_array": "dashArray", "fill_color": "fillColor", "fill_opacity": "fillOpacity"}
+    options = {names.get(k, k): v for k, v in styles.resource_marker(kind, precision).items()}
+    options.pop("fillColor" if precision == "exact" else "color")
+    return options
+
+
+def _styles() -> dict:
+    """Every colour the map draws with, from :mod:`layers.styles` (the legend uses the same)."""
+    any_kind = next(iter(styles.KIND_COLORS))
+    return {
+        "district": styles.DISTRICT_STYLE,
+        "dong": styles.DONG_STYLE,
+        "highlight": styles.HIGHLIGHT_STYLE,
+        "markers": {p: _marker_options(any_kind, p) for p in ("exact", "dong")},
+        "site_color": styles.SITE_COLOR,
+        "conflict_color": styles.CONFLICT_COLOR,
+        "grid_color": styles.GRID_COLOR,
+    }
+
+
+def last_report(key: str) -> dict:
+    """What the map under ``key`` last reported (view, size, held payloads, click), or {}."""
+    import streamlit as st
+
+    value = st.session_state.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def explorer_map(
+    *,
+    key: str,
+    outlines: str,
+    data: dict,
+    data_id: str,
+    focus: tuple[str, tuple[float, float, float, float]],
+    extent: tuple[float, float, float, float],
+    district: str | None,
+    legend: list[dict],
+    texts: dict[str, str],
+    sites: dict,
+    conflicts: dict,
+    attribution: str,
+    lang: str,
+    online: bool = False,
+    height: int = 520,
+) -> dict:
+    """Draw (or update) the map; return its last report (see :func:`last_report`).
+
+    Parameters
+    ----------
+    key
+        Widget key: the map's identity, kept across reruns (the iframe is not reloaded).
+    outlines
+        File name from :func:`publish_outlines` (``{"districts": ..., "dongs": ...}``).
+    data, data_id
+        Resources of the view (:mod:`layers.mapdata`: ``mode``, ``rows``, ``bbox``) and
+        their :func:`layers.mapdata.payload_id`; not sent when the browser holds them.
+    focus
+        ``(id, bounds)``: the map fits ``bounds`` whenever ``id`` changes.
+    extent
+        The box everything the filter can show lies in (the district's or Seoul's).
+    district
+        Code of the district drawn highlighted, if any.
+    legend
+        :func:`layers.mapdata.legend`: kinds with label, colour and count.
+    texts
+        Layer names and legend notes in the interface language (``districts``, ``dongs``,
+        ``sites``, ``conflicts``, ``grid``, ``dong_short``).
+    sites, conflicts
+        Small GeoJSON layers (:func:`layers.mapdata.shapes`), hidden until chosen.
+    online
+        OpenStreetMap tiles underneath (needs internet; off by default).
+    """
+    held = set(last_report(key).get("have") or [])
+    args: dict[str, Any] = {
+        "outlines": outlines,
+        "data": None if data_id in held else data,
+        "data_id": data_id,
+        "focus": {"id": focus[0], "bounds": list(focus[1])},
+        "extent": list(extent),
+        "district": district,
+        "legend": legend,
+        "texts": texts,
+        "styles": _styles(),
+        "sites": sites,
+        "conflicts": conflicts,
+        "attribution": attribution,
+        "lang": lang,
+        "online": bool(online),
+        "tiles": {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION},
+        "height": int(height),
+    }
+    value = _component(**args, key=key, default=None)
+    return value if isinstance(value, dict) else {}
