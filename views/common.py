@@ -113,3 +113,28 @@ def csv_download(df: pd.DataFrame, *, label: str, file_name: str, key: str) -> N
     spreadsheet would run as formulas neutralised."""
     data = frame_csv(df)
     st.download_button(label, data, file_name=file_name, mime="text/csv", key=key)
+
+
+#: Session keys remembering the language each kept widget was last drawn in.
+_KEPT_LANG = "_kept_lang."
+
+
+def keep(key: str) -> str:
+    """A widget key whose value survives a switch of the interface language; returns ``key``.
+
+    Use as ``st.multiselect(t("kinds"), codes, format_func=..., key=keep("explorer_kinds"))``
+    with options given as codes. A keyed widget keeps its identity when its label changes,
+    but select boxes and multiselects hold their value in the browser as the *formatted*
+    option: after a switch the old language's text matches no option and the value falls
+    back to the default. Read here, before the widget is drawn, the value is still decoded
+    with the previous run's options, so it is the codes; written back, it wins over the
+    browser's text. Only done on the run the language changed.
+    """
+    from views.i18n import lang
+
+    current = lang()
+    previous = st.session_state.get(_KEPT_LANG + key)
+    if previous is not None and previous != current and key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+    st.session_state[_KEPT_LANG + key] = current
+    return key

@@ -18,8 +18,9 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from geo.settings import load_settings
 from layers import choropleth, maps
+from layers.fit import fit_when_shown
 from loaders import population
-from views.common import csv_download, show_error, viewer
+from views.common import csv_download, keep, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -224,11 +225,14 @@ def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
     progs = opts.programs
     cols = st.columns([1.2, 1.2, 2, 0.8, 1, 1])
     offices = cols[0].multiselect(
-        t("office"), sorted(progs["office"].unique()), placeholder=t("all")
+        t("office"), sorted(progs["office"].unique()), placeholder=t("all"), key=keep("cov_office")
     )
     pool = progs[progs["office"].isin(offices)] if offices else progs
     divisions = cols[1].multiselect(
-        t("division"), sorted(pool["division"].unique()), placeholder=t("all")
+        t("division"),
+        sorted(pool["division"].unique()),
+        placeholder=t("all"),
+        key=keep("cov_division"),
     )
     pool = pool[pool["division"].isin(divisions)] if divisions else pool
     names = dict(zip(progs["no"], progs["name"], strict=True))
@@ -237,15 +241,21 @@ def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
         list(pool["no"]),
         format_func=lambda n: f"{n}. {names[n]}",
         placeholder=t("all"),
+        key=keep("cov_program"),
     )
-    years = cols[3].multiselect(t("year"), list(opts.years), placeholder=t("all"))
+    years = cols[3].multiselect(
+        t("year"), list(opts.years), placeholder=t("all"), key=keep("cov_year")
+    )
     stages = cols[4].multiselect(
         t("stage"),
         list(vocab.SITE_STAGES),
         format_func=lambda s: _label(vocab.SITE_STAGES, s),
         placeholder=t("all"),
+        key=keep("cov_stage"),
     )
-    sources = cols[5].multiselect(t("source"), list(opts.sources), placeholder=t("all"))
+    sources = cols[5].multiselect(
+        t("source"), list(opts.sources), placeholder=t("all"), key=keep("cov_source")
+    )
     return coverage.CoverageFilter(
         tuple(offices),
         tuple(divisions),
@@ -268,14 +278,23 @@ def _table_with_csv(df: pd.DataFrame, *, key: str, file_name: str, height: int |
 def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
     c = st.columns(4)
     level = c[0].radio(
-        t("level"), ["district", "dong"], format_func=lambda v: t(f"level_{v}"), horizontal=True
+        t("level"),
+        ["district", "dong"],
+        format_func=lambda v: t(f"level_{v}"),
+        horizontal=True,
+        key=keep("cov_level"),
     )
     choices = [m for m in _METRICS if m != "grant_per_resident_krw" or level == "district"]
-    metric = c[1].selectbox(t("metric"), choices, format_func=lambda m: t(_METRICS[m]))
-    scheme = c[2].selectbox(
-        t("scheme"), list(SCHEMES), format_func=lambda s: SCHEMES[s][0 if lang() == "ko" else 1]
+    metric = c[1].selectbox(
+        t("metric"), choices, format_func=lambda m: t(_METRICS[m]), key=keep(f"cov_metric_{level}")
     )
-    k = c[3].slider(t("classes"), 3, 7, 5)
+    scheme = c[2].selectbox(
+        t("scheme"),
+        list(SCHEMES),
+        format_func=lambda s: SCHEMES[s][0 if lang() == "ko" else 1],
+        key=keep("cov_scheme"),
+    )
+    k = c[3].slider(t("classes"), 3, 7, 5, key=keep("cov_classes"))
     if level == "dong":
         st.caption(t("per_resident_dong"))
     elif not has_population:
@@ -303,7 +322,7 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
     map_col, side = st.columns([3, 1.3])
     with map_col:
         st_folium(
-            maps.finish(m),
+            fit_when_shown(maps.finish(m)),
             height=520,
             use_container_width=True,
             returned_objects=[],
@@ -370,7 +389,11 @@ def _columns() -> dict[str, str]:
 
 def _matrix_tab(flt: coverage.CoverageFilter) -> None:
     value = st.radio(
-        t("matrix_value"), ["grant", "sites"], horizontal=True, format_func=lambda v: t(f"v_{v}")
+        t("matrix_value"),
+        ["grant", "sites"],
+        horizontal=True,
+        format_func=lambda v: t(f"v_{v}"),
+        key=keep("cov_matrix_value"),
     )
     mx = coverage.program_district_matrix(flt, value=value)
     names = dict(zip(_shapes("district")["code"], _shapes("district")[_name_col()], strict=True))
@@ -440,11 +463,18 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
         default=list(vocab.KINDS),
         format_func=lambda k: _label(vocab.KINDS, k),
         placeholder=t("choose"),
+        key=keep("cov_gap_kinds"),
     ) or list(vocab.KINDS)
-    distance = c[1].slider(t("distance"), 100, 2000, 500, step=50)
+    distance = c[1].slider(t("distance"), 100, 2000, 500, step=50, key=keep("cov_distance"))
     rich, thin = coverage.gap_thresholds(counts, kinds=kinds)
-    rich_min = c[2].number_input(t("rich_min"), 1, 10_000, rich, help=t("thresholds_help"))
-    thin_max = c[3].number_input(t("thin_max"), 0, 10_000, thin, help=t("thresholds_help"))
+    # The thresholds' defaults follow the kinds: a key per set of kinds.
+    chosen = "-".join(kinds)
+    rich_min = c[2].number_input(
+        t("rich_min"), 1, 10_000, rich, help=t("thresholds_help"), key=keep(f"cov_rich_{chosen}")
+    )
+    thin_max = c[3].number_input(
+        t("thin_max"), 0, 10_000, thin, help=t("thresholds_help"), key=keep(f"cov_thin_{chosen}")
+    )
     gaps = coverage.gap_table(
         counts, dong_metrics, kinds=kinds, rich_min=int(rich_min), thin_max=int(thin_max)
     )
@@ -484,7 +514,7 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
     map_col, side = st.columns([3, 1.3])
     with map_col:
         st_folium(
-            maps.finish(m),
+            fit_when_shown(maps.finish(m)),
             height=520,
             use_container_width=True,
             returned_objects=[],
@@ -563,7 +593,11 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
 def _eval_tab(flt: coverage.CoverageFilter) -> None:
     c = st.columns(2)
     by = c[0].radio(
-        t("eval_by"), ["program", "district"], horizontal=True, format_func=lambda b: t(f"by_{b}")
+        t("eval_by"),
+        ["program", "district"],
+        horizontal=True,
+        format_func=lambda b: t(f"by_{b}"),
+        key=keep("cov_eval_by"),
     )
     criteria = [*vocab.EVALUATION_CRITERIA, "overall"]
     crit = c[1].selectbox(
@@ -572,6 +606,7 @@ def _eval_tab(flt: coverage.CoverageFilter) -> None:
         format_func=lambda k: (
             t("overall") if k == "overall" else _label(vocab.EVALUATION_CRITERIA, k)
         ),
+        key=keep("cov_criterion"),
     )
     trends = coverage.evaluation_trends(flt, by=by)
     if trends.empty:
@@ -628,7 +663,7 @@ def _population_tab(pop: pd.DataFrame) -> None:
             type=["xlsx", "xls", "csv", "txt"],
             max_upload_size=load_settings().max_upload_mb,
         )
-        period = st.text_input(t("pop_period"), max_chars=20)
+        period = st.text_input(t("pop_period"), max_chars=20, key=keep("cov_pop_period"))
         submitted = st.form_submit_button(t("pop_import"))
     if submitted and upload is not None:
         try:

@@ -14,7 +14,8 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import hotspots as hotspot_layers
 from layers import maps
-from views.common import csv_download, districts, page_progress, show_error
+from layers.fit import fit_when_shown
+from views.common import csv_download, districts, keep, page_progress, show_error
 from views.i18n import lang, translator
 
 t = translator(
@@ -125,24 +126,34 @@ def _settings() -> tuple[ConflictFilter, hotspots.HotspotOptions, bool]:
             t("grid"),
             list(hotspots.GRIDS),
             format_func=lambda g: vocab.label(hotspots.GRIDS, g, lang()),
+            key=keep("hot_grid"),
         )
         resolution = cols[1].select_slider(
             t("resolution"),
             options=list(hotspots.H3_RESOLUTIONS),
             value=8,
             format_func=lambda r: f"{r} (~{hotspots.H3_RESOLUTIONS[r]:,} m)",
+            key=keep("hot_resolution"),
         )
         weighting = cols[2].radio(
             t("weighting"),
             list(hotspots.WEIGHTINGS),
             format_func=lambda w: vocab.label(hotspots.WEIGHTINGS, w, lang()),
+            key=keep("hot_weighting"),
         )
-        window = cols[3].date_input(t("window"), value=(start, end), format="YYYY-MM-DD")
+        window = cols[3].date_input(
+            t("window"), value=(start, end), format="YYYY-MM-DD", key=keep("hot_window")
+        )
         cols = st.columns(4)
-        permutations = cols[0].selectbox(t("permutations"), [99, 999, 9999], index=1)
-        seed = cols[1].number_input(t("seed"), value=hotspots.DEFAULT_SEED, step=1)
-        fdr = cols[2].checkbox(t("fdr"))
-        only_sig = cols[3].checkbox(t("only_significant"))
+        permutations = cols[0].selectbox(
+            t("permutations"), [99, 999, 9999], index=1, key=keep("hot_permutations")
+        )
+        seed = cols[1].number_input(
+            t("seed"), value=hotspots.DEFAULT_SEED, step=1, key=keep("hot_seed")
+        )
+        # FDR on by default: with hundreds of cells, some pass 90-99 % by chance alone.
+        fdr = cols[2].checkbox(t("fdr"), value=True, key=keep("hot_fdr"))
+        only_sig = cols[3].checkbox(t("only_significant"), key=keep("hot_only_significant"))
         st.form_submit_button(t("run"))
     first, last = (*window, None, None)[:2] if window else (None, None)
     options = hotspots.HotspotOptions(
@@ -218,7 +229,7 @@ def render() -> None:
             weight="severity" if options.weighting == "severity" else None,
         )
         st_folium(
-            maps.finish(m),
+            fit_when_shown(maps.finish(m)),
             height=520,
             use_container_width=True,
             returned_objects=[],
@@ -232,7 +243,7 @@ def render() -> None:
                 m, result.cells, name=t("cells_layer"), lang=lang(), show_all=not only_sig
             )
             st_folium(
-                maps.finish(m),
+                fit_when_shown(maps.finish(m)),
                 height=520,
                 use_container_width=True,
                 returned_objects=[],

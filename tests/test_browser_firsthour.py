@@ -1,0 +1,161 @@
+"""The users' first hour (issue 15), in real Chromium with no network.
+
+Each test reproduces a bug a new user met: a map in a second tab opening at the minimum
+zoom, filters reset by the language switch, messages out of sight, file names that do not
+say what is in them, half-translated text... The app runs on the test database with
+``streamlit run app.py``; every request that would leave the machine is aborted.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser import FOLIUM_FRAME, REPO_ROOT, inspect_map_page, streamlit_server
+
+
+@pytest.fixture(scope="module")
+def app_url(db_url):
+    with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
+        yield base
+
+
+def _wait_idle(page, timeout: float = 90_000) -> None:
+    """Wait until Streamlit has finished running the script (no "running" indicator)."""
+    page.wait_for_timeout(600)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )
+
+
+def _switch_language(page, name: str) -> None:
+    """Pick the interface language in the sidebar, as a person would."""
+    page.locator("[data-testid=stSidebar]").get_by_text(name, exact=True).click()
+    _wait_idle(page)
+
+
+def _map_frames(page) -> list:
+    return [f for f in page.frames if FOLIUM_FRAME in f.url]
+
+
+def _map_state(frame) -> dict:
+    """Size, zoom and view of the Leaflet map in a streamlit-folium iframe."""
+    return frame.evaluate(
+        """() => {
+          const m = window.map, s = m.getSize(), b = m.getBounds();
+          return {w: s.x, h: s.y, zoom: m.getZoom(), min: m.getMinZoom(),
+                  south: b.getSouth(), north: b.getNorth(), west: b.getWest(),
+                  east: b.getEast()};
+        }"""
+    )
+
+
+def _shown_map(page, timeout_ms: int = 90_000) -> dict:
+    """The state of the one map iframe that is on screen (width > 0) once it has drawn."""
+    deadline = timeout_ms / 250
+    for _ in range(int(deadline)):
+        for frame in _map_frames(page):
+            try:
+                if not frame.evaluate("() => !!(window.map && window.map.getSize)"):
+                    continue
+                state = _map_state(frame)
+            except Exception:  # detached by a rerun
+                continue
+            box = frame.frame_element().bounding_box()
+            if box and box["width"] > 0:
+                return state
+        page.wait_for_timeout(250)
+    raise AssertionError("no map on screen")
+
+
+def _open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(1500)
+
+
+@pytest.mark.parametrize(
+    ("path", "tab", "title"),
+    [("coverage", "공백 분석", "사업 현황"), ("hotspots", "Gi* 핫스팟", "갈등 집중지")],
+)
+def test_a_map_in_a_second_tab_fits_seoul_when_the_tab_is_shown(app_url, path, tab, title):
+    """Bug 1: the map in a hidden tab was measured at 0x0 and opened at the minimum zoom."""
+    seen: dict[str, dict] = {}
+
+    def open_second_tab(page) -> None:
+        page.get_by_role("heading", name=title).wait_for(timeout=90_000)
+        _wait_idle(page)
+        _shown_map(page)  # the first tab's map has drawn: the page is complete
+        page.wait_for_timeout(1000)
+        _open_tab(page, tab)
+        page.wait_for_timeout(2000)
+        seen["map"] = _shown_map(page)
+
+    inspect_map_page(f"{app_url}/{path}", f"tab_{path}", steps=open_second_tab, min_features=25)
+    state = seen["map"]
+    assert state["w"] > 300 and state["h"] > 300
+    # Fitted to Seoul (37.43-37.70 N, 126.76-127.18 E): zoomed in past the minimum, and
+    # the view holds the whole city without showing far more than it.
+    assert state["zoom"] > state["min"]
+    assert state["south"] < 37.44 and state["north"] > 37.69
+    assert state["west"] < 126.77 and state["east"] > 127.18
+    assert state["east"] - state["west"] < 1.2
+
+
+def test_coverage_filters_survive_the_language_switch(app_url):
+    """Bug 2 (coverage): a chosen stage and a chosen measure stay chosen in English.
+
+    Bug 10: the English gap class for sites with few resources says so plainly.
+    """
+    seen: dict[str, str] = {}
+
+    def choose_then_switch(page) -> None:
+        page.get_by_role("heading", name="사업 현황").wait_for(timeout=90_000)
+        _wait_idle(page)
+        page.get_by_label("단계").first.click()
+        page.get_by_role("option", name="새싹마을").click()
+        page.keyboard.press("Escape")
+        _wait_idle(page)
+        page.locator("input[type=range][aria-label='계급 수']").focus()
+        page.keyboard.press("ArrowLeft")  # 5 -> 4 classes
+        _wait_idle(page)
+        _switch_language(page, "English")
+        page.get_by_role("heading", name="Coverage").wait_for(timeout=60_000)
+        _wait_idle(page)
+        seen["body"] = page.locator("[data-testid=stMain]").inner_text()
+        seen["classes"] = page.locator("input[type=range][aria-label='Classes']").input_value()
+        _open_tab(page, "Gap analysis")
+        seen["gaps"] = page.locator("[data-testid=stMain]").inner_text()
+
+    inspect_map_page(
+        f"{app_url}/coverage", "coverage_english", steps=choose_then_switch, min_features=25
+    )
+    assert "Sprout" in seen["body"]  # the chip of the chosen stage, now in English
+    assert seen["classes"] == "4"
+    assert "Thin support (sites, few resources)" not in seen["gaps"]
+    assert "Sites, but few resources" in seen["gaps"]
+
+
+def test_hotspot_settings_survive_the_language_switch(app_url):
+    """Bug 2 (hotspots): the FDR box keeps its state across the language switch."""
+    seen: dict[str, bool] = {}
+
+    def toggle_then_switch(page) -> None:
+        page.get_by_role("heading", name="갈등 집중지").wait_for(timeout=90_000)
+        _wait_idle(page)
+        box = page.get_by_role("checkbox", name=re.compile("FDR"))
+        seen["before"] = box.is_checked()
+        page.get_by_text(re.compile("거짓 발견율")).click()
+        page.get_by_role("button", name="분석").click()
+        _wait_idle(page)
+        seen["chosen"] = box.is_checked()
+        _switch_language(page, "English")
+        page.get_by_role("heading", name="Hotspots").wait_for(timeout=60_000)
+        _wait_idle(page)
+        seen["after"] = page.get_by_role("checkbox", name=re.compile("FDR")).is_checked()
+
+    inspect_map_page(
+        f"{app_url}/hotspots", "hotspots_english", steps=toggle_then_switch, min_features=25
+    )
+    assert seen["chosen"] != seen["before"]
+    assert seen["after"] == seen["chosen"]
