@@ -159,3 +159,52 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
     )
     assert seen["chosen"] != seen["before"]
     assert seen["after"] == seen["chosen"]
+
+
+def _download(page, button, path) -> str:
+    """Click a download button and return the file's text (UTF-8 with BOM)."""
+    with page.expect_download(timeout=60_000) as caught:
+        button.click()
+    caught.value.save_as(path)
+    return path.read_text(encoding="utf-8-sig")
+
+
+def test_coverage_tables_name_their_columns_and_round_their_numbers(app_url, tmp_path):
+    """Bug 9: the class column is headed as ranges, counts are integers, floats rounded.
+
+    Ask 1: the choropleths write the district names on the map.
+    """
+    import csv
+    import io
+
+    seen: dict[str, object] = {}
+
+    def download_tables(page) -> None:
+        page.get_by_role("heading", name="사업 현황").wait_for(timeout=90_000)
+        _wait_idle(page)
+        _shown_map(page)
+        buttons = page.get_by_role("button", name="CSV 내려받기")
+        seen["metrics"] = _download(page, buttons.first, tmp_path / "metrics.csv")
+        frame = next(f for f in _map_frames(page) if f.frame_element().bounding_box()["width"])
+        seen["labels"] = frame.evaluate(
+            "() => [...document.querySelectorAll('.maeul-area-label')].map(e => e.textContent)"
+        )
+        _open_tab(page, "공백 분석")
+        _wait_idle(page)
+        visible = [b for b in buttons.all() if b.is_visible()]
+        seen["gaps"] = _download(page, visible[0], tmp_path / "gaps.csv")
+
+    inspect_map_page(f"{app_url}/coverage", "coverage_tables", steps=download_tables)
+    metrics = list(csv.DictReader(io.StringIO(seen["metrics"])))
+    assert "분류 방법" not in metrics[0] and "계급 (범위)" in metrics[0]
+    assert re.fullmatch(r"\d+ – \d+", metrics[0]["계급 (범위)"])
+    for row in metrics:
+        assert re.fullmatch(r"\d+", row["대상지 수"])  # a count, never "64.0"
+        for value in row.values():
+            if re.fullmatch(r"-?\d+\.\d+", value):
+                assert len(value.split(".")[1]) <= 2, value
+    gaps = list(csv.DictReader(io.StringIO(seen["gaps"])))
+    for row in gaps:
+        assert re.fullmatch(r"\d+", row["자원 (선택 유형)"]), row
+        assert re.fullmatch(r"\d+", row["공간자원"]), row
+    assert "마포구" in seen["labels"] and len(seen["labels"]) == 25

@@ -138,3 +138,32 @@ def keep(key: str) -> str:
         st.session_state[key] = st.session_state[key]
     st.session_state[_KEPT_LANG + key] = current
     return key
+
+
+def tidy_numbers(df: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """``df`` as people read it: counts as integers ("64", not "64.0"), other numbers
+    rounded to ``decimals`` (not 25.806451612903224); text columns untouched.
+
+    A float column whose values are all whole numbers is a count (a merge or a missing
+    value turned it into floats); it becomes a nullable integer column.
+    """
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object:
+            present = s.dropna()
+            if len(present) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in present
+            ):
+                s = pd.to_numeric(s, errors="coerce")
+            else:
+                continue
+        if pd.api.types.is_float_dtype(s):
+            present = s.dropna()
+            if len(present) and (present == present.round()).all():
+                out[col] = s.round().astype("Int64")
+            else:
+                out[col] = s.round(decimals)
+        elif pd.api.types.is_integer_dtype(s):
+            out[col] = s
+    return out

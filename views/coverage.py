@@ -20,7 +20,7 @@ from geo.settings import load_settings
 from layers import choropleth, maps
 from layers.fit import fit_when_shown
 from loaders import population
-from views.common import csv_download, keep, show_error, viewer
+from views.common import csv_download, keep, show_error, tidy_numbers, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -49,6 +49,8 @@ t = translator(
         "metric": ("지표", "Measure"),
         "scheme": ("분류 방법", "Classification"),
         "classes": ("계급 수", "Classes"),
+        "c_class": ("계급 (범위)", "Class (range)"),
+        "names_layer": ("자치구 이름", "District names"),
         "m_sites": ("대상지 수", "Program sites"),
         "m_grant": ("지원금 (백만원)", "Grants (million KRW)"),
         "m_grant_km2": ("㎢당 지원금 (백만원)", "Grants per km² (million KRW)"),
@@ -267,6 +269,7 @@ def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
 
 
 def _table_with_csv(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None):
+    df = tidy_numbers(df)
     kwargs = {"height": height} if height else {}
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)
     csv_download(df, label=t("download_csv"), file_name=file_name, key=key)
@@ -318,6 +321,7 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
             "value": t(_METRICS[metric]),
         },
     )
+    _district_names(m)
     scheme_label = SCHEMES[scheme][0 if lang() == "ko" else 1]
     map_col, side = st.columns([3, 1.3])
     with map_col:
@@ -371,6 +375,11 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         _table_with_csv(stage_df, key="cov_stage_csv", file_name="maeul_stage_mix.csv", height=320)
 
 
+def _district_names(m) -> None:
+    """District names on the choropleth: which areas a colour means, without a table."""
+    choropleth.add_labels(m, _shapes("district"), _name_col(), name=t("names_layer"))
+
+
 def _columns() -> dict[str, str]:
     out = {
         "code": t("c_code"),
@@ -380,7 +389,7 @@ def _columns() -> dict[str, str]:
         "area_km2": t("c_area"),
         "population": t("c_population"),
         "population_period": t("c_period"),
-        "class": t("scheme"),
+        "class": t("c_class"),
     }
     out |= {m: t(label) for m, label in _METRICS.items()}
     out |= {s: _label(vocab.SITE_STAGES, s) for s in vocab.SITE_STAGES}
@@ -437,7 +446,7 @@ def _matrix_tab(flt: coverage.CoverageFilter) -> None:
     )
     st.dataframe(styled, hide_index=True, width="stretch", height=560)
     csv_download(
-        shown,
+        tidy_numbers(shown, decimals=1),
         label=t("download_csv"),
         file_name=f"maeul_program_district_{value}.csv",
         key="cov_matrix_csv",
@@ -511,6 +520,7 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
         },
     )
     choropleth.add_outline(m, reach.area, name=t("reach_layer", d=distance))
+    _district_names(m)
     map_col, side = st.columns([3, 1.3])
     with map_col:
         st_folium(
