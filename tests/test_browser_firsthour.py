@@ -208,3 +208,97 @@ def test_coverage_tables_name_their_columns_and_round_their_numbers(app_url, tmp
         assert re.fullmatch(r"\d+", row["자원 (선택 유형)"]), row
         assert re.fullmatch(r"\d+", row["공간자원"]), row
     assert "마포구" in seen["labels"] and len(seen["labels"]) == 25
+
+
+MANGWON = (126.9045, 37.5563)  # the nearby page's default search centre
+
+
+def _nearest(db_url) -> tuple[str, int]:
+    """Name and distance of the nearest public resource to the default centre (1 km)."""
+    from geo import nearby
+    from geo.access import PUBLIC
+
+    hits = nearby.nearby(PUBLIC, nearby.Place(*MANGWON, "망원동"), radius_m=1000, limit=20)
+    return hits[0].name, hits[0].distance_m
+
+
+_TARGETS_JS = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const sel = ['button', 'summary', '[data-baseweb=input]', '[data-baseweb=select] > div',
+               '[data-testid=stSlider] div[style*="translate(-50%, -50%)"]'];
+  const out = [];
+  main.querySelectorAll(sel.join(',')).forEach((e) => {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) {
+      out.push({what: e.tagName + ' ' + (e.innerText || e.getAttribute('aria-label') || '')
+        .trim().slice(0, 30), w: r.width, h: r.height});
+    }
+  });
+  return out;
+}"""
+
+
+def test_nearby_on_a_phone_has_thumb_sized_targets_and_readable_results(app_url, db_url):
+    """Ask 4: at 390x844 every control is at least 44 px, the nearest result's name and
+    distance are on screen without scrolling sideways, the map has a legend of kinds."""
+    seen: dict[str, object] = {}
+    name, distance = _nearest(db_url)
+
+    def look(page) -> None:
+        page.get_by_role("heading", name="근처 자원 찾기").wait_for(timeout=90_000)
+        _wait_idle(page)
+        card = page.locator("[data-testid=stExpander] summary").filter(has_text="1. ").first
+        card.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        seen["card"] = card.inner_text()
+        seen["box"] = card.bounding_box()
+        seen["targets"] = page.evaluate(_TARGETS_JS)
+        seen["scroll"] = page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=stMain]');"
+            " return [document.documentElement.scrollWidth, m.scrollWidth, m.clientWidth]; }"
+        )
+        frame = _map_frames(page)[0]
+        seen["legend"] = frame.evaluate(
+            "() => (document.querySelector('.maeul-map-legend') || {}).innerText || ''"
+        )
+        for preset in ("250 m", "500 m", "1,000 m"):
+            assert page.get_by_role("button", name=preset, exact=True).is_visible()
+
+    inspect_map_page(
+        f"{app_url}/nearby", "nearby_phone_cards", viewport=(390, 844), steps=look,
+        min_features=25 + 467 + 2,
+    )  # fmt: skip
+    small = [t for t in seen["targets"] if t["w"] < 44 or t["h"] < 44]
+    assert seen["targets"] and small == []
+    assert name in seen["card"] and f"{distance:,} m" in seen["card"]
+    box = seen["box"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    doc_width, main_scroll, main_width = seen["scroll"]
+    assert doc_width <= 390 and main_scroll <= main_width
+    assert "공간자원" in seen["legend"]
+
+
+def test_nearby_forgets_the_opened_result_when_the_place_changes(app_url):
+    """Bug 7: a result opened at 망원동 must not show as a different place's result."""
+    seen: dict[str, object] = {}
+
+    def open_then_move(page) -> None:
+        page.get_by_role("heading", name="근처 자원 찾기").wait_for(timeout=90_000)
+        _wait_idle(page)
+        cards = page.locator("[data-testid=stExpander] summary").filter(has_text="1. ")
+        cards.first.click()
+        page.wait_for_timeout(800)
+        seen["open_before"] = page.locator("[data-testid=stExpander] details[open]").count()
+        page.get_by_label("동 이름").click()
+        page.keyboard.type("역삼동")
+        page.get_by_role("option", name=re.compile("역삼동")).first.click()
+        _wait_idle(page)
+        page.get_by_text(re.compile("검색 중심: 역삼동")).wait_for(timeout=60_000)
+        _wait_idle(page)
+        seen["open_after"] = page.locator("[data-testid=stExpander] details[open]").count()
+        seen["first"] = cards.first.inner_text()
+
+    inspect_map_page(f"{app_url}/nearby", "nearby_moved", steps=open_then_move, min_features=25)
+    assert seen["open_before"] == 1
+    assert "1. " in seen["first"]
+    assert seen["open_after"] == 0  # no result of 역삼동 was opened by the user
