@@ -145,6 +145,7 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
         _wait_idle(page)
         box = page.get_by_role("checkbox", name=re.compile("FDR"))
         seen["before"] = box.is_checked()
+        seen["body"] = page.locator("[data-testid=stMain]").inner_text()
         page.get_by_text(re.compile("거짓 발견율")).click()
         page.get_by_role("button", name="분석").click()
         _wait_idle(page)
@@ -157,8 +158,14 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
     inspect_map_page(
         f"{app_url}/hotspots", "hotspots_english", steps=toggle_then_switch, min_features=25
     )
+    assert seen["before"] is True  # Ask 3: FDR is the default
     assert seen["chosen"] != seen["before"]
     assert seen["after"] == seen["chosen"]
+    # Bug 8: the progress line is in one language; Ask 3: the sparse data are called so
+    # (150 demo cases over ~1,200 H3 cells) with a coarser grid proposed.
+    body = seen["body"]
+    assert "집중지 분석: 완료" in body and "done" not in body
+    assert "너무 성깁니다" in body and "H3 해상도 7" in body
 
 
 def _download(page, button, path) -> str:

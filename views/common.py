@@ -99,11 +99,14 @@ def show_error(exc: AtlasError) -> None:
 
 
 def page_progress(label: str):
-    """A :data:`geo.progress.Progress` callable drawing a progress bar on the page."""
+    """A :data:`geo.progress.Progress` callable drawing a progress bar on the page; a
+    ``"한국어 / English"`` message shows in the interface language only."""
+    from views.i18n import in_lang
+
     bar = st.progress(0.0, text=label)
 
     def update(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {message}")
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {in_lang(message)}")
 
     return update
 

@@ -16,7 +16,7 @@ from layers import hotspots as hotspot_layers
 from layers import maps
 from layers.fit import fit_when_shown
 from views.common import csv_download, districts, keep, page_progress, show_error
-from views.i18n import lang, translator
+from views.i18n import in_lang, lang, translator
 
 t = translator(
     {
@@ -216,8 +216,10 @@ def render() -> None:
     cols[3].metric(t("n_cold"), f"{int(counts.filter(like='cold_').sum()):,}")
     if result.n_outside:
         st.caption(t("outside", n=result.n_outside))
+    if sparse := hotspots.sparse_note(result):
+        st.warning(in_lang(sparse), icon=":material/grain:")
     for note in result.notes:
-        st.info(note)
+        st.info(in_lang(note))
     tab_heat, tab_gi = st.tabs([t("tab_heat"), t("tab_gi")])
     with tab_heat:
         st.caption(t("heat_note"))
@@ -240,7 +242,12 @@ def render() -> None:
         with map_col:
             m = maps.base_map(d, None, attribution=attribution(lang()), lang=lang())
             hotspot_layers.add_cells(
-                m, result.cells, name=t("cells_layer"), lang=lang(), show_all=not only_sig
+                m,
+                result.cells,
+                name=t("cells_layer"),
+                lang=lang(),
+                show_all=not only_sig,
+                titles=hotspots.case_titles(result),
             )
             st_folium(
                 fit_when_shown(maps.finish(m)),
