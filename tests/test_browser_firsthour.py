@@ -309,3 +309,64 @@ def test_nearby_forgets_the_opened_result_when_the_place_changes(app_url):
     assert seen["open_before"] == 1
     assert "1. " in seen["first"]
     assert seen["open_after"] == 0  # no result of 역삼동 was opened by the user
+
+
+from tests.test_browser import _sign_in, mapo_officer  # noqa: E402, F401  (fixture)
+
+
+def test_an_officers_export_is_named_after_its_district_layers_and_crs(app_url, mapo_officer):  # noqa: F811
+    """Bug 6: "서울 전체" left as is gave maeul_seoul.gpkg holding only 마포구's records."""
+    seen: dict[str, str] = {}
+
+    def export_all(page) -> None:
+        _sign_in(page, mapo_officer)
+        page.get_by_role("link", name="내보내기").click()
+        page.get_by_role("button", name="파일 만들기").click()
+        button = page.get_by_role("button", name=re.compile("내려받기: "))
+        button.wait_for(timeout=120_000)
+        seen["name"] = button.inner_text()
+
+    inspect_map_page(f"{app_url}/", "export_officer", maps=0, steps=export_all)
+    name = seen["name"].split(": ", 1)[1].strip()
+    assert name == "maeul_11440_mapo-gu_resources-program_sites_epsg5186.gpkg"
+
+
+def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  # noqa: F811
+    """Bug 5: "저장했습니다" was drawn 1,140 px above the viewport, by the page's top."""
+    import sqlalchemy as sa
+
+    seen: dict[str, object] = {}
+    with engine.connect() as conn:
+        rid, old = conn.execute(
+            sa.text(
+                "SELECT id, name FROM resources WHERE district_code = '11440' "
+                "AND retired_at IS NULL AND kind = 'space' ORDER BY id LIMIT 1"
+            )
+        ).one()
+
+    def edit_and_save(page) -> None:
+        _sign_in(page, mapo_officer)
+        page.get_by_role("link", name="편집").click()
+        page.get_by_label("이름으로 찾기").fill(old)
+        page.keyboard.press("Enter")
+        _wait_idle(page)
+        page.get_by_role("combobox", name="기록").click()
+        page.get_by_role("option", name=re.compile(f"^#{rid} ")).click()
+        _wait_idle(page)
+        name = page.get_by_role("textbox", name="이름 *")
+        name.fill(old + " (고침)")
+        page.get_by_role("button", name="저장").click()
+        toast = page.locator("[data-testid=stToast]").filter(has_text="저장했습니다")
+        toast.wait_for(timeout=60_000)
+        seen["box"] = toast.bounding_box()
+        seen["history"] = page.locator("[data-testid=stMain]").inner_text()
+
+    try:
+        inspect_map_page(f"{app_url}/", "editor_saved", steps=edit_and_save, min_features=25)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE resources SET name = :n WHERE id = :i"), {"n": old, "i": rid}
+            )
+    box = seen["box"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 900  # inside the 1280x900 window
