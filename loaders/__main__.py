@@ -220,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         COMMANDS[args.command][0](args)
     except AtlasError as exc:
         print(f"error: {exc.user_msg}", file=sys.stderr)
+        if getattr(exc, "missing", None):  # loaders.plan.MissingFields: the flags to use
+            print(
+                "hint: --mapping FILE (columns), or --kind/--category for the whole file",
+                file=sys.stderr,
+            )
         return 2
     except OSError as exc:  # a report or output path that cannot be written
         print(f"error: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
