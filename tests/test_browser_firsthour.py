@@ -359,7 +359,11 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  
         toast = page.locator("[data-testid=stToast]").filter(has_text="저장했습니다")
         toast.wait_for(timeout=60_000)
         seen["box"] = toast.bounding_box()
-        seen["history"] = page.locator("[data-testid=stMain]").inner_text()
+        page.get_by_text("변경 이력").wait_for(timeout=60_000)
+        _wait_idle(page)
+        seen["headers"] = page.evaluate(
+            "() => [...document.querySelectorAll('[role=columnheader]')].map(e => e.textContent)"
+        )
 
     try:
         inspect_map_page(f"{app_url}/", "editor_saved", steps=edit_and_save, min_features=25)
@@ -369,4 +373,54 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  
                 sa.text("UPDATE resources SET name = :n WHERE id = :i"), {"n": old, "i": rid}
             )
     box = seen["box"]
+    # Bug 8: the history speaks the interface language.
+    assert "바꾼 때" in seen["headers"] and "changed_at" not in seen["headers"]
     assert box["y"] >= 0 and box["y"] + box["height"] <= 900  # inside the 1280x900 window
+
+
+def test_the_import_page_asks_in_its_own_terms_and_zooms_to_the_rows(
+    app_url,
+    mapo_officer,  # noqa: F811
+    tmp_path,
+):
+    """Bug 4: a CP949 `이름,위도,경도` file got a command-line error, the column table
+    hid until kind and category were set, and the preview showed all of Seoul.
+
+    Bug 8: the progress line ended in "완료 / done"; rejected rows had raw headers.
+    """
+    path = tmp_path / "망원_모임터.csv"
+    rows = [("망원 모임터", 37.5560, 126.9045), ("망원 쉼터", 37.5571, 126.9060)]
+    rows += [("강남 회의실", 37.5006, 127.0366)]  # another district: rejected for 마포구
+    path.write_bytes(
+        ("이름,위도,경도\n" + "".join(f"{n},{y},{x}\n" for n, y, x in rows)).encode("cp949")
+    )
+    seen: dict[str, object] = {}
+
+    def upload_and_check(page) -> None:
+        _sign_in(page, mapo_officer)
+        page.get_by_role("link", name="가져오기").click()
+        page.locator("input[type=file]").set_input_files(str(path))
+        page.get_by_text("열 연결 (바꿀 수 있음)").wait_for(timeout=90_000)
+        _wait_idle(page)
+        seen["first"] = page.locator("[data-testid=stMain]").inner_text()
+        page.get_by_role("button", name="검사 (저장 안 함)").click()
+        page.get_by_text("가져올 행 미리보기").wait_for(timeout=90_000)
+        _wait_idle(page)
+        seen["report"] = page.locator("[data-testid=stMain]").inner_text()
+        seen["headers"] = page.evaluate(
+            "() => [...document.querySelectorAll('[role=columnheader]')].map(e => e.textContent)"
+        )
+        page.wait_for_timeout(2000)
+        seen["map"] = _shown_map(page)
+
+    inspect_map_page(f"{app_url}/", "importer_asks", steps=upload_and_check, min_features=25 + 2)
+    first = seen["first"]
+    assert "--kind" not in first and "--category" not in first and "오류" not in first
+    report = seen["report"]
+    assert "검사 중: 완료" in report and "/ done" not in report
+    assert "사유" in seen["headers"] and "row" not in seen["headers"]
+    state = seen["map"]
+    # Fitted to the two 망원 rows (about 200 m apart), not to all of Seoul.
+    assert state["zoom"] >= 14
+    assert state["south"] < 37.5560 and state["north"] > 37.5571
+    assert state["east"] - state["west"] < 0.1
