@@ -281,6 +281,8 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 def test_page_shows_the_analysis_of_the_default_settings(db_url, lang):
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lang"] = lang
+    # The Gi* tab (legend, note) open from the start: only the open tab is drawn.
+    at.session_state["hot_tabs"] = "Gi* 핫스팟" if lang == "ko" else "Gi* hotspots"
     at.run()
     at.switch_page("views/hotspots.py")
     at.run()

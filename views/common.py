@@ -170,3 +170,19 @@ def tidy_numbers(df: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
         elif pd.api.types.is_integer_dtype(s):
             out[col] = s
     return out
+
+
+def keep_tab(key: str, labels: list[str]) -> str:
+    """A key for ``st.tabs(labels, key=..., on_change="rerun")`` whose open tab survives a
+    language switch; returns ``key``.
+
+    Stateful tabs hold the open tab's *label*, which the switch changes: the tab is kept
+    by its position instead.
+    """
+    position = "_tab_position." + key
+    current = st.session_state.get(key)
+    if current in labels:
+        st.session_state[position] = labels.index(current)
+    elif position in st.session_state and current is not None:
+        st.session_state[key] = labels[st.session_state[position]]
+    return key

@@ -20,7 +20,7 @@ from geo.settings import load_settings
 from layers import choropleth, maps
 from layers.fit import fit_when_shown
 from loaders import population
-from views.common import csv_download, keep, show_error, tidy_numbers, viewer
+from views.common import csv_download, keep, keep_tab, show_error, tidy_numbers, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -204,6 +204,23 @@ def _populations() -> pd.DataFrame:
 def _reach(_who, who_key: tuple, flt, _counts, distance: float, kinds: tuple[str, ...]):
     """Walking-distance coverage, kept per filter setting (the page's slowest query)."""
     return coverage.distance_coverage(_who, flt, _counts, distance_m=distance, kinds=kinds)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _metrics(level: str, flt: coverage.CoverageFilter) -> pd.DataFrame:
+    """Per-area figures for a filter: the same for every visitor (no resources in them),
+    so kept like the walking-distance coverage rather than recomputed on every rerun."""
+    return coverage.area_metrics(level, flt)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _matrix(flt: coverage.CoverageFilter, value: str) -> coverage.ProgramMatrix:
+    return coverage.program_district_matrix(flt, value=value)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _trends(flt: coverage.CoverageFilter, by: str) -> pd.DataFrame:
+    return coverage.evaluation_trends(flt, by=by)
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)
@@ -404,7 +421,7 @@ def _matrix_tab(flt: coverage.CoverageFilter) -> None:
         format_func=lambda v: t(f"v_{v}"),
         key=keep("cov_matrix_value"),
     )
-    mx = coverage.program_district_matrix(flt, value=value)
+    mx = _matrix(flt, value)
     names = dict(zip(_shapes("district")["code"], _shapes("district")[_name_col()], strict=True))
     cols = {code: names.get(code, t("c_unassigned")) for code in mx.district_columns}
     rename = {
@@ -618,7 +635,7 @@ def _eval_tab(flt: coverage.CoverageFilter) -> None:
         ),
         key=keep("cov_criterion"),
     )
-    trends = coverage.evaluation_trends(flt, by=by)
+    trends = _trends(flt, by)
     if trends.empty:
         st.info(t("no_eval"))
         return
@@ -702,18 +719,22 @@ def render() -> None:
         flt = _filters(opts)
         counts = _counts(who, (who.role, who.district_code), flt.sources)
         pop = _populations()
-        metrics = {lv: coverage.area_metrics(lv, flt) for lv in coverage.LEVELS}
-        tabs = st.tabs([t("tab_maps"), t("tab_matrix"), t("tab_gaps"), t("tab_eval"), t("tab_pop")])
-        with tabs[0]:
-            _maps_tab(metrics, has_population=not pop.empty)
-        with tabs[1]:
-            _matrix_tab(flt)
-        with tabs[2]:
-            _gap_tab(flt, counts, metrics["dong"])
-        with tabs[3]:
-            _eval_tab(flt)
-        with tabs[4]:
-            _population_tab(pop)
+        metrics = {lv: _metrics(lv, flt) for lv in coverage.LEVELS}
+        # Only the open tab is drawn (a tab switch reruns the page): the others' maps and
+        # tables are not built before the first paint, and a map is always made visible.
+        labels = [t("tab_maps"), t("tab_matrix"), t("tab_gaps"), t("tab_eval"), t("tab_pop")]
+        tabs = st.tabs(labels, key=keep_tab("cov_tabs", labels), on_change="rerun")
+        sections = [
+            lambda: _maps_tab(metrics, has_population=not pop.empty),
+            lambda: _matrix_tab(flt),
+            lambda: _gap_tab(flt, counts, metrics["dong"]),
+            lambda: _eval_tab(flt),
+            lambda: _population_tab(pop),
+        ]
+        for tab, draw in zip(tabs, sections, strict=True):
+            if tab.open is not False:
+                with tab:
+                    draw()
     except AtlasError as exc:
         show_error(exc)
 
