@@ -47,6 +47,8 @@ def run(command: Callable[[], object], where: str) -> int:
     except AtlasError as exc:
         log_shown_error(_logger, exc, where, traceback=False)
         print(f"error: {exc.user_msg}", file=sys.stderr)
+        if hint := getattr(exc, "cli_hint", None):  # what to type instead, on a command line
+            print(f"hint: {hint}", file=sys.stderr)
         return USAGE
     except OSError as exc:  # a report or output path that cannot be written
         _logger.info("%s: %s", where, exc)

@@ -31,7 +31,7 @@ from geo.filters import Condition, Filter, any_of, check_codes, check_texts
 #: Gap classes of a dong: code -> (Korean, English, colour).
 GAP_CLASSES: dict[str, tuple[str, str, str]] = {
     "untapped": ("자원 미활용 (사업 없음)", "Untapped (resources, no site)", "#D55E00"),
-    "thin": ("지원 대비 자원 부족", "Thin support (sites, few resources)", "#CC79A7"),
+    "thin": ("지원 대비 자원 부족", "Sites, but few resources", "#CC79A7"),
     "supported": ("사업·자원 있음", "Sites and resources", "#009E73"),
     "quiet": ("자원 적음·사업 없음", "Few resources, no site", "#D9D9D9"),
 }

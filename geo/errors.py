@@ -7,10 +7,23 @@ SQL, paths or driver messages, but never a password).
 from __future__ import annotations
 
 
+def _restore(cls: type[AtlasError], args: tuple, state: dict) -> AtlasError:
+    """Rebuild a pickled error without calling its ``__init__`` (see ``__reduce__``)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class AtlasError(Exception):
     """Base of every error the application raises on purpose."""
 
     user_msg = "Something went wrong. / 처리 중 문제가 발생했습니다."
+
+    def __reduce__(self) -> tuple:
+        # Errors cross from an import's child process (loaders.bounded) whole, whatever
+        # their __init__ takes: message, detail and extra attributes.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
 
     def __init__(self, user_msg: str | None = None, *, detail: str | None = None) -> None:
         if user_msg is not None:

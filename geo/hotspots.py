@@ -63,6 +63,10 @@ DEFAULT_SEED = 20120701
 DEFAULT_PERMUTATIONS = 999
 #: Fewer cases than this: the page warns that the test has little power.
 FEW_CASES = 30
+#: Fewer cases than this per occupied cell, or more empty cells than this share: the
+#: grid is too fine for the data and the page says so, proposing a coarser one.
+MIN_CASES_PER_CELL = 5
+MAX_EMPTY_SHARE = 0.5
 #: Most simulated values (cells x permutations) one analysis may hold in memory (~240 MB).
 MAX_SIMULATIONS = 30_000_000
 
@@ -252,7 +256,10 @@ def _analyse(
         new_index = np.full(len(cells), -1, dtype=np.int64)
         new_index[tested] = np.arange(len(tested))
         graph = _graph([new_index[neighbours[i]] for i in tested])
-        progress(0.5, f"Gi* ({options.permutations:,} permutations)")
+        progress(
+            0.5,
+            f"Gi* (순열 {options.permutations:,}회) / Gi* ({options.permutations:,} permutations)",
+        )
         z[tested], p[tested] = gi_star(
             cells["value"].to_numpy()[tested],
             graph,
@@ -260,6 +267,11 @@ def _analyse(
             seed=options.seed,
         )
     confidence, klass, thresholds = classify(z, p, fdr=options.fdr)
+    # Gi* sums a cell with its neighbours, so an empty cell beside busy ones can test
+    # "hot": a place with no case is never called a hot spot.
+    empty_hot = (cells["n_cases"].to_numpy() == 0) & (np.nan_to_num(z) > 0) & (confidence > 0)
+    confidence[empty_hot] = 0
+    klass[empty_hot] = "not_significant"
     out = cells.assign(neighbours=cards, gi_z=z, p_value=p, confidence=confidence, klass=klass)
     return out, thresholds
 
@@ -351,7 +363,7 @@ def h3_hotspots(
     """
     options.check()
     res = options.resolution
-    progress(0.05, f"H3 {res}")
+    progress(0.05, f"H3 해상도 {res} 격자 / H3 grid, resolution {res}")
     case_cell = bin_h3(points["lon"].to_numpy(), points["lat"].to_numpy(), res)
     occupied = set(case_cell)
     study = set(h3.geo_to_cells(area, res)) if area is not None else set()
@@ -368,13 +380,13 @@ def h3_hotspots(
             "value": np.bincount(codes, weights=weight, minlength=n_cells),
         }
     )
-    progress(0.3, "neighbours")
+    progress(0.3, "이웃 셀 / neighbours")
     neighbours = [
         np.fromiter((index[n] for n in h3.grid_disk(c, 1) if n != c and n in index), dtype=np.int64)
         for c in cell_ids
     ]
     analysed, thresholds = _analyse(cells, neighbours, options, progress)
-    progress(0.9, "cells")
+    progress(0.9, "셀 / cells")
     gdf = gpd.GeoDataFrame(analysed, geometry=h3_polygons(cell_ids), crs=4326)
     gdf = gdf.rename_geometry("geom")
     result = HotspotResult(
@@ -385,7 +397,7 @@ def h3_hotspots(
         points=points,
     )
     result.notes = _notes(result)
-    progress(1.0, "done")
+    progress(1.0, "완료 / done")
     return result
 
 
@@ -461,7 +473,7 @@ def dong_hotspots(
 ) -> HotspotResult:
     """Gi* hotspots of cases on Seoul's legal dongs (``points`` needs ``dong_code``)."""
     options.check()
-    progress(0.05, "dongs")
+    progress(0.05, "법정동 / dongs")
     with connect_read() as conn:
         url = conn.engine.url.render_as_string(hide_password=False)
     dongs, neighbours = _dong_grid(url)
@@ -490,7 +502,7 @@ def dong_hotspots(
         points=points,
     )
     result.notes = _notes(result)
-    progress(1.0, "done")
+    progress(1.0, "완료 / done")
     return result
 
 
@@ -527,7 +539,7 @@ def find_hotspots(
     H3 cells cover all of Seoul (empty cells count as zero); dongs are all of Seoul's.
     """
     options.check()
-    progress(0.0, "cases")
+    progress(0.0, "사례 읽기 / reading cases")
     points = case_points(flt)
     if points.empty:
         raise InvalidInput(
@@ -538,6 +550,62 @@ def find_hotspots(
     result = h3_hotspots(points, options, area=seoul_outline(), progress=progress)
     _name_h3_cells(result.cells)
     return result
+
+
+def sparsity(result: HotspotResult) -> tuple[float, float]:
+    """Cases per occupied cell and the share of cells with no case."""
+    n = result.cells["n_cases"].to_numpy()
+    occupied = int((n > 0).sum())
+    per_cell = float(n.sum()) / occupied if occupied else 0.0
+    empty = 1.0 - occupied / len(n) if len(n) else 1.0
+    return per_cell, empty
+
+
+def sparse_note(result: HotspotResult) -> str | None:
+    """A warning with a proposal when the cells are too fine for the cases (else None).
+
+    Too fine: fewer than :data:`MIN_CASES_PER_CELL` cases per occupied cell, or more
+    than :data:`MAX_EMPTY_SHARE` of the cells empty. Gi* then mostly compares ones with
+    zeros and its "hot spots" are single cases. Proposed: the next coarser H3 resolution,
+    or dongs; on dongs, a longer period.
+    """
+    per_cell, empty = sparsity(result)
+    if per_cell >= MIN_CASES_PER_CELL and empty <= MAX_EMPTY_SHARE:
+        return None
+    opts = result.options
+    head = (
+        f"자료가 이 격자에 비해 너무 성깁니다: 사례가 있는 셀당 평균 {per_cell:.1f}건, "
+        f"빈 셀 {empty:.0%}. "
+    )
+    head_en = (
+        f"The data are too sparse for this grid: {per_cell:.1f} cases per occupied cell, "
+        f"{empty:.0%} of cells empty. "
+    )
+    coarser = [r for r in H3_RESOLUTIONS if r < opts.resolution]
+    if opts.grid == "h3" and coarser:
+        r = max(coarser)
+        edge = H3_RESOLUTIONS[r]
+        ko = f"더 큰 셀(H3 해상도 {r}, 한 변 약 {edge:,} m)이나 법정동 격자를 쓰세요."
+        en = f"Use larger cells (H3 resolution {r}, edge about {edge:,} m) or legal dongs."
+    elif opts.grid == "h3":
+        ko, en = "법정동 격자나 더 긴 기간을 쓰세요.", "Use legal dongs or a longer period."
+    else:
+        ko, en = "더 긴 기간을 고르세요.", "Choose a longer period."
+    return f"{head}{ko} / {head_en}{en}"
+
+
+def case_titles(result: HotspotResult, *, most: int = 5) -> pd.Series:
+    """Per cell (index ``cell``), the titles of its cases as one line: at most ``most``,
+    then how many more."""
+    joined = result.cases.merge(result.points[["case_id", "title"]], on="case_id", how="left")
+    joined = joined.sort_values(["cell", "case_id"])
+
+    def line(titles: pd.Series) -> str:
+        shown = [str(x) for x in titles.head(most)]
+        more = len(titles) - len(shown)
+        return " · ".join(shown) + (f" (+{more})" if more else "")
+
+    return joined.groupby("cell")["title"].agg(line)
 
 
 def cases_in_cells(result: HotspotResult) -> pd.DataFrame:

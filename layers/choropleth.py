@@ -131,3 +131,33 @@ def classification_legend(
         colors.append(NO_DATA_COLOR)
         counts.append(classification.no_data)
     return legend_html(title, labels, colors, counts=counts, note=note)
+
+
+#: Area names written on the map: dark text with a light halo, readable on every class.
+LABEL_STYLE = (
+    "font-size:11px;font-weight:600;color:#222;white-space:nowrap;pointer-events:none;"
+    "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;transform:translate(-50%,-50%);"
+    "display:inline-block"
+)
+
+
+def add_labels(m: folium.Map, gdf: gpd.GeoDataFrame, column: str, *, name: str) -> None:
+    """Write each area's ``column`` (e.g. the district name) at a point inside it.
+
+    Drawn as text markers in one toggleable layer: no tile server is needed for place
+    names. The point is the area's representative point (always inside the polygon).
+    """
+    group = folium.FeatureGroup(name=name)
+    points = gdf.geometry.representative_point()
+    for text, point in zip(gdf[column], points, strict=True):
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f"<span class='maeul-area-label' style='{LABEL_STYLE}'>{escape(str(text))}"
+                "</span>",
+                icon_size=(0, 0),
+                icon_anchor=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)

@@ -42,9 +42,19 @@ def add_heatmap(
 
 
 def add_cells(
-    m: folium.Map, cells: gpd.GeoDataFrame, *, name: str, lang: str = "ko", show_all: bool = True
+    m: folium.Map,
+    cells: gpd.GeoDataFrame,
+    *,
+    name: str,
+    lang: str = "ko",
+    show_all: bool = True,
+    titles: pd.Series | None = None,
 ) -> None:
-    """Gi* cells coloured by class; ``show_all=False`` draws only significant cells."""
+    """Gi* cells coloured by class; ``show_all=False`` draws only significant cells.
+
+    ``titles`` (per ``cell``: the titles of its cases, from
+    :func:`geo.hotspots.case_titles`) are listed when a cell is hovered or clicked.
+    """
     df = cells if show_all else cells[cells["confidence"] > 0]
     if df.empty:
         return
@@ -59,6 +69,10 @@ def add_cells(
         if lang == "ko"
         else ["Cell", "Class", "Cases", "Value", "Gi* z", "p"]
     )
+    if titles is not None:
+        df["titles"] = df["cell"].map(titles).fillna("")
+        fields.append("titles")
+        aliases.append("사례" if lang == "ko" else "Case titles")
     folium.GeoJson(
         df[[*fields, "fill", "geom"]],
         name=name,
@@ -68,7 +82,8 @@ def add_cells(
             "fillColor": f["properties"]["fill"],
             "fillOpacity": 0.75,
         },
-        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
+        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases, max_width=360),
+        popup=folium.GeoJsonPopup(fields, aliases=aliases, max_width=360),
     ).add_to(m)
 
 

@@ -51,9 +51,6 @@ class ImportTooLarge(InvalidInput):
         )
         self.limit_mb = limit_mb
 
-    def __reduce__(self) -> tuple:
-        return (type(self), (self.limit_mb,), {"detail": self.detail})
-
 
 def prepare_plan(path: str | Path, options: ImportOptions) -> ImportPlan:
     """:func:`loaders.plan.prepare` in a child: the plan to show (at most a sample of rows).

@@ -412,8 +412,9 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
         )
     if row[2] and "kind" not in plan.mapping.columns and "kind" not in plan.mapping.values:
         report.warnings.append(
-            f"미분류 {int(row[2]):,}개 행의 자원 유형은 '기타'입니다 (--kind로 지정 가능) / "
-            f"{int(row[2]):,} unclassified rows are of kind 'other' (give --kind to choose)"
+            f"미분류 {int(row[2]):,}개 행의 자원 유형은 '기타'입니다 (자원 유형을 지정하면 "
+            f"바뀝니다) / {int(row[2]):,} unclassified rows are of kind 'other' (choose a kind "
+            "to change it)"
         )
 
 

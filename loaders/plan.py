@@ -70,6 +70,10 @@ class ImportOptions:
     #: Retire (never delete) records of this source that the file no longer lists: for
     #: a new edition of a complete dataset.
     retire_missing: bool = False
+    #: Category (code or label) of the rows whose own category column or name ending
+    #: does not tell theirs; without it they are ``unclassified``. Unlike ``category``,
+    #: it does not override what the rows say.
+    fallback_category: str | None = None
 
 
 @dataclass
@@ -116,6 +120,8 @@ class ImportPlan:
     #: Columns holding addresses (the mapped one first): a row without coordinates is
     #: located at the 법정동 they name (``location_precision = 'dong'``).
     address_columns: list[str] = field(default_factory=list)
+    #: The category code of rows that tell none (``ImportOptions.fallback_category``).
+    fallback_category: str | None = None
 
     @property
     def locates_by_address(self) -> bool:
@@ -257,19 +263,36 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
     return replace(mapping, columns=columns, values=resolved)
 
 
-def _check_required(mapping: Mapping, target: Target) -> None:
+class MissingFields(InvalidInput):
+    """Required fields with no column: the user must say which column holds each.
+
+    Carries what was detected so the import page can show its column table and ask.
+    """
+
+    cli_hint = "--mapping FILE (columns), or --kind/--category for the whole file"
+
+    def __init__(self, missing: list, mapping: Mapping, target: Target, columns: list[str]):
+        names_ko = ", ".join(f.label[0] for f in missing)
+        names_en = ", ".join(f.label[1] for f in missing)
+        super().__init__(
+            f"파일에서 찾지 못한 필수 항목: {names_ko}. 어느 열에 있는지 열 연결에서 "
+            f"골라 주세요 / required and not found in the file: {names_en}. Choose the "
+            "column that holds each in the column mapping"
+        )
+        self.missing = [f.name for f in missing]
+        self.mapping = mapping
+        self.target = target
+        self.columns = columns
+
+
+def _check_required(mapping: Mapping, target: Target, columns: list[str]) -> None:
     have = set(mapping.columns) | set(mapping.values)
     missing = [f for f in target.fields if f.required and f.name not in have]
     if target.table == "resources":
         # The kind follows from the category, which is read from names or unclassified.
         missing = [f for f in missing if f.name not in ("kind", "category")]
     if missing:
-        names = ", ".join(f"{f.name} ({f.label[0]})" for f in missing)
-        raise InvalidInput(
-            f"필수 항목의 열을 찾지 못했습니다: {names}. 매핑 파일이나 --kind/--category로 "
-            f"지정하세요 / no column for required fields: {names}; map them (mapping file or "
-            "page) or give one value for the whole file (--kind, --category)"
-        )
+        raise MissingFields(missing, mapping, target, columns)
 
 
 def _has_geometry(table: SourceTable) -> bool:
@@ -303,10 +326,14 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
         mapping = _users_mapping(mapping, options)
     check_mapping(mapping, table.columns, target)
     mapping = _apply_fixed_values(mapping, target, options)
-    _check_required(mapping, target)
+    _check_required(mapping, target, list(table.columns))
     source = options.source or mapping.source or _default_source(path)
     forced = options.crs if options.crs is not None else mapping.crs
     plan = ImportPlan(path, options, target, table, mapping, source, "columns", None)
+    if options.fallback_category and "category" in target.names:
+        plan.fallback_category = resolve_code(
+            target.field("category").code_table(), options.fallback_category, "category"
+        )
     plan.notes.extend(table.notes)
     plan.notes.extend(_category_notes(mapping, target))
     if not _has_geometry(table):

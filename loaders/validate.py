@@ -344,7 +344,7 @@ def _category(
         f"CASE WHEN cv.by_value IS NOT NULL THEN 'value' WHEN {fits} THEN 'name' "
         "WHEN t.t_category IS NULL THEN 'blank' ELSE 'unknown' END AS category_how",
     ]
-    params["d_category"] = vocab.UNCLASSIFIED
+    params["d_category"] = plan.fallback_category or vocab.UNCLASSIFIED
 
 
 def _kind_expr(plan: ImportPlan, layout: StageLayout, params: dict, codes: dict) -> str | None:

@@ -154,7 +154,10 @@ def test_missing_required_fields_name_what_to_give(tmp_path):
     write_csv(tmp_path / "a.csv", pd.DataFrame({"비고": ["가"], "위도": [37.5], "경도": [127.0]}))
     with pytest.raises(InvalidInput) as err:
         prepare(tmp_path / "a.csv")
-    assert "name" in err.value.user_msg and "매핑" in err.value.user_msg
+    # Said in page terms (issue 15: no command-line flags on the page), with what is missing.
+    msg = err.value.user_msg
+    assert "이름" in msg and "Name" in msg and "열 연결" in msg and "--" not in msg
+    assert err.value.missing == ["name"] and "비고" in err.value.columns
 
 
 # --- recognition from header shapes and values -------------------------------------------------

@@ -422,7 +422,7 @@ def test_staff_add_a_case_on_the_page(engine, cases):
     assert list(found["title"]) == ["페이지 등록 테스트 사례"]
     case_id = int(found["id"].iloc[0])
     try:
-        assert any(f"#{case_id}" in s.value for s in at.success)
+        assert any(f"#{case_id}" in s.value for s in at.toast)  # a toast, in view
         assert conflicts.case_detail(case_id).history["changed_by"].tolist() == ["test-kim"]
     finally:
         with engine.begin() as conn:

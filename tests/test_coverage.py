@@ -844,32 +844,48 @@ def _page(**session) -> AppTest:
     return at
 
 
+def _open(at: AppTest, tab: str) -> AppTest:
+    """Open a tab (only the open tab is drawn; a tab switch reruns the page)."""
+    at.session_state["cov_tabs"] = tab
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _legends(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "maeul-legend" in m.value]
+
+
 def test_coverage_page_shows_the_scenario_figures(scenario):
     at = _page()
     source = next(m for m in at.multiselect if m.label == "데이터 출처")
     source.select(SOURCE).run()
     assert not at.exception, [e.message for e in at.exception]
+    assert len(_legends(at)) == 1  # the choropleth's
+    _open(at, "사업 × 자치구")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["예산 합계 (백만원)"] == "72,482"
     assert metrics["지원금 합계 (백만원)"] == "17.0"
     assert metrics["대상지 수"] == "3"
-    assert any("3/7" in i.body and "42.9%" in i.body for i in at.info)
-    legends = [m.value for m in at.markdown if "maeul-legend" in m.value]
-    assert len(legends) == 2  # the choropleth's and the gap map's
     # The matrix (heat table) has 35 programs and a totals row.
     assert any(len(df.value) == 36 for df in at.dataframe)
+    _open(at, "공백 분석")  # the chosen source is kept across tabs
+    assert any("3/7" in i.body and "42.9%" in i.body for i in at.info)
+    assert len(_legends(at)) == 1  # the gap map's
 
 
 def test_coverage_page_runs_in_english(scenario):
-    at = _page(lang="en")
+    # The tab is chosen before the first run: AppTest formats widget values outside the
+    # script, in the default language, so a later rerun of the English page cannot be driven.
+    at = _page(lang="en", cov_tabs="Program × district")
     assert "Coverage" in [t.value for t in at.title]
     assert {"Budgets (million KRW)", "Granted (million KRW)"} <= {m.label for m in at.metric}
 
 
 def test_only_planners_may_import_population_on_the_page(scenario):
     note = "계획 담당자·관리자만"
-    public = _page()
+    public = _open(_page(), "인구")
     assert any(note in c.value for c in public.caption)
-    planner = _page(signed_in=(PLANNER, dt.datetime.now(dt.UTC)))
+    planner = _open(_page(signed_in=(PLANNER, dt.datetime.now(dt.UTC))), "인구")
     assert not any(note in c.value for c in planner.caption)
     assert any(b.label == "가져오기" for b in planner.button)

@@ -281,13 +281,16 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 def test_page_shows_the_analysis_of_the_default_settings(db_url, lang):
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lang"] = lang
+    # The Gi* tab (legend, note) open from the start: only the open tab is drawn.
+    at.session_state["hot_tabs"] = "Gi* 핫스팟" if lang == "ko" else "Gi* hotspots"
     at.run()
     at.switch_page("views/hotspots.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     start, end = hotspots.default_window()
+    # The page starts with FDR on (issue 15: one case in a cell was a "99 % hotspot").
     expected = hotspots.find_hotspots(
-        ConflictFilter(start=start, end=end), hotspots.HotspotOptions()
+        ConflictFilter(start=start, end=end), hotspots.HotspotOptions(fdr=True)
     )
     metrics = {m.label: m.value for m in at.metric}
     cases_label, hot_label = (
@@ -300,3 +303,42 @@ def test_page_shows_the_analysis_of_the_default_settings(db_url, lang):
     assert any("99%" in md.value for md in at.markdown)
     if n_hot:
         assert len(at.dataframe[0].value) >= n_hot
+
+
+def test_a_cell_without_cases_is_never_a_hot_spot():
+    """Issue 15: Gi* sums a cell's neighbourhood, so empty cells beside a cluster tested
+    "hot"; a place where nothing happened must not be called a hot spot."""
+    points = _with_cluster(_uniform(150, seed=3, resolution=8), 60, seed=4, spread_m=400)
+    result = hotspots.h3_hotspots(
+        points, hotspots.HotspotOptions(resolution=8, permutations=999), area=_seoul()
+    )
+    hot = result.cells["klass"].str.startswith("hot_")
+    assert hot.any()  # the cluster is still found
+    assert (result.cells.loc[hot, "n_cases"] > 0).all()
+    assert (result.significant().query("gi_z > 0")["n_cases"] > 0).all()
+
+
+def test_sparse_data_are_called_sparse_and_a_coarser_grid_is_proposed():
+    """150 cases over ~1,200 cells: a warning proposing resolution 7 or dongs; the same
+    cases on resolution 6 cells (a few dozen) are dense enough for no warning."""
+    points = _uniform(150, seed=5, resolution=8)
+    fine = hotspots.h3_hotspots(points, hotspots.HotspotOptions(resolution=8), area=_seoul())
+    per_cell, empty = hotspots.sparsity(fine)
+    assert per_cell < hotspots.MIN_CASES_PER_CELL and empty > hotspots.MAX_EMPTY_SHARE
+    note = hotspots.sparse_note(fine)
+    assert note is not None and "H3 resolution 7" in note and "legal dongs" in note
+    dense = _with_cluster(_uniform(600, seed=6, resolution=6), 0, seed=7)
+    coarse = hotspots.h3_hotspots(dense, hotspots.HotspotOptions(resolution=6), area=_seoul())
+    assert hotspots.sparse_note(coarse) is None
+
+
+def test_hovering_a_cell_lists_the_titles_of_its_cases():
+    points = _with_cluster(_uniform(40, seed=8, resolution=7), 12, seed=9)
+    points["title"] = [f"사례 {i}" for i in points["case_id"]]
+    result = hotspots.h3_hotspots(points, hotspots.HotspotOptions(resolution=7), area=_seoul())
+    titles = hotspots.case_titles(result, most=5)
+    busiest = result.cells.sort_values("n_cases").iloc[-1]
+    line = titles[busiest["cell"]]
+    inside = result.cases[result.cases["cell"] == busiest["cell"]]["case_id"].sort_values()
+    assert line.startswith(" · ".join(f"사례 {i}" for i in inside.head(5)))
+    assert line.endswith(f"(+{len(inside) - 5})")

@@ -85,7 +85,7 @@ def test_staff_upload_check_then_import(db_url, engine):
         assert any("가져오기 완료" in s.body for s in at.success)
         assert _count(engine) == 6
         rejected = at.dataframe[-1].value
-        assert rejected["row"].tolist() == [8]
+        assert rejected["행"].tolist() == [8]
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})

@@ -775,3 +775,30 @@ def test_open_data_plaza_json_through_the_cli(tmp_path, db_url, engine):
     ]
     assert again.returncode == 0, again.stderr
     assert "inserted 4" in again.stdout and n_records == 4
+
+
+def test_a_fallback_category_only_fills_rows_that_tell_none(tmp_path, engine, imported):
+    """Issue 15: one category need not cover every row. Rows with their own category
+    (column or name ending) keep it; only the others take the one the user chose."""
+    pts = true_points(3, seed=21)
+    df = pd.DataFrame(
+        {
+            "시설명": ["망원 작은도서관", "합정 나눔터", "상수 쉼터"],
+            "분류": ["", "회의실", ""],
+            "위도": pts["lat"],
+            "경도": pts["lon"],
+        }
+    )
+    write_csv(tmp_path / "fallback.csv", df)
+    options = ImportOptions(source="t-fallback", fallback_category="경로당")
+    report = imported(prepare(tmp_path / "fallback.csv", options))
+    assert report.inserted == 3
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(
+                sa.text("SELECT name, category FROM resources WHERE source = 't-fallback'")
+            ).all()
+        )
+    assert stored["망원 작은도서관"] == "small_library"  # its name tells
+    assert stored["합정 나눔터"] == "meeting_room"  # its column tells
+    assert stored["상수 쉼터"] == "senior_center"  # told nothing: the fallback

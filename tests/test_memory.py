@@ -167,3 +167,15 @@ def test_a_population_xlsx_that_would_expand_past_the_limit_is_refused_unread(mo
     with pytest.raises(ZipTooLarge) as caught:
         population.read_table(buf.getvalue())
     assert "2 MB" in caught.value.user_msg
+
+
+def test_an_error_raised_in_the_import_process_arrives_whole(tmp_path):
+    """The page asks for missing columns from what the error carries (loaders.plan)."""
+    from loaders.plan import MissingFields
+
+    path = tmp_path / "no_name.csv"
+    path.write_text("위도,경도\n37.55,126.92\n", encoding="utf-8")
+    with pytest.raises(MissingFields) as caught:
+        bounded.prepare_plan(path, OPTS)
+    assert caught.value.missing == ["name"]
+    assert caught.value.columns == ["위도", "경도"]

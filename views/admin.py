@@ -11,7 +11,7 @@ import streamlit as st
 from geo import audit, auth, vocab
 from geo import categories as cats
 from geo.errors import AtlasError
-from views.common import csv_download, districts, show_error, viewer
+from views.common import csv_download, districts, keep, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -62,12 +62,15 @@ def _categories(who) -> None:
     left, right = st.columns(2)
     with left.form("new_category", clear_on_submit=True):
         st.markdown(f"**{t('new_category')}**")
-        code = st.text_input(t("code"), max_chars=40)
+        code = st.text_input(t("code"), max_chars=40, key=keep("adm_cat_code"))
         kind = st.selectbox(
-            t("kind"), list(vocab.KINDS), format_func=lambda k: vocab.label(vocab.KINDS, k, lang())
+            t("kind"),
+            list(vocab.KINDS),
+            format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
+            key=keep("adm_cat_kind"),
         )
-        label_ko = st.text_input(t("label_ko"), max_chars=80)
-        label_en = st.text_input(t("label_en"), max_chars=80)
+        label_ko = st.text_input(t("label_ko"), max_chars=80, key=keep("adm_cat_ko"))
+        label_en = st.text_input(t("label_en"), max_chars=80, key=keep("adm_cat_en"))
         if st.form_submit_button(t("add")):
             try:
                 cats.add_category(who, code, kind=kind, label_ko=label_ko, label_en=label_en)
@@ -76,12 +79,13 @@ def _categories(who) -> None:
                 st.error(exc.user_msg)
     with right.form("map_spelling", clear_on_submit=True):
         st.markdown(f"**{t('map_spelling')}**")
-        spelling = st.text_input(t("spelling"), max_chars=100)
+        spelling = st.text_input(t("spelling"), max_chars=100, key=keep("adm_spelling"))
         labels = vocab.all_categories()
         category = st.selectbox(
             t("category"),
             list(labels),
             format_func=lambda c: f"{vocab.label(labels, c, lang())} ({c})",
+            key=keep("adm_spelling_category"),
         )
         if st.form_submit_button(t("map")):
             try:
@@ -107,13 +111,18 @@ def render() -> None:
     with st.form("new_user", clear_on_submit=True):
         st.markdown(f"**{t('new_user')}**")
         c1, c2 = st.columns(2)
-        username = c1.text_input(t("username"), max_chars=40)
-        password = c2.text_input(t("password"), type="password", max_chars=200)
-        role = c1.selectbox(t("role"), auth.STAFF_ROLES)
+        username = c1.text_input(t("username"), max_chars=40, key=keep("adm_new_user"))
+        password = c2.text_input(
+            t("password"), type="password", max_chars=200, key=keep("adm_new_password")
+        )
+        role = c1.selectbox(t("role"), auth.STAFF_ROLES, key=keep("adm_new_role"))
         d = districts()
         names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
         district = c2.selectbox(
-            t("district"), [None, *names], format_func=lambda c: names.get(c, "—")
+            t("district"),
+            [None, *names],
+            format_func=lambda c: names.get(c, "—"),
+            key=keep("adm_new_district"),
         )
         if st.form_submit_button(t("create")):
             try:
@@ -122,7 +131,7 @@ def render() -> None:
             except AtlasError as exc:
                 st.error(exc.user_msg)
     if len(users):
-        name = st.selectbox(t("account"), users["username"].tolist())
+        name = st.selectbox(t("account"), users["username"].tolist(), key=keep("adm_account"))
         c1, c2, c3 = st.columns(3)
         actions = {
             c1.button(t("deactivate")): {"active": False},

@@ -104,11 +104,14 @@ def show_error(exc: AtlasError) -> None:
 
 
 def page_progress(label: str):
-    """A :data:`geo.progress.Progress` callable drawing a progress bar on the page."""
+    """A :data:`geo.progress.Progress` callable drawing a progress bar on the page; a
+    ``"한국어 / English"`` message shows in the interface language only."""
+    from views.i18n import in_lang
+
     bar = st.progress(0.0, text=label)
 
     def update(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {message}")
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {in_lang(message)}")
 
     return update
 
@@ -118,3 +121,73 @@ def csv_download(df: pd.DataFrame, *, label: str, file_name: str, key: str) -> N
     spreadsheet would run as formulas neutralised."""
     data = frame_csv(df)
     st.download_button(label, data, file_name=file_name, mime="text/csv", key=key)
+
+
+#: Session keys remembering the language each kept widget was last drawn in.
+_KEPT_LANG = "_kept_lang."
+
+
+def keep(key: str) -> str:
+    """A widget key whose value survives a switch of the interface language; returns ``key``.
+
+    Use as ``st.multiselect(t("kinds"), codes, format_func=..., key=keep("explorer_kinds"))``
+    with options given as codes. A keyed widget keeps its identity when its label changes,
+    but select boxes and multiselects hold their value in the browser as the *formatted*
+    option: after a switch the old language's text matches no option and the value falls
+    back to the default. Read here, before the widget is drawn, the value is still decoded
+    with the previous run's options, so it is the codes; written back, it wins over the
+    browser's text. Only done on the run the language changed.
+    """
+    from views.i18n import lang
+
+    current = lang()
+    previous = st.session_state.get(_KEPT_LANG + key)
+    if previous is not None and previous != current and key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+    st.session_state[_KEPT_LANG + key] = current
+    return key
+
+
+def tidy_numbers(df: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """``df`` as people read it: counts as integers ("64", not "64.0"), other numbers
+    rounded to ``decimals`` (not 25.806451612903224); text columns untouched.
+
+    A float column whose values are all whole numbers is a count (a merge or a missing
+    value turned it into floats); it becomes a nullable integer column.
+    """
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object:
+            present = s.dropna()
+            if len(present) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in present
+            ):
+                s = pd.to_numeric(s, errors="coerce")
+            else:
+                continue
+        if pd.api.types.is_float_dtype(s):
+            present = s.dropna()
+            if len(present) and (present == present.round()).all():
+                out[col] = s.round().astype("Int64")
+            else:
+                out[col] = s.round(decimals)
+        elif pd.api.types.is_integer_dtype(s):
+            out[col] = s
+    return out
+
+
+def keep_tab(key: str, labels: list[str]) -> str:
+    """A key for ``st.tabs(labels, key=..., on_change="rerun")`` whose open tab survives a
+    language switch; returns ``key``.
+
+    Stateful tabs hold the open tab's *label*, which the switch changes: the tab is kept
+    by its position instead.
+    """
+    position = "_tab_position." + key
+    current = st.session_state.get(key)
+    if current in labels:
+        st.session_state[position] = labels.index(current)
+    elif position in st.session_state and current is not None:
+        st.session_state[key] = labels[st.session_state[position]]
+    return key

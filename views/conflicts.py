@@ -19,7 +19,7 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import conflicts as conflict_layers
 from layers import maps
-from views.common import csv_download, districts, show_error, viewer
+from views.common import csv_download, districts, keep, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -145,19 +145,25 @@ def _filters(d: pd.DataFrame) -> conflicts.ConflictFilter:
     with st.expander(t("filters"), expanded=True):
         cols = st.columns(3)
         district_codes = cols[0].multiselect(
-            t("districts"), list(d["code"]), format_func=names.get, placeholder=t("all")
+            t("districts"),
+            list(d["code"]),
+            format_func=names.get,
+            placeholder=t("all"),
+            key=keep("conf_districts"),
         )
         types = cols[1].multiselect(
             t("types"),
             list(vocab.CONFLICT_TYPES),
             format_func=lambda c: vocab.label(vocab.CONFLICT_TYPES, c, lang()),
             placeholder=t("all"),
+            key=keep("conf_types"),
         )
         stages = cols[2].multiselect(
             t("stages"),
             list(vocab.CONFLICT_STAGES),
             format_func=lambda c: vocab.label(vocab.CONFLICT_STAGES, c, lang()),
             placeholder=t("all"),
+            key=keep("conf_stages"),
         )
         cols = st.columns(3)
         severities = cols[0].multiselect(
@@ -165,11 +171,17 @@ def _filters(d: pd.DataFrame) -> conflicts.ConflictFilter:
             list(vocab.SEVERITY),
             format_func=lambda s: f"{s} {vocab.label(vocab.SEVERITY, s, lang())}",
             placeholder=t("all"),
+            key=keep("conf_severities"),
         )
         departments = cols[1].multiselect(
-            t("departments"), conflicts.departments(), placeholder=t("all")
+            t("departments"),
+            conflicts.departments(),
+            placeholder=t("all"),
+            key=keep("conf_departments"),
         )
-        period = cols[2].date_input(t("period"), value=(), format="YYYY-MM-DD")
+        period = cols[2].date_input(
+            t("period"), value=(), format="YYYY-MM-DD", key=keep("conf_period")
+        )
     start, end = (*period, None, None)[:2] if period else (None, None)
     return conflicts.ConflictFilter(
         districts=tuple(district_codes),
@@ -218,7 +230,10 @@ def _case_tab(d, cases, who) -> None:
     else:
         titles = dict(zip(cases["id"], cases["title"], strict=True))
         case_id = st.selectbox(
-            t("pick_case"), list(titles), format_func=lambda i: f"#{i} {titles[i]}"
+            t("pick_case"),
+            list(titles),
+            format_func=lambda i: f"#{i} {titles[i]}",
+            key=keep("conf_case"),
         )
         try:
             detail = conflicts.case_detail(case_id)
@@ -393,12 +408,12 @@ def _add_case_form(who) -> None:
 def _warning_tab(d) -> None:
     names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
     cols = st.columns([2, 1])
-    distance = cols[0].slider(t("distance"), 100, 3000, 500, step=50)
+    distance = cols[0].slider(t("distance"), 100, 3000, 500, step=50, key=keep("conf_distance"))
     district = cols[1].selectbox(
         t("district"),
         [None, *d["code"]],
         format_func=lambda c: t("all_seoul") if c is None else names[c],
-        key="warning_district",
+        key=keep("warning_district"),
     )
     try:
         warning = conflicts.early_warning(distance, district_code=district)
@@ -456,7 +471,8 @@ def render() -> None:
     st.title(t("title"))
     st.caption(t("caption"))
     if "conflicts_flash" in st.session_state:
-        st.success(st.session_state.pop("conflicts_flash"))
+        # A toast: the forms that save are far down the page (issue 15, bug 5).
+        st.toast(st.session_state.pop("conflicts_flash"), icon=":material/check_circle:")
     who = viewer()
     try:
         d = districts()

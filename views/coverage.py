@@ -17,8 +17,9 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from geo.settings import load_settings
 from layers import choropleth, maps
+from layers.fit import fit_when_shown
 from loaders import population
-from views.common import csv_download, show_error, viewer
+from views.common import csv_download, keep, keep_tab, show_error, tidy_numbers, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -47,6 +48,8 @@ t = translator(
         "metric": ("지표", "Measure"),
         "scheme": ("분류 방법", "Classification"),
         "classes": ("계급 수", "Classes"),
+        "c_class": ("계급 (범위)", "Class (range)"),
+        "names_layer": ("자치구 이름", "District names"),
         "m_sites": ("대상지 수", "Program sites"),
         "m_grant": ("지원금 (백만원)", "Grants (million KRW)"),
         "m_grant_km2": ("㎢당 지원금 (백만원)", "Grants per km² (million KRW)"),
@@ -202,6 +205,23 @@ def _reach(_who, who_key: tuple, flt, _counts, distance: float, kinds: tuple[str
     return coverage.distance_coverage(_who, flt, _counts, distance_m=distance, kinds=kinds)
 
 
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _metrics(level: str, flt: coverage.CoverageFilter) -> pd.DataFrame:
+    """Per-area figures for a filter: the same for every visitor (no resources in them),
+    so kept like the walking-distance coverage rather than recomputed on every rerun."""
+    return coverage.area_metrics(level, flt)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _matrix(flt: coverage.CoverageFilter, value: str) -> coverage.ProgramMatrix:
+    return coverage.program_district_matrix(flt, value=value)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=32)
+def _trends(flt: coverage.CoverageFilter, by: str) -> pd.DataFrame:
+    return coverage.evaluation_trends(flt, by=by)
+
+
 @st.cache_data(ttl=600, show_spinner=False, max_entries=64)
 def _classify(values: tuple[float, ...], scheme: str, k: int):
     """Classes of a map's values (natural breaks take ~0.4 s for the dongs: kept)."""
@@ -223,11 +243,14 @@ def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
     progs = opts.programs
     cols = st.columns([1.2, 1.2, 2, 0.8, 1, 1])
     offices = cols[0].multiselect(
-        t("office"), sorted(progs["office"].unique()), placeholder=t("all")
+        t("office"), sorted(progs["office"].unique()), placeholder=t("all"), key=keep("cov_office")
     )
     pool = progs[progs["office"].isin(offices)] if offices else progs
     divisions = cols[1].multiselect(
-        t("division"), sorted(pool["division"].unique()), placeholder=t("all")
+        t("division"),
+        sorted(pool["division"].unique()),
+        placeholder=t("all"),
+        key=keep("cov_division"),
     )
     pool = pool[pool["division"].isin(divisions)] if divisions else pool
     names = dict(zip(progs["no"], progs["name"], strict=True))
@@ -236,15 +259,21 @@ def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
         list(pool["no"]),
         format_func=lambda n: f"{n}. {names[n]}",
         placeholder=t("all"),
+        key=keep("cov_program"),
     )
-    years = cols[3].multiselect(t("year"), list(opts.years), placeholder=t("all"))
+    years = cols[3].multiselect(
+        t("year"), list(opts.years), placeholder=t("all"), key=keep("cov_year")
+    )
     stages = cols[4].multiselect(
         t("stage"),
         list(vocab.SITE_STAGES),
         format_func=lambda s: _label(vocab.SITE_STAGES, s),
         placeholder=t("all"),
+        key=keep("cov_stage"),
     )
-    sources = cols[5].multiselect(t("source"), list(opts.sources), placeholder=t("all"))
+    sources = cols[5].multiselect(
+        t("source"), list(opts.sources), placeholder=t("all"), key=keep("cov_source")
+    )
     return coverage.CoverageFilter(
         tuple(offices),
         tuple(divisions),
@@ -256,6 +285,7 @@ def _filters(opts: coverage.FilterOptions) -> coverage.CoverageFilter:
 
 
 def _table_with_csv(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None):
+    df = tidy_numbers(df)
     kwargs = {"height": height} if height else {}
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)
     csv_download(df, label=t("download_csv"), file_name=file_name, key=key)
@@ -267,14 +297,23 @@ def _table_with_csv(df: pd.DataFrame, *, key: str, file_name: str, height: int |
 def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
     c = st.columns(4)
     level = c[0].radio(
-        t("level"), ["district", "dong"], format_func=lambda v: t(f"level_{v}"), horizontal=True
+        t("level"),
+        ["district", "dong"],
+        format_func=lambda v: t(f"level_{v}"),
+        horizontal=True,
+        key=keep("cov_level"),
     )
     choices = [m for m in _METRICS if m != "grant_per_resident_krw" or level == "district"]
-    metric = c[1].selectbox(t("metric"), choices, format_func=lambda m: t(_METRICS[m]))
-    scheme = c[2].selectbox(
-        t("scheme"), list(SCHEMES), format_func=lambda s: SCHEMES[s][0 if lang() == "ko" else 1]
+    metric = c[1].selectbox(
+        t("metric"), choices, format_func=lambda m: t(_METRICS[m]), key=keep(f"cov_metric_{level}")
     )
-    k = c[3].slider(t("classes"), 3, 7, 5)
+    scheme = c[2].selectbox(
+        t("scheme"),
+        list(SCHEMES),
+        format_func=lambda s: SCHEMES[s][0 if lang() == "ko" else 1],
+        key=keep("cov_scheme"),
+    )
+    k = c[3].slider(t("classes"), 3, 7, 5, key=keep("cov_classes"))
     if level == "dong":
         st.caption(t("per_resident_dong"))
     elif not has_population:
@@ -298,11 +337,12 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
             "value": t(_METRICS[metric]),
         },
     )
+    _district_names(m)
     scheme_label = SCHEMES[scheme][0 if lang() == "ko" else 1]
     map_col, side = st.columns([3, 1.3])
     with map_col:
         st_folium(
-            maps.finish(m),
+            fit_when_shown(maps.finish(m)),
             height=520,
             use_container_width=True,
             returned_objects=[],
@@ -351,6 +391,11 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         _table_with_csv(stage_df, key="cov_stage_csv", file_name="maeul_stage_mix.csv", height=320)
 
 
+def _district_names(m) -> None:
+    """District names on the choropleth: which areas a colour means, without a table."""
+    choropleth.add_labels(m, _shapes("district"), _name_col(), name=t("names_layer"))
+
+
 def _columns() -> dict[str, str]:
     out = {
         "code": t("c_code"),
@@ -360,7 +405,7 @@ def _columns() -> dict[str, str]:
         "area_km2": t("c_area"),
         "population": t("c_population"),
         "population_period": t("c_period"),
-        "class": t("scheme"),
+        "class": t("c_class"),
     }
     out |= {m: t(label) for m, label in _METRICS.items()}
     out |= {s: _label(vocab.SITE_STAGES, s) for s in vocab.SITE_STAGES}
@@ -369,9 +414,13 @@ def _columns() -> dict[str, str]:
 
 def _matrix_tab(flt: coverage.CoverageFilter) -> None:
     value = st.radio(
-        t("matrix_value"), ["grant", "sites"], horizontal=True, format_func=lambda v: t(f"v_{v}")
+        t("matrix_value"),
+        ["grant", "sites"],
+        horizontal=True,
+        format_func=lambda v: t(f"v_{v}"),
+        key=keep("cov_matrix_value"),
     )
-    mx = coverage.program_district_matrix(flt, value=value)
+    mx = _matrix(flt, value)
     names = dict(zip(_shapes("district")["code"], _shapes("district")[_name_col()], strict=True))
     cols = {code: names.get(code, t("c_unassigned")) for code in mx.district_columns}
     rename = {
@@ -413,7 +462,7 @@ def _matrix_tab(flt: coverage.CoverageFilter) -> None:
     )
     st.dataframe(styled, hide_index=True, width="stretch", height=560)
     csv_download(
-        shown,
+        tidy_numbers(shown, decimals=1),
         label=t("download_csv"),
         file_name=f"maeul_program_district_{value}.csv",
         key="cov_matrix_csv",
@@ -439,11 +488,18 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
         default=list(vocab.KINDS),
         format_func=lambda k: _label(vocab.KINDS, k),
         placeholder=t("choose"),
+        key=keep("cov_gap_kinds"),
     ) or list(vocab.KINDS)
-    distance = c[1].slider(t("distance"), 100, 2000, 500, step=50)
+    distance = c[1].slider(t("distance"), 100, 2000, 500, step=50, key=keep("cov_distance"))
     rich, thin = coverage.gap_thresholds(counts, kinds=kinds)
-    rich_min = c[2].number_input(t("rich_min"), 1, 10_000, rich, help=t("thresholds_help"))
-    thin_max = c[3].number_input(t("thin_max"), 0, 10_000, thin, help=t("thresholds_help"))
+    # The thresholds' defaults follow the kinds: a key per set of kinds.
+    chosen = "-".join(kinds)
+    rich_min = c[2].number_input(
+        t("rich_min"), 1, 10_000, rich, help=t("thresholds_help"), key=keep(f"cov_rich_{chosen}")
+    )
+    thin_max = c[3].number_input(
+        t("thin_max"), 0, 10_000, thin, help=t("thresholds_help"), key=keep(f"cov_thin_{chosen}")
+    )
     gaps = coverage.gap_table(
         counts, dong_metrics, kinds=kinds, rich_min=int(rich_min), thin_max=int(thin_max)
     )
@@ -480,10 +536,11 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
         },
     )
     choropleth.add_outline(m, reach.area, name=t("reach_layer", d=distance))
+    _district_names(m)
     map_col, side = st.columns([3, 1.3])
     with map_col:
         st_folium(
-            maps.finish(m),
+            fit_when_shown(maps.finish(m)),
             height=520,
             use_container_width=True,
             returned_objects=[],
@@ -562,7 +619,11 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
 def _eval_tab(flt: coverage.CoverageFilter) -> None:
     c = st.columns(2)
     by = c[0].radio(
-        t("eval_by"), ["program", "district"], horizontal=True, format_func=lambda b: t(f"by_{b}")
+        t("eval_by"),
+        ["program", "district"],
+        horizontal=True,
+        format_func=lambda b: t(f"by_{b}"),
+        key=keep("cov_eval_by"),
     )
     criteria = [*vocab.EVALUATION_CRITERIA, "overall"]
     crit = c[1].selectbox(
@@ -571,8 +632,9 @@ def _eval_tab(flt: coverage.CoverageFilter) -> None:
         format_func=lambda k: (
             t("overall") if k == "overall" else _label(vocab.EVALUATION_CRITERIA, k)
         ),
+        key=keep("cov_criterion"),
     )
-    trends = coverage.evaluation_trends(flt, by=by)
+    trends = _trends(flt, by)
     if trends.empty:
         st.info(t("no_eval"))
         return
@@ -627,7 +689,7 @@ def _population_tab(pop: pd.DataFrame) -> None:
             type=["xlsx", "xls", "csv", "txt"],
             max_upload_size=load_settings().max_upload_mb,
         )
-        period = st.text_input(t("pop_period"), max_chars=20)
+        period = st.text_input(t("pop_period"), max_chars=20, key=keep("cov_pop_period"))
         submitted = st.form_submit_button(t("pop_import"))
     if submitted and upload is not None:
         try:
@@ -654,18 +716,22 @@ def render() -> None:
         flt = _filters(opts)
         counts = _counts(who, (who.role, who.district_code), flt.sources)
         pop = _populations()
-        metrics = {lv: coverage.area_metrics(lv, flt) for lv in coverage.LEVELS}
-        tabs = st.tabs([t("tab_maps"), t("tab_matrix"), t("tab_gaps"), t("tab_eval"), t("tab_pop")])
-        with tabs[0]:
-            _maps_tab(metrics, has_population=not pop.empty)
-        with tabs[1]:
-            _matrix_tab(flt)
-        with tabs[2]:
-            _gap_tab(flt, counts, metrics["dong"])
-        with tabs[3]:
-            _eval_tab(flt)
-        with tabs[4]:
-            _population_tab(pop)
+        metrics = {lv: _metrics(lv, flt) for lv in coverage.LEVELS}
+        # Only the open tab is drawn (a tab switch reruns the page): the others' maps and
+        # tables are not built before the first paint, and a map is always made visible.
+        labels = [t("tab_maps"), t("tab_matrix"), t("tab_gaps"), t("tab_eval"), t("tab_pop")]
+        tabs = st.tabs(labels, key=keep_tab("cov_tabs", labels), on_change="rerun")
+        sections = [
+            lambda: _maps_tab(metrics, has_population=not pop.empty),
+            lambda: _matrix_tab(flt),
+            lambda: _gap_tab(flt, counts, metrics["dong"]),
+            lambda: _eval_tab(flt),
+            lambda: _population_tab(pop),
+        ]
+        for tab, draw in zip(tabs, sections, strict=True):
+            if tab.open is not False:
+                with tab:
+                    draw()
     except AtlasError as exc:
         show_error(exc)
 

@@ -18,7 +18,7 @@ from geo.access import allowed, scope
 from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import maps
-from views.common import csv_download, district_label, outlines, show_error, viewer
+from views.common import csv_download, district_label, keep, outlines, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -70,6 +70,13 @@ t = translator(
             "their details or location, or retire them.",
         ),
         "pick": ("수정할 기록을 고르세요.", "Choose a record to change."),
+        "h_changed_at": ("바꾼 때", "Changed at"),
+        "h_changed_by": ("바꾼 사람", "Changed by"),
+        "h_operation": ("작업", "Operation"),
+        "h_field": ("항목", "Field"),
+        "h_old": ("이전 값", "Old value"),
+        "h_new": ("새 값", "New value"),
+        "geom_field": ("위치", "Location"),
     }
 )
 
@@ -89,7 +96,7 @@ def _input(f: editing.EditField, current, key: str):
         codes = list(names)
         index = codes.index(current) if current in codes else 0
         return st.selectbox(
-            label, codes, index=index, format_func=lambda c: _label(names[c]), key=key
+            label, codes, index=index, format_func=lambda c: _label(names[c]), key=keep(key)
         )
     if f.kind == "longtext":
         return st.text_area(label, value=current or "", max_chars=editing.MAX_TEXT, key=key)
@@ -190,6 +197,7 @@ def _history(table: str, record_id: int) -> None:
         hist = editing.record_history(viewer(), table, record_id)
     except AtlasError as exc:
         show_error(exc)
+    hist = _history_table(table, hist)
     st.dataframe(hist, hide_index=True, width="stretch")
     csv_download(
         hist,
@@ -197,6 +205,37 @@ def _history(table: str, record_id: int) -> None:
         file_name=f"maeul_{table}_{record_id}_history.csv",
         key="editor_history_csv",
     )
+
+
+#: Change operations as people say them.
+_OPERATIONS = {
+    "INSERT": ("추가", "added"),
+    "UPDATE": ("수정", "changed"),
+    "DELETE": ("삭제", "deleted"),
+}
+
+
+def _history_table(table: str, hist):
+    """The history with headers in the interface language, field names as their labels
+    and coded values (categories, kinds, stages) as their names."""
+    fields = {f.name: f for f in editing.EDITABLE[table].fields}
+    out = hist.copy()
+
+    def value(field: str, text):
+        f = fields.get(field)
+        if f is None or f.kind != "choice" or text in (None, ""):
+            return text
+        names = f.choices()
+        return _label(names[text]) if text in names else text
+
+    out["old"] = [value(f, v) for f, v in zip(out["field"], out["old"], strict=True)]
+    out["new"] = [value(f, v) for f, v in zip(out["field"], out["new"], strict=True)]
+    out["operation"] = [_label(_OPERATIONS.get(op, (op, op))) for op in out["operation"]]
+    out["field"] = [
+        _label(fields[f].label) if f in fields else t("geom_field") if f == "geom" else f
+        for f in out["field"]
+    ]
+    return out.rename(columns={c: t(f"h_{c}") for c in out.columns})
 
 
 def render() -> None:
@@ -210,13 +249,15 @@ def render() -> None:
     if scope(who, "edit") == "own":
         st.caption(t("own_district", district=district_label(who.district_code)))
     if flash := st.session_state.pop("editor_flash", None):
-        st.success(flash)
+        # A toast stays in the corner of the screen wherever the user has scrolled to:
+        # the save button is far below the top of the page.
+        st.toast(flash, icon=":material/check_circle:", duration="long")
     table = st.radio(
         t("table"),
         list(editing.EDITABLE),
         format_func=lambda k: _label(editing.EDITABLE[k].label),
         horizontal=True,
-        key="editor_table",
+        key=keep("editor_table"),
     )
     if table == "conflict_cases":
         st.caption(t("conflicts_add"))
@@ -227,7 +268,7 @@ def render() -> None:
             ["edit", "add"],
             format_func=lambda m: t(f"mode_{m}"),
             horizontal=True,
-            key="editor_mode",
+            key=keep("editor_mode"),
         )
     if mode == "add":
         _form(table, None)
@@ -248,7 +289,10 @@ def render() -> None:
         for r in found.itertuples()
     }
     rid = st.selectbox(
-        t("record"), [None, *labels], format_func=lambda i: labels.get(i, t("pick")), key="ed_pick"
+        t("record"),
+        [None, *labels],
+        format_func=lambda i: labels.get(i, t("pick")),
+        key=keep("ed_pick"),
     )
     if rid is None:
         return

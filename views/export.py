@@ -15,13 +15,14 @@ from geo import vocab
 from geo.access import scope
 from geo.errors import AtlasError
 from geo.queries import ResourceFilter
-from layers.export.bundle import bundle_stem, export_bundle
+from layers.export.bundle import bundle_stem, export_bundle, export_stem
 from layers.export.read import EXPORT_CRS, LAYERS, Selection
 from layers.export.writers import FORMATS, ExportRequest, export_layers, output_suffix
 from views.common import (
     csv_download,
     district_label,
     districts,
+    keep,
     page_progress,
     show_error,
     viewer,
@@ -96,7 +97,7 @@ def _resource_filter() -> ResourceFilter:
             list(vocab.KINDS),
             default=list(vocab.KINDS),
             format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
-            key="export_kinds",
+            key=keep("export_kinds"),
             placeholder=t("choose"),
         )
         cats = vocab.all_categories()
@@ -104,10 +105,10 @@ def _resource_filter() -> ResourceFilter:
             t("categories"),
             vocab.categories_for(kinds),
             format_func=lambda c: vocab.label(cats, c, lang()),
-            key="export_categories",
+            key=keep("export_categories"),
             placeholder=t("all_categories"),
         )
-        text = cols[2].text_input(t("search_text"), max_chars=100, key="export_text")
+        text = cols[2].text_input(t("search_text"), max_chars=100, key=keep("export_text"))
     return ResourceFilter(kinds=tuple(kinds), categories=tuple(categories), text=text)
 
 
@@ -119,13 +120,13 @@ def _crs_select(key: str, *, default: int, disabled: bool = False) -> int:
         index=codes.index(default),
         format_func=lambda c: f"EPSG:{c} {EXPORT_CRS[c][0 if lang() == 'ko' else 1]}",
         disabled=disabled,
-        key=key,
+        key=keep(key),
     )
 
 
 def _encoding(key: str) -> str:
     return st.radio(
-        t("encoding"), ["cp949", "utf-8"], horizontal=True, help=t("encoding_help"), key=key
+        t("encoding"), ["cp949", "utf-8"], horizontal=True, help=t("encoding_help"), key=keep(key)
     )
 
 
@@ -170,6 +171,7 @@ def _remember(slot: str, result, data: bytes, stem: str) -> None:
 
 
 def _files_section(d: pd.DataFrame) -> None:
+    who = viewer()
     st.subheader(t("files_header"))
     names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
     cols = st.columns(2)
@@ -178,14 +180,14 @@ def _files_section(d: pd.DataFrame) -> None:
         list(d["code"]),
         format_func=names.get,
         placeholder=t("all_seoul"),
-        key="export_districts",
+        key=keep("export_districts"),
     )
     layers = cols[1].multiselect(
         t("layers"),
         list(LAYERS),
         default=["resources", "program_sites"],
         format_func=_layer_label,
-        key="export_layers",
+        key=keep("export_layers"),
         placeholder=t("choose"),
     )
     flt = _resource_filter()
@@ -194,7 +196,7 @@ def _files_section(d: pd.DataFrame) -> None:
         t("format"),
         list(FORMATS),
         format_func=lambda f: FORMATS[f].label[0 if lang() == "ko" else 1],
-        key="export_format",
+        key=keep("export_format"),
     )
     fixed = FORMATS[fmt].fixed_crs
     with cols[1]:
@@ -204,9 +206,14 @@ def _files_section(d: pd.DataFrame) -> None:
             crs = fixed
     with cols[2]:
         encoding = _encoding("export_encoding") if fmt == "shp" else "cp949"
-    open_only = st.checkbox(t("open_only"), key="export_open_only")
+    open_only = st.checkbox(t("open_only"), key=keep("export_open_only"))
     if st.button(t("make"), key="export_make"):
-        stem = "maeul_" + ("_".join(chosen) if 0 < len(chosen) <= 3 else "seoul")
+        # Named after what is in the file: an officer's "all of Seoul" is their district.
+        within = list(chosen) or (
+            [who.district_code] if scope(who, "export") == "own" and who.district_code else []
+        )
+        names_en = dict(zip(d["code"], d["name_en"], strict=True))
+        stem = export_stem([(c, names_en.get(c, c)) for c in within], layers, crs)
         request = ExportRequest(
             tuple(layers),
             fmt,
@@ -218,7 +225,7 @@ def _files_section(d: pd.DataFrame) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp, stem + output_suffix(request))
                 result = export_layers(
-                    request, viewer=viewer(), out=out, progress=page_progress(t("making"))
+                    request, viewer=who, out=out, progress=page_progress(t("making"))
                 )
                 _remember("export_file", result, out.read_bytes(), stem)
         except AtlasError as exc:
@@ -232,7 +239,7 @@ def _bundle_section(d: pd.DataFrame) -> None:
     names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
     cols = st.columns(3)
     code = cols[0].selectbox(
-        t("bundle_district"), list(d["code"]), format_func=names.get, key="bundle_district"
+        t("bundle_district"), list(d["code"]), format_func=names.get, key=keep("bundle_district")
     )
     with cols[1]:
         crs = _crs_select("bundle_crs", default=5186)

@@ -14,8 +14,9 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import hotspots as hotspot_layers
 from layers import maps
-from views.common import csv_download, districts, page_progress, show_error
-from views.i18n import lang, translator
+from layers.fit import fit_when_shown
+from views.common import csv_download, districts, keep, keep_tab, page_progress, show_error
+from views.i18n import in_lang, lang, translator
 
 t = translator(
     {
@@ -117,7 +118,7 @@ _TABLE_COLUMNS = {
 
 
 def _settings() -> tuple[ConflictFilter, hotspots.HotspotOptions, bool]:
-    start, end = hotspots.default_window()
+    start, end = _window()
     with st.form("hotspot_settings"):
         st.markdown(f"**{t('settings')}**")
         cols = st.columns(4)
@@ -125,24 +126,34 @@ def _settings() -> tuple[ConflictFilter, hotspots.HotspotOptions, bool]:
             t("grid"),
             list(hotspots.GRIDS),
             format_func=lambda g: vocab.label(hotspots.GRIDS, g, lang()),
+            key=keep("hot_grid"),
         )
         resolution = cols[1].select_slider(
             t("resolution"),
             options=list(hotspots.H3_RESOLUTIONS),
             value=8,
             format_func=lambda r: f"{r} (~{hotspots.H3_RESOLUTIONS[r]:,} m)",
+            key=keep("hot_resolution"),
         )
         weighting = cols[2].radio(
             t("weighting"),
             list(hotspots.WEIGHTINGS),
             format_func=lambda w: vocab.label(hotspots.WEIGHTINGS, w, lang()),
+            key=keep("hot_weighting"),
         )
-        window = cols[3].date_input(t("window"), value=(start, end), format="YYYY-MM-DD")
+        window = cols[3].date_input(
+            t("window"), value=(start, end), format="YYYY-MM-DD", key=keep("hot_window")
+        )
         cols = st.columns(4)
-        permutations = cols[0].selectbox(t("permutations"), [99, 999, 9999], index=1)
-        seed = cols[1].number_input(t("seed"), value=hotspots.DEFAULT_SEED, step=1)
-        fdr = cols[2].checkbox(t("fdr"))
-        only_sig = cols[3].checkbox(t("only_significant"))
+        permutations = cols[0].selectbox(
+            t("permutations"), [99, 999, 9999], index=1, key=keep("hot_permutations")
+        )
+        seed = cols[1].number_input(
+            t("seed"), value=hotspots.DEFAULT_SEED, step=1, key=keep("hot_seed")
+        )
+        # FDR on by default: with hundreds of cells, some pass 90-99 % by chance alone.
+        fdr = cols[2].checkbox(t("fdr"), value=True, key=keep("hot_fdr"))
+        only_sig = cols[3].checkbox(t("only_significant"), key=keep("hot_only_significant"))
         st.form_submit_button(t("run"))
     first, last = (*window, None, None)[:2] if window else (None, None)
     options = hotspots.HotspotOptions(
@@ -156,15 +167,27 @@ def _settings() -> tuple[ConflictFilter, hotspots.HotspotOptions, bool]:
     return ConflictFilter(start=first, end=last), options, only_sig
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def _window():
+    """The default period (first case to today): one query, kept a while."""
+    return hotspots.default_window()
+
+
+@st.cache_resource(ttl=600, max_entries=16, show_spinner=False)
+def _shared_results() -> dict:
+    """Analyses already run in this process, by settings: conflict cases are public, so a
+    new visitor with the default settings gets the result at once instead of waiting for
+    999 permutations per cell (kept 10 minutes, as the coverage page's figures)."""
+    return {}
+
+
 def _result(flt: ConflictFilter, options: hotspots.HotspotOptions):
-    """The analysis for these settings, kept for the session so reruns do not redo it."""
-    key = (flt, options)
-    kept = st.session_state.get("hotspot_result")
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    result = hotspots.find_hotspots(flt, options, progress=page_progress(t("progress")))
-    st.session_state["hotspot_result"] = (key, result)
-    return result
+    """The analysis for these settings, computed once per process and settings a while."""
+    kept = _shared_results()
+    key = repr((flt, options))
+    if key not in kept:
+        kept[key] = hotspots.find_hotspots(flt, options, progress=page_progress(t("progress")))
+    return kept[key]
 
 
 def _significance_note(options: hotspots.HotspotOptions) -> None:
@@ -187,6 +210,48 @@ def _table(result):
     return df[list(_TABLE_COLUMNS)].rename(columns={k: t(v) for k, v in _TABLE_COLUMNS.items()})
 
 
+def _heat_tab(d, result, options) -> None:
+    st.caption(t("heat_note"))
+    m = maps.base_map(d, None, attribution=attribution(lang()), lang=lang())
+    hotspot_layers.add_heatmap(
+        m,
+        result.points,
+        name=t("heat_layer"),
+        weight="severity" if options.weighting == "severity" else None,
+    )
+    st_folium(
+        fit_when_shown(maps.finish(m)),
+        height=520,
+        use_container_width=True,
+        returned_objects=[],
+        key="hotspot_heat_map",
+    )
+
+
+def _gi_tab(d, result, options, counts, only_sig) -> None:
+    map_col, legend_col = st.columns([3, 1])
+    with map_col:
+        m = maps.base_map(d, None, attribution=attribution(lang()), lang=lang())
+        hotspot_layers.add_cells(
+            m,
+            result.cells,
+            name=t("cells_layer"),
+            lang=lang(),
+            show_all=not only_sig,
+            titles=hotspots.case_titles(result),
+        )
+        st_folium(
+            fit_when_shown(maps.finish(m)),
+            height=520,
+            use_container_width=True,
+            returned_objects=[],
+            key="hotspot_gi_map",
+        )
+    with legend_col:
+        st.html(hotspot_layers.legend_html(counts, lang=lang(), title=t("legend")))
+    _significance_note(options)
+
+
 def render() -> None:
     """Draw the page."""
     st.title(t("title"))
@@ -205,42 +270,19 @@ def render() -> None:
     cols[3].metric(t("n_cold"), f"{int(counts.filter(like='cold_').sum()):,}")
     if result.n_outside:
         st.caption(t("outside", n=result.n_outside))
+    if sparse := hotspots.sparse_note(result):
+        st.warning(in_lang(sparse), icon=":material/grain:")
     for note in result.notes:
-        st.info(note)
-    tab_heat, tab_gi = st.tabs([t("tab_heat"), t("tab_gi")])
-    with tab_heat:
-        st.caption(t("heat_note"))
-        m = maps.base_map(d, None, attribution=attribution(lang()), lang=lang())
-        hotspot_layers.add_heatmap(
-            m,
-            result.points,
-            name=t("heat_layer"),
-            weight="severity" if options.weighting == "severity" else None,
-        )
-        st_folium(
-            maps.finish(m),
-            height=520,
-            use_container_width=True,
-            returned_objects=[],
-            key="hotspot_heat_map",
-        )
-    with tab_gi:
-        map_col, legend_col = st.columns([3, 1])
-        with map_col:
-            m = maps.base_map(d, None, attribution=attribution(lang()), lang=lang())
-            hotspot_layers.add_cells(
-                m, result.cells, name=t("cells_layer"), lang=lang(), show_all=not only_sig
-            )
-            st_folium(
-                maps.finish(m),
-                height=520,
-                use_container_width=True,
-                returned_objects=[],
-                key="hotspot_gi_map",
-            )
-        with legend_col:
-            st.html(hotspot_layers.legend_html(counts, lang=lang(), title=t("legend")))
-        _significance_note(options)
+        st.info(in_lang(note))
+    # Only the open tab is drawn (a tab switch reruns the page): one map before first paint.
+    labels = [t("tab_heat"), t("tab_gi")]
+    tab_heat, tab_gi = st.tabs(labels, key=keep_tab("hot_tabs", labels), on_change="rerun")
+    if tab_heat.open is not False:
+        with tab_heat:
+            _heat_tab(d, result, options)
+    if tab_gi.open is not False:
+        with tab_gi:
+            _gi_tab(d, result, options, counts, only_sig)
     st.subheader(t("sig_table"))
     if result.significant().empty:
         st.info(t("none_significant"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import streamlit as st
@@ -128,3 +129,23 @@ def translator(table: dict[str, tuple[str, str]]) -> Callable[..., str]:
 def _pick(pair: tuple[str, str], fmt: dict) -> str:
     text = pair[0] if lang() == "ko" else pair[1]
     return text.format(**fmt) if fmt else text
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def in_lang(text: str, code: str | None = None) -> str:
+    """The part of a ``"한국어 / English"`` message in the interface language.
+
+    Messages from ``geo``, ``loaders`` and ``layers`` (progress, notes, warnings) carry
+    both languages joined by ``" / "``; a page shows one. The split is the first ``" / "``
+    after which no Korean follows, so a slash inside the Korean part is kept. Text with no
+    such split is returned as it is.
+    """
+    code = code or lang()
+    parts = text.split(" / ")
+    for i in range(1, len(parts)):
+        left, right = " / ".join(parts[:i]), " / ".join(parts[i:])
+        if _HANGUL.search(left) and not _HANGUL.search(right):
+            return left if code == "ko" else right
+    return text

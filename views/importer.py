@@ -24,7 +24,7 @@ from layers import maps
 from layers.import_preview import add_import_preview
 from loaders.bounded import import_file, prepare_plan
 from loaders.columns import COORDINATES, Mapping
-from loaders.plan import ImportOptions, ImportPlan
+from loaders.plan import ImportOptions, ImportPlan, MissingFields
 from loaders.readers import READERS
 from loaders.report import ImportReport, reason_label
 from loaders.targets import TARGETS
@@ -32,12 +32,13 @@ from loaders.uploads import save_upload
 from views.common import (
     csv_download,
     district_label,
+    keep,
     outlines,
     page_progress,
     show_error,
     viewer,
 )
-from views.i18n import lang, translator
+from views.i18n import in_lang, lang, translator
 
 t = translator(
     {
@@ -75,6 +76,20 @@ t = translator(
         "kind": ("자원 유형", "Kind"),
         "category": ("세부 분류", "Category"),
         "from_column": ("(파일의 열에서)", "(from a column)"),
+        "from_rows": (
+            "(행마다: 분류 열·이름 끝말, 나머지는 미분류)",
+            "(per row: category column or name ending, else unclassified)",
+        ),
+        "category_scope": ("이 분류를 적용할 행", "Apply this category to"),
+        "scope_rest": (
+            "분류를 스스로 정하지 못한 행에만",
+            "rows that do not tell their own category",
+        ),
+        "scope_all": ("모든 행", "every row"),
+        "needs": ("가져오기 전에 정해 주세요", "Before importing, please choose"),
+        "rejected_row": ("행", "Row"),
+        "rejected_reasons": ("모든 사유", "All reasons"),
+        "rejected_detail": ("자세히", "Detail"),
         "detected": ("찾아낸 내용", "Detected"),
         "item": ("항목", "Item"),
         "value": ("값", "Value"),
@@ -152,32 +167,72 @@ def _plan(path: Path, options: ImportOptions) -> ImportPlan:
     return plans[key]
 
 
+def _needed(path: Path, options: ImportOptions) -> ImportPlan | None:
+    """The plan; or, when required fields have no column, the column table asking for
+    them (in page terms) and None until the user has chosen."""
+    key = f"mapping_override-{st.session_state[_SESSION].get('digest')}"
+    override = st.session_state[_SESSION].get(key)
+    if override is not None:
+        options = ImportOptions(
+            **{**options.__dict__, "mapping": override, "replace_mapping": True}
+        )
+    try:
+        return _plan(path, options)
+    except MissingFields as need:
+        st.subheader(t("needs"))
+        st.warning(in_lang(need.user_msg))
+        st.subheader(t("mapping"))
+        edited = _mapping_editor(
+            need.mapping,
+            need.target,
+            need.columns,
+            geometry=False,
+            missing=need.missing,
+            step="needs",
+        )
+        if edited is not None:
+            st.session_state[_SESSION][key] = edited
+            st.rerun()
+        return None
+
+
 def _choices(target: str, name: str) -> ImportOptions:
     stem = Path(name).stem
     cols = st.columns(3)
-    source = cols[0].text_input(t("source"), value=stem, help=t("source_help"))
-    crs = cols[1].text_input(t("crs"), value="").strip() or None
-    kind = category = None
+    source = cols[0].text_input(
+        t("source"), value=stem, help=t("source_help"), key=keep(f"imp_source_{stem}")
+    )
+    crs = cols[1].text_input(t("crs"), value="", key=keep("imp_crs")).strip() or None
+    kind = category = fallback = None
     if target == "resources":
         kinds = [None, *vocab.KINDS]
         kind = cols[2].selectbox(
             t("kind"),
             kinds,
             format_func=lambda k: t("from_column") if k is None else _pair(vocab.KINDS[k]),
+            key=keep("imp_kind"),
         )
         cats = [None, *(vocab.categories_of(kind) if kind else vocab.all_categories())]
-        category = cols[2].selectbox(
+        chosen = cols[2].selectbox(
             t("category"),
             cats,
-            format_func=lambda c: (
-                t("from_column") if c is None else _pair(vocab.all_categories()[c])
-            ),
+            format_func=lambda c: t("from_rows") if c is None else _pair(vocab.all_categories()[c]),
+            key=keep(f"imp_category_{kind}"),
         )
+        if chosen is not None:
+            every = cols[2].radio(
+                t("category_scope"),
+                ["rest", "all"],
+                format_func=lambda v: t(f"scope_{v}"),
+                key=keep("imp_category_scope"),
+            )
+            category, fallback = (chosen, None) if every == "all" else (None, chosen)
     return ImportOptions(
         target=target,
         source=source or stem,
         kind=kind,
         category=category,
+        fallback_category=fallback,
         crs=crs,
         viewer=viewer(),
         file_name=name,
@@ -187,25 +242,35 @@ def _choices(target: str, name: str) -> ImportOptions:
 def _layer_and_sheet(plan: ImportPlan, options: ImportOptions) -> ImportOptions:
     table = plan.table
     if len(table.layers) > 1:
-        layer = st.selectbox(t("layer"), table.layers, index=table.layers.index(table.layer))
+        layer = st.selectbox(
+            t("layer"), table.layers, index=table.layers.index(table.layer), key=keep("imp_layer")
+        )
         options = ImportOptions(**{**options.__dict__, "layer": layer})
     if len(table.sheets) > 1:
-        sheet = st.selectbox(t("sheet"), table.sheets, index=table.sheets.index(table.sheet))
+        sheet = st.selectbox(
+            t("sheet"), table.sheets, index=table.sheets.index(table.sheet), key=keep("imp_sheet")
+        )
         options = ImportOptions(**{**options.__dict__, "sheet": sheet})
     return options
 
 
-def _mapping_editor(plan: ImportPlan) -> Mapping | None:
-    """The detected mapping as an editable table; the edited mapping when it differs."""
-    fields = [] if plan.mode == "geometry" else list(COORDINATES)
-    fields += [f.name for f in plan.target.fields if f.name not in plan.mapping.values]
-    labels = {"x": t("x"), "y": t("y")} | {f.name: _pair(f.label) for f in plan.target.fields}
+def _mapping_editor(
+    mapping: Mapping, target, columns: list[str], *, geometry: bool, missing=(), step="plan"
+) -> Mapping | None:
+    """The detected mapping as an editable table; the edited mapping when it differs.
+
+    Fields in ``missing`` (required, no column found) come first, marked as needed.
+    """
+    fields = [] if geometry else list(COORDINATES)
+    fields += [f.name for f in target.fields if f.name not in mapping.values]
+    fields = sorted(fields, key=lambda f: f not in missing)
+    labels = {"x": t("x"), "y": t("y")} | {f.name: _pair(f.label) for f in target.fields}
     none = t("none")
     df = pd.DataFrame(
         {
             "field": fields,
-            t("field"): [labels[f] for f in fields],
-            t("column"): [plan.mapping.columns.get(f, none) for f in fields],
+            t("field"): [labels[f] + (" *" if f in missing else "") for f in fields],
+            t("column"): [mapping.columns.get(f, none) for f in fields],
         }
     )
     edited = st.data_editor(
@@ -215,16 +280,14 @@ def _mapping_editor(plan: ImportPlan) -> Mapping | None:
         disabled=["field", t("field")],
         column_config={
             "field": None,
-            t("column"): st.column_config.SelectboxColumn(
-                options=[none, *plan.table.columns], required=True
-            ),
+            t("column"): st.column_config.SelectboxColumn(options=[none, *columns], required=True),
         },
-        key=f"mapping-{plan.target.table}-{st.session_state[_SESSION].get('digest')}",
+        key=f"mapping-{step}-{target.table}-{st.session_state[_SESSION].get('digest')}",
     )
-    columns = {f: c for f, c in zip(edited["field"], edited[t("column")], strict=True) if c != none}
-    if columns == {f: plan.mapping.columns[f] for f in fields if f in plan.mapping.columns}:
+    chosen = {f: c for f, c in zip(edited["field"], edited[t("column")], strict=True) if c != none}
+    if chosen == {f: mapping.columns[f] for f in fields if f in mapping.columns}:
         return None
-    return Mapping(columns=columns, values=dict(plan.mapping.values))
+    return Mapping(columns=chosen, values=dict(mapping.values))
 
 
 def _show_report(report: ImportReport) -> None:
@@ -249,13 +312,16 @@ def _show_report(report: ImportReport) -> None:
     st.dataframe(counts, hide_index=True, width="content")
     csv_download(counts, label=t("download_csv"), file_name="import_counts.csv", key="imp_counts")
     st.subheader(t("preview"))
-    m = maps.base_map(outlines("district"), attribution=attribution(lang()), lang=lang())
-    add_import_preview(m, report.preview, lang=lang())
+    preview = report.preview
+    focus = preview if preview is not None and len(preview) else None
+    m = maps.base_map(
+        outlines("district"), attribution=attribution(lang()), lang=lang(), focus=focus
+    )
+    add_import_preview(m, preview, lang=lang())
     st_folium(maps.finish(m), height=480, use_container_width=True, returned_objects=[])
     if len(report.rejected_rows):
         st.subheader(t("rejected_rows"))
-        shown = report.rejected_rows.copy()
-        shown["reason"] = [reason_label(r, lang()) for r in shown["reason"]]
+        shown = _rejected_table(report.rejected_rows)
         st.dataframe(shown, hide_index=True, width="stretch")
         csv_download(
             report.rejected_rows,
@@ -284,6 +350,26 @@ def _show_report(report: ImportReport) -> None:
             )
 
 
+def _rejected_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with headers and reasons in the interface language (file columns as
+    they are)."""
+    shown = rows.copy()
+    shown["reason"] = [reason_label(r, lang()) for r in shown["reason"]]
+    if "reasons" in shown:
+        shown["reasons"] = [
+            "; ".join(reason_label(r.strip(), lang()) for r in str(rs).split(";") if r.strip())
+            for rs in shown["reasons"]
+        ]
+    return shown.rename(
+        columns={
+            "row": t("rejected_row"),
+            "reason": t("reason"),
+            "reasons": t("rejected_reasons"),
+            "detail": t("rejected_detail"),
+        }
+    )
+
+
 def render() -> None:
     """Draw the page."""
     st.title(t("title"))
@@ -295,7 +381,12 @@ def render() -> None:
     if scope(who, "import") == "own":
         st.caption(t("own_district", district=district_label(who.district_code)))
     limit = load_settings().max_upload_mb
-    target = st.selectbox(t("target"), list(TARGETS), format_func=lambda k: _pair(TARGETS[k].label))
+    target = st.selectbox(
+        t("target"),
+        list(TARGETS),
+        format_func=lambda k: _pair(TARGETS[k].label),
+        key=keep("imp_target"),
+    )
     upload = st.file_uploader(
         t("file"),
         type=sorted({ext.lstrip(".") for ext in READERS}),
@@ -312,7 +403,10 @@ def render() -> None:
     options = _choices(target, name)
     state = st.session_state[_SESSION]
     try:
-        plan = _plan(path, options)
+        plan = _needed(path, options)
+        if plan is None:
+            return
+        options = plan.options
         options = _layer_and_sheet(plan, options)
         plan = _plan(path, options)
         st.subheader(t("detected"))
@@ -323,7 +417,9 @@ def render() -> None:
         for note in plan.notes:
             st.caption(note)
         st.subheader(t("mapping"))
-        edited = _mapping_editor(plan)
+        edited = _mapping_editor(
+            plan.mapping, plan.target, plan.table.columns, geometry=plan.mode == "geometry"
+        )
         if edited is not None:
             options = ImportOptions(
                 **{**options.__dict__, "mapping": edited, "replace_mapping": True}

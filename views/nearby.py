@@ -16,7 +16,8 @@ from geo.errors import AtlasError, InvalidInput
 from geo.queries import ResourceFilter
 from geo.reference import attribution
 from layers import maps, styles
-from views.common import csv_download, outlines, show_error, viewer
+from layers.legend import add_kind_legend
+from views.common import csv_download, keep, outlines, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -31,7 +32,7 @@ t = translator(
             "Click the map to search around that spot.",
         ),
         "radius": ("반경 (m)", "Radius (m)"),
-        "more_filters": ("유형·분류·결과 수", "Kinds, categories, number of results"),
+        "more_filters": ("분류·결과 수", "Categories, number of results"),
         "limit": ("최대 결과 수", "Most results"),
         "centre": ("검색 중심: {label}", "Search centre: {label}"),
         "clicked": ("지도에서 고른 지점", "point chosen on the map"),
@@ -50,8 +51,8 @@ t = translator(
         "col_category": ("분류", "Category"),
         "col_distance": ("거리", "Distance"),
         "col_walk": ("도보 (분, 추정)", "Walk (min, est.)"),
-        "details": ("선택한 자원", "Selected resource"),
-        "pick_row": ("표에서 행을 고르면 자세한 정보가 나옵니다.", "Pick a row for details."),
+        "walk_card": ("도보 {m}분", "{m} min walk"),
+        "legend": ("유형", "Kinds"),
         "address": ("주소", "Address"),
         "contact": ("연락처", "Contact"),
         "description": ("설명", "Description"),
@@ -78,7 +79,7 @@ def _place_inputs() -> nb.Place:
         places["label"].tolist(),
         index=None,
         placeholder=t("dong_placeholder"),
-        key="nearby_dong",
+        key=keep("nearby_dong"),
         on_change=_forget_click,
     )
     coords = c2.text_input(t("by_coords"), key="nearby_coords", on_change=_forget_click)
@@ -102,25 +103,63 @@ def _dong_places() -> pd.DataFrame:
     return nb.dong_places()
 
 
+#: Radius presets offered beside the slider (metres).
+PRESETS_M = (250, 500, 1000)
+_RADIUS = "nearby_radius"
+
+#: Phone-sized touch targets (at least 44 px) on this page: buttons, kind pills, result
+#: cards, select boxes, the chips' remove buttons and the slider's thumb.
+_TOUCH_CSS = """<style>
+[data-testid=stMain] button, [data-testid=stMain] summary { min-height: 44px; min-width: 44px; }
+[data-testid=stMain] [data-baseweb=select] > div,
+[data-testid=stMain] [data-baseweb=input] { min-height: 44px; }
+[data-testid=stMain] [data-baseweb=tag] { height: auto; min-height: 44px; }
+[data-testid=stMain] [data-baseweb=tag] [role=button] { min-width: 44px; min-height: 44px;
+  display: inline-flex; align-items: center; justify-content: center; }
+[data-testid=stMain] [data-testid=stSlider] div[style*="translate(-50%, -50%)"] {
+  width: 44px !important; height: 44px !important; border-radius: 50%;
+  background: radial-gradient(circle, rgb(255, 75, 75) 0 10px, rgba(255, 75, 75, 0.18) 11px);
+}
+</style>"""
+
+
+def _use_preset(radius: int) -> None:
+    st.session_state[_RADIUS] = radius
+
+
 def _filters() -> tuple[int, ResourceFilter, int]:
-    radius = st.slider(t("radius"), *nb.RADIUS_RANGE_M, value=1000, step=50)
-    # Kinds, categories and count fold away, so on a phone the map comes right after.
-    box = st.expander(t("more_filters"))
-    c1, c2 = box.columns([3, 1])
-    kinds = c1.multiselect(
+    st.session_state.setdefault(_RADIUS, 1000)
+    radius = st.slider(t("radius"), *nb.RADIUS_RANGE_M, step=50, key=keep(_RADIUS))
+    presets = st.container(horizontal=True)
+    for preset in PRESETS_M:
+        presets.button(
+            f"{preset:,} m",
+            key=f"nearby_preset_{preset}",
+            on_click=_use_preset,
+            args=(preset,),
+            type="primary" if preset == radius else "secondary",
+        )
+    # The kinds stay in view (big pills); categories and the count fold away, so on a
+    # phone the results come soon after.
+    st.session_state.setdefault("nearby_kinds", list(vocab.KINDS))
+    kinds = st.pills(
         t("kinds"),
         list(vocab.KINDS),
-        default=list(vocab.KINDS),
+        selection_mode="multi",
         format_func=lambda k: vocab.label(vocab.KINDS, k, lang()),
-        placeholder=t("choose"),
-    )
-    limit = c2.number_input(t("limit"), min_value=5, max_value=100, value=20, step=5)
+        key=keep("nearby_kinds"),
+    ) or list(vocab.KINDS)
+    box = st.expander(t("more_filters"))
     cats = vocab.all_categories()
     categories = box.multiselect(
         t("categories"),
         vocab.categories_for(kinds),
         format_func=lambda c: vocab.label(cats, c, lang()),
         placeholder=t("all_categories"),
+        key=keep("nearby_categories"),
+    )
+    limit = box.number_input(
+        t("limit"), min_value=5, max_value=100, value=20, step=5, key=keep("nearby_limit")
     )
     return radius, ResourceFilter(kinds=tuple(kinds), categories=tuple(categories)), int(limit)
 
@@ -134,12 +173,29 @@ def _table(hits: list[nb.Hit]) -> pd.DataFrame:
             t("col_kind"): [vocab.label(vocab.KINDS, h.kind, lang()) for h in hits],
             t("col_category"): [vocab.label(cats, h.category, lang()) for h in hits],
             t("col_distance"): [nb.distance_text(h, lang()) for h in hits],
-            t("col_walk"): [
-                f"~{h.walk_min}" if h.location_precision == "dong" else str(h.walk_min)
-                for h in hits
-            ],
+            t("col_walk"): [_walk(h) for h in hits],
         }
     )
+
+
+def _walk(hit: nb.Hit) -> str:
+    return f"~{hit.walk_min}" if hit.location_precision == "dong" else str(hit.walk_min)
+
+
+def _cards(place: nb.Place, hits: list[nb.Hit]) -> None:
+    """One card per result, nearest first: name, distance and walking time in its title
+    (readable on a phone without scrolling sideways); tap it for the details.
+
+    A card's key holds the search centre: a new place starts with every card closed, so
+    the details shown are always those of a result the user opened at this place.
+    """
+    centre = f"{place.lon:.6f},{place.lat:.6f}"
+    for rank, hit in enumerate(hits, start=1):
+        title = f"**{rank}. {hit.name}** · {nb.distance_text(hit, lang())} · " + t(
+            "walk_card", m=_walk(hit)
+        )
+        with st.expander(title, key=f"nearby_card_{centre}_{hit.public_id}"):
+            _details(hit)
 
 
 def _map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> folium.Map:
@@ -183,6 +239,7 @@ def _map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> folium.Map:
             tooltip=f"{rank}. {h.name} · {nb.distance_text(h, lang())}",
         ).add_to(group)
     group.add_to(m)
+    add_kind_legend(m, sorted({h.kind for h in hits}, key=list(vocab.KINDS).index), lang=lang())
     return maps.finish(m)
 
 
@@ -210,6 +267,7 @@ def _details(hit: nb.Hit) -> None:
 def render() -> None:
     """Draw the page."""
     st.title(t("title"))
+    st.markdown(_TOUCH_CSS, unsafe_allow_html=True)
     try:
         place = _place_inputs()
         radius, flt, limit = _filters()
@@ -220,38 +278,34 @@ def render() -> None:
     except AtlasError as exc:
         show_error(exc)
     st.caption(t("centre", label=place.label) + " · " + t("click_hint"))
-    out = st_folium(
+    # Map and results side by side on a wide screen; on a phone they stack.
+    map_col, list_col = st.columns([3, 2])
+    with map_col:
+        out = _show_map(place, radius, hits)
+    click = (out or {}).get("last_clicked")
+    spot = (click["lng"], click["lat"]) if click else None
+    if spot and spot != st.session_state.get("nearby_click") and nb.in_seoul(*spot):
+        st.session_state["nearby_click"] = spot
+        st.rerun()
+    with list_col:
+        if not hits:
+            st.info(t("none", r=radius))
+            return
+        st.caption(t("found", n=len(hits)))
+        _cards(place, hits)
+        csv_download(
+            _table(hits), label=t("download_csv"), file_name="maeul_nearby.csv", key="nearby_csv"
+        )
+
+
+def _show_map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> dict | None:
+    return st_folium(
         _map(place, radius, hits),
         height=460,
         use_container_width=True,
         returned_objects=["last_clicked"],
         key="nearby_map",
     )
-    click = (out or {}).get("last_clicked")
-    spot = (click["lng"], click["lat"]) if click else None
-    if spot and spot != st.session_state.get("nearby_click") and nb.in_seoul(*spot):
-        st.session_state["nearby_click"] = spot
-        st.rerun()
-    if not hits:
-        st.info(t("none", r=radius))
-        return
-    st.caption(t("found", n=len(hits)))
-    table = _table(hits)
-    picked = st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key="nearby_table",
-    )
-    csv_download(table, label=t("download_csv"), file_name="maeul_nearby.csv", key="nearby_csv")
-    rows = picked.selection.rows if picked else []
-    st.subheader(t("details"))
-    if rows:
-        _details(hits[rows[0]])
-    else:
-        st.caption(t("pick_row"))
 
 
 render()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,31 @@ class BundleResult:
 def bundle_stem(code: str, name_en: str) -> str:
     """``maeul_11440_mapo-gu``: the file name stem of a district's bundle."""
     return f"maeul_{code}_{re.sub(r'[^a-z0-9]+', '-', name_en.lower()).strip('-')}"
+
+
+def export_stem(districts: Sequence[tuple[str, str]], layers: Sequence[str], crs: int) -> str:
+    """The file name stem of an export, saying what is in it.
+
+    ``maeul_11440_mapo-gu_resources-program_sites_epsg5186``: the districts (code and
+    English name; ``seoul`` for all of Seoul, ``5-districts`` beyond three), the layers and
+    the CRS.
+
+    Parameters
+    ----------
+    districts
+        ``(code, name_en)`` of each district the file holds; empty for all of Seoul.
+    layers
+        The layers' names, in the order chosen.
+    crs
+        EPSG code of the coordinates.
+    """
+    if not districts:
+        where = "seoul"
+    elif len(districts) <= 3:
+        where = "_".join(bundle_stem(code, name)[len("maeul_") :] for code, name in districts)
+    else:
+        where = f"{len(districts)}-districts"
+    return f"maeul_{where}_{'-'.join(layers) or 'none'}_epsg{int(crs)}"
 
 
 def export_bundle(
