@@ -275,7 +275,7 @@ def test_the_edit_page_saves_a_change_for_a_signed_in_officer(clean, engine, db_
     submit.click().run()
     assert not at.exception
     assert _row(engine, "resources", rid)["description"] == "주말에만 엽니다"
-    assert any("저장했습니다" in s.value for s in at.success)
+    assert any("저장했습니다" in s.value for s in at.toast)  # a toast: on screen
     history = _history(engine, "resources", rid)
     assert history[-1].changed_by == OFFICER.username
 

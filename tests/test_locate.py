@@ -373,9 +373,10 @@ def test_nearby_page_lists_the_dong_level_distance_as_such(dong_rows, engine):
     at.switch_page("views/nearby.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    table = at.dataframe[0].value
-    row = table[table["이름"] == "망원 동단위시험 쉼터"].iloc[0]
-    assert row["거리"].startswith("약 ") and row["거리"].endswith("(동 단위 위치)")
+    # Results are cards titled "**rank. name** · distance · walk" (issue 15).
+    cards = [e.label for e in at.expander if ". " in e.label and " · " in e.label]
+    card = next(c for c in cards if "망원 동단위시험 쉼터" in c)
+    assert "약 " in card and "(동 단위 위치)" in card
     # Exact records never read as dong-level (real address-only records, e.g. children's
     # centres at 망원동's label point, are dong-level too).
     with engine.connect() as conn:
@@ -384,9 +385,9 @@ def test_nearby_page_lists_the_dong_level_distance_as_such(dong_rows, engine):
                 sa.text("SELECT name FROM resources WHERE location_precision = 'dong'")
             ).scalars()
         )
-    exact = table[~table["이름"].isin(at_dong)]
+    exact = [c for c in cards if not any(f" {name}**" in c for name in at_dong)]
     assert len(exact) > 0
-    assert "동 단위 위치" not in " ".join(exact["거리"])
+    assert "동 단위 위치" not in " ".join(exact)
 
 
 @pytest.mark.parametrize(
