@@ -470,3 +470,26 @@ def inspect_map_page(
             result.canvases += counts["canvases"]
         page.screenshot(path=result.screenshot, full_page=True)
     return result
+
+
+def pick_option(page, opener, option, *, typed: str | None = None, attempts: int = 4) -> None:
+    """Open a select box (``opener``, a locator), optionally type to narrow it, and click
+    ``option`` (a name or a pattern), retrying when a rerun closed the list before it showed.
+
+    A busy machine can rerun the page between the click that opens a list and the click on
+    its option; a person would open it again, and so does this.
+    """
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            opener.click(timeout=30_000)
+            if typed:
+                page.keyboard.type(typed)
+            page.get_by_role("option", name=option).first.click(timeout=10_000)
+            return
+        except Error:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1500)

@@ -21,6 +21,7 @@ from tests.browser import (
     MapPageResult,
     offline_page,
     our_map_frame,
+    pick_option,
     streamlit_server,
 )
 
@@ -42,9 +43,8 @@ def _open(page, url: str):
 
 
 def _choose_district(page, name: str) -> None:
-    page.get_by_label("자치구").click()
-    page.keyboard.type(name[:2])  # the list is long: narrow it as a person would
-    page.get_by_role("option", name=name).click()
+    # The list is long: narrow it as a person would.
+    pick_option(page, page.get_by_label("자치구"), name, typed=name[:2])
 
 
 def _remove_kind(page, label: str) -> None:

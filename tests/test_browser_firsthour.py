@@ -12,7 +12,13 @@ import re
 
 import pytest
 
-from tests.browser import FOLIUM_FRAME, REPO_ROOT, inspect_map_page, streamlit_server
+from tests.browser import (
+    FOLIUM_FRAME,
+    REPO_ROOT,
+    inspect_map_page,
+    pick_option,
+    streamlit_server,
+)
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +118,7 @@ def test_coverage_filters_survive_the_language_switch(app_url):
     def choose_then_switch(page) -> None:
         page.get_by_role("heading", name="사업 현황").wait_for(timeout=90_000)
         _wait_idle(page)
-        page.get_by_label("단계").first.click()
-        page.get_by_role("option", name="새싹마을").click()
+        pick_option(page, page.get_by_label("단계").first, "새싹마을")
         page.keyboard.press("Escape")
         _wait_idle(page)
         page.locator("input[type=range][aria-label='계급 수']").focus()
@@ -297,9 +302,7 @@ def test_nearby_forgets_the_opened_result_when_the_place_changes(app_url):
         cards.first.click()
         page.wait_for_timeout(800)
         seen["open_before"] = page.locator("[data-testid=stExpander] details[open]").count()
-        page.get_by_label("동 이름").click()
-        page.keyboard.type("역삼동")
-        page.get_by_role("option", name=re.compile("역삼동")).first.click()
+        pick_option(page, page.get_by_label("동 이름"), re.compile("역삼동"), typed="역삼동")
         _wait_idle(page)
         page.get_by_text(re.compile("검색 중심: 역삼동")).wait_for(timeout=60_000)
         _wait_idle(page)
@@ -351,8 +354,7 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  
         page.get_by_label("이름으로 찾기").fill(old)
         page.keyboard.press("Enter")
         _wait_idle(page)
-        page.get_by_role("combobox", name="기록").click()
-        page.get_by_role("option", name=re.compile(f"^#{rid} ")).click()
+        pick_option(page, page.get_by_role("combobox", name="기록"), re.compile(f"^#{rid} "))
         _wait_idle(page)
         name = page.get_by_role("textbox", name="이름 *")
         name.fill(old + " (고침)")
