@@ -153,20 +153,13 @@ def _get(name: str) -> str:
     return os.environ.get(name) or SETTINGS[name][0]
 
 
-def _pgpassfile() -> str:
-    explicit = os.environ.get("MAEUL_PGPASSFILE")
+def _user_path(setting: str, xdg: str, fallback: str, name: str) -> str:
+    """The setting's path, else ``$XDG_...`` (or its usual default) / maeul-atlas / name."""
+    explicit = os.environ.get(setting)
     if explicit:
         return os.path.expanduser(explicit)
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-    return os.path.join(config, "maeul-atlas", "pgpass")
-
-
-def _error_log() -> str:
-    explicit = os.environ.get("MAEUL_ERROR_LOG")
-    if explicit:
-        return os.path.expanduser(explicit)
-    state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
-    return os.path.join(state, "maeul-atlas", "errors.log")
+    base = os.environ.get(xdg) or os.path.expanduser(fallback)
+    return os.path.join(base, "maeul-atlas", name)
 
 
 def environment() -> dict[str, str]:
@@ -184,14 +177,6 @@ def use_environment(env: dict[str, str]) -> None:
     """Make ``env`` this process's environment (a child started by a fork server)."""
     os.environ.clear()
     os.environ.update(env)
-
-
-def _serve_state() -> str:
-    explicit = os.environ.get("MAEUL_SERVE_STATE")
-    if explicit:
-        return os.path.expanduser(explicit)
-    state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
-    return os.path.join(state, "maeul-atlas", "serve")
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -216,8 +201,8 @@ def load_settings() -> Settings:
     return Settings(
         database_url=url,
         database_read_url=_sqlalchemy_url(read_url) if read_url else url,
-        pgpassfile=_pgpassfile(),
-        error_log=_error_log(),
+        pgpassfile=_user_path("MAEUL_PGPASSFILE", "XDG_CONFIG_HOME", "~/.config", "pgpass"),
+        error_log=_user_path("MAEUL_ERROR_LOG", "XDG_STATE_HOME", "~/.local/state", "errors.log"),
         log_level=_get("MAEUL_LOG_LEVEL").upper(),
         slow_query_ms=int(_get("MAEUL_SLOW_QUERY_MS")),
         statement_timeout_s=int(_get("MAEUL_STATEMENT_TIMEOUT_S")),
@@ -235,6 +220,6 @@ def load_settings() -> Settings:
         oidc_role_claim=os.environ.get("MAEUL_OIDC_ROLE_CLAIM", "").strip(),
         oidc_roles=os.environ.get("MAEUL_OIDC_ROLES", "").strip(),
         app_processes=_count("MAEUL_APP_PROCESSES"),
-        serve_state=_serve_state(),
+        serve_state=_user_path("MAEUL_SERVE_STATE", "XDG_STATE_HOME", "~/.local/state", "serve"),
         ogcapi_workers=_count("MAEUL_OGCAPI_WORKERS"),
     )

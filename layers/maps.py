@@ -13,6 +13,7 @@ from geo import vocab
 from geo.reference import SEOUL_BOUNDS
 from layers import styles
 from layers.assets import localize
+from layers.mapdata import where_label
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -81,16 +82,6 @@ def _columns(areas: gpd.GeoDataFrame | str, columns: list[str]) -> gpd.GeoDataFr
     return areas if isinstance(areas, str) else areas[[*columns, "geom"]]
 
 
-def _where(generalised: bool, precision: str, address: str | None, lang: str) -> str:
-    """The popup's location line: generalised (people), dong-level (address only), address."""
-    if generalised:
-        return "대표 위치 (일반화)" if lang == "ko" else "generalised location"
-    if precision == "dong":
-        note = styles.DONG_PRECISION_NOTE[0 if lang == "ko" else 1]
-        return f"{note}: {address}" if address else note
-    return address or ""
-
-
 def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[folium.FeatureGroup]:
     """One layer per resource kind, as small circle markers with popups.
 
@@ -107,7 +98,7 @@ def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[fo
     df["kind_label"] = [vocab.label(vocab.KINDS, k, lang) for k in df["kind"]]
     df["category_label"] = [vocab.label(cats, c, lang) for c in df["category"]]
     df["where"] = [
-        _where(bool(g), p, a, lang)
+        where_label(bool(g), p, a, lang)
         for g, p, a in zip(
             df["location_generalised"], df["location_precision"], df["address"], strict=True
         )
