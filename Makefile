@@ -76,7 +76,7 @@ types: install
 # Every benchmark with its defaults, each beside its reference (figures: docs/benchmarks.md).
 # Long (about an hour on 2 cores); run one with `.venv/bin/python bench/bench_X.py --help`.
 bench: install db
-	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	for b in bench/bench_*.py; do m=$$(basename $$b .py); echo "== $$m"; $(BIN)/python -m bench.$$m || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor tests/artifacts
