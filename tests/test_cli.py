@@ -15,27 +15,20 @@ import pytest
 import sqlalchemy as sa
 
 from geo.cli import EXIT_CODES
-from geo.settings import load_settings
 from tests.import_fixtures import true_points
+from tests.test_hostile import cli_env
 
 MAEUL = Path(sys.executable).parent / "maeul"
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _maeul(*args: str, db_url: str, tmp: Path, **env: str) -> subprocess.CompletedProcess:
-    base = {
-        "DATABASE_URL": db_url,
-        "MAEUL_PGPASSFILE": load_settings().pgpassfile,
-        "MAEUL_ERROR_LOG": str(tmp / "errors.log"),
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp),
-    }
     return subprocess.run(
         [str(MAEUL), *args],
         capture_output=True,
         text=True,
         cwd=tmp,
-        env=base | env,
+        env=cli_env(db_url, tmp, **env),
         timeout=300,
     )
 

@@ -117,14 +117,20 @@ def test_query_text_is_bounded_in_the_domain(engine, make):
     assert str(MAX_QUERY_TEXT) in str(caught.value)
 
 
-def _cli(module: str, *args: str, tmp: Path, db_url: str) -> subprocess.CompletedProcess:
-    env = {
+def cli_env(db_url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    """A bare environment for a command line run as an operator would: the test database,
+    its password file, an error log and a home in ``tmp``, plus ``extra`` settings."""
+    return {
         "DATABASE_URL": db_url,
         "MAEUL_PGPASSFILE": load_settings().pgpassfile,
         "MAEUL_ERROR_LOG": str(tmp / "errors.log"),
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp),
-    }
+    } | extra
+
+
+def _cli(module: str, *args: str, tmp: Path, db_url: str) -> subprocess.CompletedProcess:
+    env = cli_env(db_url, tmp)
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         capture_output=True,

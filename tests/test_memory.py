@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from geo.settings import load_settings
 from loaders import bounded, readers
 from loaders.bounded import ImportTooLarge, import_file
 from loaders.plan import ImportOptions, prepare
 from loaders.readers import ZipTooLarge
 from tests.import_fixtures import true_points
+from tests.test_hostile import cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 OPTS = ImportOptions(kind="space", category="library")
@@ -138,14 +138,7 @@ def test_an_import_process_that_is_killed_gives_the_same_clear_message():
 def test_the_command_line_names_the_ceiling_without_a_traceback(tmp_path, db_url):
     path = tmp_path / "shelters.json"
     _records_json(path, 120_000)
-    env = {
-        "DATABASE_URL": db_url,
-        "MAEUL_PGPASSFILE": load_settings().pgpassfile,
-        "MAEUL_ERROR_LOG": str(tmp_path / "errors.log"),
-        "MAEUL_IMPORT_MEMORY_MB": "64",
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-    }
+    env = cli_env(db_url, tmp_path, MAEUL_IMPORT_MEMORY_MB="64")
     done = subprocess.run(
         [sys.executable, "-m", "loaders", "import", str(path), "--kind", "space",
          "--category", "library", "--source", "t-bomb-cli"],

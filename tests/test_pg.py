@@ -64,6 +64,18 @@ class Cluster:
         return [words[-1] if "=" not in words[-1] else words[-2] for words in rules if words]
 
 
+def cluster_env(pgdata: Path, port: int, passfile: Path) -> dict[str, str]:
+    """The environment for ``scripts/pg.sh`` to make a throw-away cluster (no fsync), not
+    the test database's."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPASSFILE")}
+    return env | {
+        "MAEUL_PGDATA": str(pgdata),
+        "MAEUL_PGPORT": str(port),
+        "MAEUL_PGPASSFILE": str(passfile),
+        "MAEUL_PG_FSYNC": "off",
+    }
+
+
 def _pg_ctl(cluster: Cluster, *args: str) -> None:
     bin_dir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
     cluster.as_owner(str(bin_dir / "pg_ctl"), "-D", str(cluster.pgdata), *args)
@@ -76,13 +88,7 @@ def cluster() -> Iterator[Cluster]:
     top.chmod(0o755)  # the postgres user must reach the data folder inside
     port = free_port()
     passfile = top / "home" / ".config" / "maeul-atlas" / "pgpass"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPASSFILE")}
-    env |= {
-        "MAEUL_PGDATA": str(top / "pgdata"),
-        "MAEUL_PGPORT": str(port),
-        "MAEUL_PGPASSFILE": str(passfile),
-        "MAEUL_PG_FSYNC": "off",
-    }
+    env = cluster_env(top / "pgdata", port, passfile)
     c = Cluster(top / "pgdata", port, passfile, env)
     try:
         yield c

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from geo import db, nearby, queries
 from geo.access import PUBLIC, Viewer
 from tests.browser import free_port
+from tests.test_pg import cluster_env
 
 REPO = Path(__file__).resolve().parent.parent
 PG_SH = REPO / "scripts" / "pg.sh"
@@ -57,13 +58,7 @@ def pair() -> Iterator[Pair]:
     while rport == port:
         rport = free_port()
     passfile = top / "pgpass"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPASSFILE")}
-    env |= {
-        "MAEUL_PGDATA": str(top / "pgdata"),
-        "MAEUL_PGPORT": str(port),
-        "MAEUL_PGPASSFILE": str(passfile),
-        "MAEUL_PG_FSYNC": "off",
-    }
+    env = cluster_env(top / "pgdata", port, passfile)
     try:
         out = _run(env, "--replica", str(rport), "maeul")
         assert f"replica ready: postgresql+psycopg://maeul@127.0.0.1:{rport}/maeul" in out
