@@ -206,6 +206,19 @@ def test_a_bbox_page_holds_what_lies_in_the_box_served_by_gunicorn(service, engi
         )
     assert expected  # central Seoul is not empty
     assert {f["id"] for f in items["features"]} == expected
+    assert items["numberMatched"] == len(expected)
     for feature in items["features"]:
         x, y = feature["geometry"]["coordinates"]
         assert box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def test_a_world_bbox_has_every_public_resource(service, engine):
+    """A box as wide as the world (no geography form, so no index test) misses nothing."""
+    with urllib.request.urlopen(
+        f"{service}/collections/resources/items?f=json&bbox=-180,-90,180,90&limit=1", timeout=60
+    ) as response:
+        items = json.load(response)
+    with engine.connect() as conn:
+        total = conn.execute(sa.text("SELECT count(*) FROM resources_public")).scalar_one()
+    assert total > 0
+    assert items["numberMatched"] == total
