@@ -7,6 +7,7 @@ The tests never mock the database. If it cannot be reached they fail (they never
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -129,28 +130,127 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture
-def remove_source(engine: sa.Engine):
-    """Remove, after the test, every trace of the sources it names: records, their history,
-    import runs and provenance (``remove_source("t-x")`` returns the name, to use inline)."""
-    sources: list[str] = []
+#: Tables of records that carry a ``source`` (their history rows are removed with them).
+RECORD_TABLES = ("resources", "program_sites", "conflict_cases")
 
-    def name(source: str) -> str:
-        sources.append(source)
-        return source
 
-    yield name
-    with engine.begin() as conn:
-        for table in ("resources", "program_sites", "conflict_cases"):
-            ids = conn.execute(
-                sa.text(f"DELETE FROM {table} WHERE source = ANY(:s) RETURNING id"),
-                {"s": sources},
-            ).scalars()
-            conn.execute(
-                sa.text(
-                    "DELETE FROM change_history WHERE table_name = :t AND record_id = ANY(:ids)"
-                ),
-                {"t": table, "ids": list(ids)},
+class Cleanup:
+    """What a test made, removed after it in one transaction.
+
+    ``source`` names a test source (``%`` makes it a LIKE pattern): its records of every
+    record table, their history, import runs, provenance and population rows. ``users``
+    names test accounts by LIKE pattern: the accounts, their audit entries and their
+    sign-in slow-down. ``records`` names rows by id (with their history). ``sql`` is for
+    what none of these covers (a test vocabulary entry), run after the records and accounts
+    are gone, in the order given; ``call`` runs a function at the very end (a cache to
+    clear). ``source``, ``users`` and ``records`` return their first argument, so they can
+    be used inline: ``source = cleanup.source("t-x")``.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.sources: list[str] = []
+        self.user_patterns: list[str] = []
+        self.rows: list[tuple[str, list[int]]] = []
+        self.statements: list[tuple[str, dict]] = []
+        self.calls: list[Callable[[], object]] = []
+
+    def source(self, *names: str) -> str:
+        self.sources.extend(names)
+        return names[0]
+
+    def users(self, *patterns: str) -> str:
+        self.user_patterns.extend(patterns)
+        return patterns[0]
+
+    def records(self, table: str, ids: list[int]) -> list[int]:
+        self.rows.append((table, ids))  # the list may still grow during the test
+        return ids
+
+    def sql(self, statement: str, **params) -> None:
+        self.statements.append((statement, params))
+
+    def call(self, function: Callable[[], object]) -> None:
+        self.calls.append(function)
+
+    def run(self) -> None:
+        from geo import auth
+
+        with self.engine.begin() as conn:
+            for table in RECORD_TABLES:
+                ids = list(
+                    conn.execute(
+                        sa.text(f"DELETE FROM {table} WHERE source LIKE ANY(:s) RETURNING id"),
+                        {"s": self.sources},
+                    ).scalars()
+                )
+                ids += [i for t, made in self.rows if t == table for i in made]
+                conn.execute(sa.text(f"DELETE FROM {table} WHERE id = ANY(:ids)"), {"ids": ids})
+                conn.execute(
+                    sa.text(
+                        "DELETE FROM change_history WHERE table_name = :t AND record_id = ANY(:ids)"
+                    ),
+                    {"t": table, "ids": ids},
+                )
+            for table in ("import_runs", "datasets", "district_population"):
+                conn.execute(
+                    sa.text(f"DELETE FROM {table} WHERE source LIKE ANY(:s)"),
+                    {"s": self.sources},
+                )
+            names = list(
+                conn.execute(
+                    sa.text("DELETE FROM users WHERE username LIKE ANY(:p) RETURNING username"),
+                    {"p": self.user_patterns},
+                ).scalars()
             )
-        conn.execute(sa.text("DELETE FROM import_runs WHERE source = ANY(:s)"), {"s": sources})
-        conn.execute(sa.text("DELETE FROM datasets WHERE source = ANY(:s)"), {"s": sources})
+            conn.execute(
+                sa.text("DELETE FROM audit_log WHERE username LIKE ANY(:p)"),
+                {"p": self.user_patterns},
+            )
+            for statement, params in self.statements:
+                conn.execute(sa.text(statement), params)
+        for name in names:
+            auth.forget_failures(name)
+        for function in self.calls:
+            function()
+
+
+@pytest.fixture
+def cleanup(engine: sa.Engine):
+    """A :class:`Cleanup` run after the test."""
+    made = Cleanup(engine)
+    yield made
+    made.run()
+
+
+@pytest.fixture(scope="module")
+def module_cleanup(engine: sa.Engine):
+    """A :class:`Cleanup` run after the test module (for module-scoped data)."""
+    made = Cleanup(engine)
+    yield made
+    made.run()
+
+
+def add_resources(conn: sa.Connection, source: str, rows: list[dict]) -> list[int]:
+    """Insert resources of a test source and place them in their dong and district, as an
+    import does (``geo.areas.assign_areas``); returns their ids in order.
+
+    Each row gives ``lon`` and ``lat`` and any column of ``resources`` (``kind``,
+    ``category``, ``name`` ... ``source_id`` defaults to the row's position). Written
+    through the model's table, so a renamed column fails here, not silently.
+    """
+    from geo.areas import assign_areas
+    from geo.models import Resource
+
+    table = Resource.__table__
+    ids = []
+    for i, row in enumerate(rows):
+        values = {k: v for k, v in row.items() if k not in ("lon", "lat")}
+        values.setdefault("source_id", str(i))
+        values["source"] = source
+        values["geom"] = sa.func.ST_SetSRID(sa.func.ST_MakePoint(row["lon"], row["lat"]), 4326)
+        ids.append(
+            conn.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
+        )
+    assign_areas(conn, "resources", ids=ids)
+    return ids

@@ -20,16 +20,13 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def officer(engine):
+def officer(engine, cleanup):
+    cleanup.users("mapo.%")
     with engine.begin() as conn:
         auth.create_user(
             conn, "mapo.officer", PASSWORD, role="district_officer", district_code="11440"
         )
-    yield "mapo.officer"
-    auth.forget_failures("mapo.officer")
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM users WHERE username LIKE 'mapo.%'"))
-        conn.execute(sa.text("DELETE FROM audit_log WHERE username LIKE 'mapo.%'"))
+    return "mapo.officer"
 
 
 def _audit(engine, username):
@@ -146,16 +143,13 @@ def _create_admin_cli(db_url: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_first_administrator_from_the_cli(db_url, engine):
+def test_first_administrator_from_the_cli(db_url, engine, cleanup):
+    cleanup.users("mapo.admin")
     proc = _create_admin_cli(db_url)
-    try:
-        assert proc.returncode == 0, proc.stderr
-        assert auth.authenticate("mapo.admin", PASSWORD, sleep=lambda _s: None).role == "admin"
-        again = _create_admin_cli(db_url)  # the same user name a second time
-        assert again.returncode == 2 and "Traceback" not in again.stderr
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM users WHERE username = 'mapo.admin'"))
+    assert proc.returncode == 0, proc.stderr
+    assert auth.authenticate("mapo.admin", PASSWORD, sleep=lambda _s: None).role == "admin"
+    again = _create_admin_cli(db_url)  # the same user name a second time
+    assert again.returncode == 2 and "Traceback" not in again.stderr
 
 
 def test_sidebar_sign_in_shows_exact_data_to_the_officer(officer, db_url):
@@ -288,10 +282,9 @@ def test_weak_passwords_are_refused(engine, username, password):
     assert made == 0
 
 
-def test_a_good_password_with_the_name_in_it_is_accepted(engine):
+def test_a_good_password_with_the_name_in_it_is_accepted(engine, cleanup):
     with engine.begin() as conn:
-        auth.create_user(conn, "mapo.z", "mapo.z likes long walks", role="planner")
-        conn.execute(sa.text("DELETE FROM users WHERE username = 'mapo.z'"))
+        auth.create_user(conn, cleanup.users("mapo.z"), "mapo.z likes long walks", role="planner")
 
 
 _ROOM = {

@@ -138,23 +138,19 @@ MAPO_OFFICER = ("browser.officer", "browser password 1")
 
 
 @pytest.fixture
-def mapo_officer(engine):
+def mapo_officer(engine, cleanup):
     """A district officer account of Mapo-gu (user name, password), removed afterwards."""
-    import sqlalchemy as sa
-
     from geo import auth
 
-    def drop() -> None:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM users WHERE username = :u"), {"u": MAPO_OFFICER[0]})
-
-    drop()
     with engine.begin() as conn:
         auth.create_user(
-            conn, MAPO_OFFICER[0], MAPO_OFFICER[1], role="district_officer", district_code="11440"
+            conn,
+            cleanup.users(MAPO_OFFICER[0]),
+            MAPO_OFFICER[1],
+            role="district_officer",
+            district_code="11440",
         )
-    yield MAPO_OFFICER
-    drop()
+    return MAPO_OFFICER
 
 
 def _sign_in(page, account: tuple[str, str]) -> None:
@@ -217,7 +213,9 @@ def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url
     assert 37.4 < float(clicked["lat"]) < 37.7 and 126.7 < float(clicked["lon"]) < 127.2
 
 
-def test_an_officer_imports_a_file_through_the_page(app_url, engine, mapo_officer, tmp_path):
+def test_an_officer_imports_a_file_through_the_page(
+    app_url, engine, mapo_officer, tmp_path, cleanup
+):
     """Upload a CP949 CSV, check it (preview map, report), import it: rows elsewhere stay out."""
     import sqlalchemy as sa
 
@@ -245,18 +243,15 @@ def test_an_officer_imports_a_file_through_the_page(app_url, engine, mapo_office
         page.get_by_text("가져오기 완료").wait_for(timeout=120_000)
         seen["report"] = page.locator("body").inner_text()
 
-    try:
-        # The preview map: district outlines plus the two rows that will go in.
-        page = inspect_map_page(
-            f"{app_url}/", "importer", steps=upload_check_and_import, min_features=25 + 2
-        )
-        with engine.connect() as conn:
-            stored = conn.execute(
-                sa.text("SELECT name, district_code FROM resources WHERE source = '마포_회의실'")
-            ).all()
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM resources WHERE source = '마포_회의실'"))
+    source = cleanup.source("마포_회의실")
+    # The preview map: district outlines plus the two rows that will go in.
+    page = inspect_map_page(
+        f"{app_url}/", "importer", steps=upload_check_and_import, min_features=25 + 2
+    )
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT name, district_code FROM resources WHERE source = :s"), {"s": source}
+        ).all()
     assert page.blocked == [] and _js_errors(page) == []
     # The report's counts: three read, two in, the Gangnam row rejected.
     counts = " ".join(seen["report"].split())

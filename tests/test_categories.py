@@ -19,16 +19,13 @@ OFFICER = Viewer("district_officer", "vocab.officer", "11440")
 
 
 @pytest.fixture
-def scratch(engine):
+def scratch(cleanup):
     """Remove the categories, spellings, records and audit rows a test adds."""
-    yield
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source LIKE 't-vocab%'"))
-        conn.execute(sa.text("DELETE FROM import_runs WHERE source LIKE 't-vocab%'"))
-        conn.execute(sa.text("DELETE FROM category_spellings WHERE spelling_key LIKE '%쉼터형%'"))
-        conn.execute(sa.text("DELETE FROM categories WHERE code = 'cooling_shelter'"))
-        conn.execute(sa.text("DELETE FROM audit_log WHERE username = 'vocab.admin'"))
-    vocab.clear_cache()
+    cleanup.source("t-vocab%")
+    cleanup.users("vocab.admin")
+    cleanup.sql("DELETE FROM category_spellings WHERE spelling_key LIKE '%쉼터형%'")
+    cleanup.sql("DELETE FROM categories WHERE code = 'cooling_shelter'")
+    cleanup.call(vocab.clear_cache)
 
 
 def test_the_seed_holds_todays_codes_and_seouls_facility_types(engine):
@@ -42,7 +39,7 @@ def test_the_seed_holds_todays_codes_and_seouls_facility_types(engine):
     assert "senior_center" not in vocab.categories_of("human")
 
 
-def test_the_database_refuses_unknown_categories_and_kind_mismatches(engine):
+def test_the_database_refuses_unknown_categories_and_kind_mismatches(engine, cleanup):
     row = (
         "INSERT INTO resources (kind, category, name, geom, source, source_id) VALUES "
         "(:k, :c, 'x', ST_SetSRID(ST_MakePoint(127, 37.55), 4326), 't-vocab-db', :id)"
@@ -50,9 +47,9 @@ def test_the_database_refuses_unknown_categories_and_kind_mismatches(engine):
     for kind, category in (("space", "no_such_thing"), ("human", "senior_center")):
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
             conn.execute(sa.text(row), {"k": kind, "c": category, "id": category})
+    cleanup.source("t-vocab-db")
     with engine.begin() as conn:  # unclassified goes with any kind
         conn.execute(sa.text(row), {"k": "human", "c": "unclassified", "id": "u"})
-        conn.execute(sa.text("DELETE FROM resources WHERE source = 't-vocab-db'"))
 
 
 @pytest.mark.parametrize("who", [PLANNER, OFFICER])

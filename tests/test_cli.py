@@ -47,13 +47,13 @@ def test_maeul_is_installed_and_lists_every_command_and_exit_code(tmp_path, db_u
 
 
 def test_strict_import_exits_1_when_rows_are_rejected_and_keeps_the_valid_ones(
-    tmp_path, db_url, engine, remove_source
+    tmp_path, db_url, engine, cleanup
 ):
     pts = true_points(3, seed=81)
     lines = ["시설명,위도,경도"] + [f"{r.name},{r.lat},{r.lon}" for r in pts.itertuples()]
     lines.append("부산 도서관,35.1796,129.0756")  # outside Seoul: rejected
     (tmp_path / "f.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    source = remove_source("t-cli")
+    source = cleanup.source("t-cli")
     args = ("import", "f.csv", "--kind", "space", "--category", "library", "--source", source)
     strict = _maeul(*args, "--strict", db_url=db_url, tmp=tmp_path)
     assert strict.returncode == 1, strict.stderr

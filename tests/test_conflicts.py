@@ -45,35 +45,26 @@ def _new(**changes) -> conflicts.NewCase:
 
 
 @pytest.fixture
-def cases(engine):
+def cases(cleanup):
     """Add cases as staff through the register; remove them (and their history) after."""
-    made: list[int] = []
+    made = cleanup.records("conflict_cases", [])
 
     def add(**changes) -> int:
         case_id = conflicts.add_case(STAFF, _new(**changes))
         made.append(case_id)
         return case_id
 
-    yield add
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM conflict_cases WHERE id = ANY(:ids)"), {"ids": made})
-        conn.execute(
-            sa.text(
-                "DELETE FROM change_history WHERE table_name = 'conflict_cases' "
-                "AND record_id = ANY(:ids)"
-            ),
-            {"ids": made},
-        )
+    return add
 
 
 @pytest.fixture
-def sites(engine):
+def sites(engine, cleanup):
     """Program sites at given points (program no. 1), removed after the test."""
-    made: list[int] = []
+    cleanup.source(SITE_SOURCE)
 
     def add(point: shapely.Point, name: str) -> int:
         with engine.begin() as conn:
-            site_id = conn.execute(
+            return conn.execute(
                 sa.text(
                     """INSERT INTO program_sites (program_no, name, geom, stage, year,
                            grant_mkrw, source, source_id)
@@ -82,19 +73,8 @@ def sites(engine):
                 ),
                 {"name": name, "wkt": point.wkt, "src": SITE_SOURCE},
             ).scalar_one()
-        made.append(site_id)
-        return site_id
 
-    yield add
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM program_sites WHERE source = :s"), {"s": SITE_SOURCE})
-        conn.execute(
-            sa.text(
-                "DELETE FROM change_history WHERE table_name = 'program_sites' "
-                "AND record_id = ANY(:ids)"
-            ),
-            {"ids": made},
-        )
+    return add
 
 
 def _history(engine, case_id: int) -> list[tuple]:
@@ -409,7 +389,7 @@ def test_page_lists_the_register_and_hides_staff_forms_from_the_public(db_url, l
     assert any("staff" in c.value or "직원" in c.value for c in at.caption)
 
 
-def test_staff_add_a_case_on_the_page(engine, cases):
+def test_staff_add_a_case_on_the_page(engine, cases, cleanup):
     at = _page(viewer=STAFF)
     labels = {w.label: w for w in at.main.text_input}
     labels["사례명"].set_value("페이지 등록 테스트 사례")
@@ -419,18 +399,8 @@ def test_staff_add_a_case_on_the_page(engine, cases):
     at.button(key="FormSubmitter:add_case-저장").click().run()
     assert not at.exception, [e.message for e in at.exception]
     found = conflicts.register(conflicts.ConflictFilter(departments=["테스트 갈등조정과"]))
+    cleanup.records("conflict_cases", [int(i) for i in found["id"]])
     assert list(found["title"]) == ["페이지 등록 테스트 사례"]
     case_id = int(found["id"].iloc[0])
-    try:
-        assert any(f"#{case_id}" in s.value for s in at.toast)  # a toast, in view
-        assert conflicts.case_detail(case_id).history["changed_by"].tolist() == ["test-kim"]
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM conflict_cases WHERE id = :i"), {"i": case_id})
-            conn.execute(
-                sa.text(
-                    "DELETE FROM change_history WHERE table_name = 'conflict_cases' "
-                    "AND record_id = :i"
-                ),
-                {"i": case_id},
-            )
+    assert any(f"#{case_id}" in s.value for s in at.toast)  # a toast, in view
+    assert conflicts.case_detail(case_id).history["changed_by"].tolist() == ["test-kim"]

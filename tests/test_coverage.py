@@ -80,16 +80,12 @@ _EVALUATIONS = [
 ]
 
 
-def _cleanup(conn: sa.Connection) -> None:
-    conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
-    conn.execute(sa.text("DELETE FROM program_sites WHERE source = :s"), {"s": SOURCE})
-
-
 @pytest.fixture(scope="module")
-def scenario(engine):
+def scenario(engine, module_cleanup):
     """The hand-computed scenario, in the database for the module, then removed."""
+    module_cleanup.source(SOURCE)
+    module_cleanup.run()  # what an interrupted run left
     with engine.begin() as conn:
-        _cleanup(conn)
         for sid, kind, cat, (x, y), metres, bearing, vis in _RESOURCES:
             point = "ST_SetSRID(ST_MakePoint(:x, :y), 4326)"
             if bearing is not None:
@@ -184,9 +180,6 @@ def scenario(engine):
         "s3": SANGAM,
     }
     assert inside
-    yield
-    with engine.begin() as conn:
-        _cleanup(conn)
 
 
 def _row(df: pd.DataFrame, **match) -> pd.Series:
@@ -494,15 +487,14 @@ DENSE = "test_coverage_dense"
 
 
 @pytest.fixture
-def dense_sites(engine):
+def dense_sites(engine, cleanup):
     """Sites on a jittered 150 m grid around 서교동 with a 750 m gap in the middle, three
     sites far away, and public resources on a 120 m grid over the same ground: dense enough
     that most sites' buffers lie inside their neighbours' (the query leaves those out)."""
     centre = "ST_Transform(ST_SetSRID(ST_MakePoint(126.922, 37.553), 4326), 5179)"
     jitter = "30 * sin(i * 12.9898 + j * 78.233)"
+    cleanup.source(DENSE)
     with engine.begin() as conn:
-        for table in ("resources", "program_sites"):
-            conn.execute(sa.text(f"DELETE FROM {table} WHERE source = :s"), {"s": DENSE})
         conn.execute(
             sa.text(
                 f"""INSERT INTO program_sites (program_no, name, geom, stage, year, grant_mkrw,
@@ -539,10 +531,7 @@ def dense_sites(engine):
                 sa.text(f"SELECT id FROM {table} WHERE source = :s"), {"s": DENSE}
             ).scalars()
             assign_areas(conn, table, ids=list(ids))
-    yield coverage.CoverageFilter(sources=(DENSE,))
-    with engine.begin() as conn:
-        for table in ("resources", "program_sites"):
-            conn.execute(sa.text(f"DELETE FROM {table} WHERE source = :s"), {"s": DENSE})
+    return coverage.CoverageFilter(sources=(DENSE,))
 
 
 @pytest.mark.parametrize("distance", [300.0, 500.0, 1000.0])
@@ -750,75 +739,66 @@ def test_published_population_table_is_read_in_every_format(make):
     assert table.rows["households"].iloc[0] == 90_000
 
 
-def test_population_import_reports_matched_missing_and_unknown_rows(engine):
+def test_population_import_reports_matched_missing_and_unknown_rows(engine, cleanup):
     grid, expected = _published_grid(drop=2, extra="기타구")
     with engine.begin() as conn:
         report = population.import_file(conn, _csv_cp949(grid), source="test_pop_partial.csv")
-    try:
-        assert len(report.matched) == 23 and report.missing == ["송파구", "강동구"]
-        assert report.unmatched == ["기타구"]
-        assert report.total_matches is True
-        text = "\n".join(report.summary())
-        assert "23/25" in text and "송파구, 강동구" in text and "기타구" in text
-        with engine.connect() as conn:
-            stored = dict(
-                conn.execute(
-                    sa.text(
-                        "SELECT district_code, population FROM district_population "
-                        "WHERE source = 'test_pop_partial.csv'"
-                    )
-                ).all()
-            )
-        assert stored == expected
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM district_population WHERE source LIKE 'test_pop%'"))
+    cleanup.source("test_pop%")
+    assert len(report.matched) == 23 and report.missing == ["송파구", "강동구"]
+    assert report.unmatched == ["기타구"]
+    assert report.total_matches is True
+    text = "\n".join(report.summary())
+    assert "23/25" in text and "송파구, 강동구" in text and "기타구" in text
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT district_code, population FROM district_population "
+                    "WHERE source = 'test_pop_partial.csv'"
+                )
+            ).all()
+        )
+    assert stored == expected
 
 
-def test_per_resident_grants_appear_once_population_is_imported(scenario, engine):
+def test_per_resident_grants_appear_once_population_is_imported(scenario, engine, cleanup):
     before = _row(coverage.area_metrics("district", ONLY), code=MAPO)
     assert pd.isna(before["grant_per_resident_krw"])  # no invented figures
     grid, expected = _published_grid()
     with engine.begin() as conn:
         population.import_file(conn, _csv_cp949(grid), source="test_pop_full.csv")
-    try:
-        mapo = _row(coverage.area_metrics("district", ONLY), code=MAPO)
-        # 12.5 million KRW over Mapo's imported population, in KRW per resident.
-        assert mapo["population"] == expected[MAPO]
-        assert mapo["grant_per_resident_krw"] == pytest.approx(12.5e6 / expected[MAPO])
-        assert mapo["population_period"] == "2023 Q4"
-        assert coverage.area_metrics("dong", ONLY)["grant_per_resident_krw"].isna().all()
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM district_population WHERE source LIKE 'test_pop%'"))
+    cleanup.source("test_pop%")
+    mapo = _row(coverage.area_metrics("district", ONLY), code=MAPO)
+    # 12.5 million KRW over Mapo's imported population, in KRW per resident.
+    assert mapo["population"] == expected[MAPO]
+    assert mapo["grant_per_resident_krw"] == pytest.approx(12.5e6 / expected[MAPO])
+    assert mapo["population_period"] == "2023 Q4"
+    assert coverage.area_metrics("dong", ONLY)["grant_per_resident_krw"].isna().all()
 
 
-def test_population_cli_says_which_districts_matched(db_url, engine, tmp_path):
+def test_population_cli_says_which_districts_matched(db_url, engine, tmp_path, cleanup):
     grid, _ = _published_grid(drop=1)
     path = tmp_path / "test_pop_cli.csv"
     path.write_bytes(_csv_cp949(grid))
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "loaders", "--database-url", db_url, "population", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert proc.returncode == 0, proc.stderr
-        assert "24/25" in proc.stdout and "강동구" in proc.stdout and "2023 Q4" in proc.stdout
-        bad = tmp_path / "test_pop_bad.csv"
-        bad.write_text("a,b\n1,2\n", encoding="utf-8")
-        proc = subprocess.run(
-            [sys.executable, "-m", "loaders", "--database-url", db_url, "population", str(bad)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert proc.returncode == 2 and "Traceback" not in proc.stderr
-        assert "자치구" in proc.stderr
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM district_population WHERE source LIKE 'test_pop%'"))
+    cleanup.source("test_pop%")
+    proc = subprocess.run(
+        [sys.executable, "-m", "loaders", "--database-url", db_url, "population", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "24/25" in proc.stdout and "강동구" in proc.stdout and "2023 Q4" in proc.stdout
+    bad = tmp_path / "test_pop_bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "loaders", "--database-url", db_url, "population", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "자치구" in proc.stderr
 
 
 def test_a_table_without_a_period_needs_one():

@@ -88,12 +88,12 @@ def test_a_csv_of_few_very_long_lines_is_sampled_not_read_whole(tmp_path, monkey
 
 
 def test_long_lines_import_whole_under_a_tight_memory_ceiling(
-    tmp_path, engine, monkeypatch, remove_source
+    tmp_path, engine, monkeypatch, cleanup
 ):
     monkeypatch.setenv("MAEUL_IMPORT_MEMORY_MB", "160")
     path = tmp_path / "long.csv"
     sums = _long_lines_csv(path, rows=40, cell_mb=2)  # 80 MB
-    source = remove_source("t-long-lines")
+    source = cleanup.source("t-long-lines")
     report = import_file(path, ImportOptions(kind="space", category="library", source=source))
     assert report.inserted == 40 and not report.rejected
     with engine.connect() as conn:
