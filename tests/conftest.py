@@ -138,19 +138,21 @@ class Cleanup:
     """What a test made, removed after it in one transaction.
 
     ``source`` names a test source (``%`` makes it a LIKE pattern): its records of every
-    record table, their history, import runs, provenance and population rows. ``users``
+    record table, their history, import runs, provenance and population rows. ``named``
+    does the same for records by name or title pattern (records made on a page). ``users``
     names test accounts by LIKE pattern: the accounts, their audit entries and their
     sign-in slow-down. ``records`` names rows by id (with their history). ``sql`` is for
     what none of these covers (a test vocabulary entry), run after the records and accounts
     are gone, in the order given; ``call`` runs a function at the very end (a cache to
-    clear). ``source``, ``users`` and ``records`` return their first argument, so they can
-    be used inline: ``source = cleanup.source("t-x")``.
+    clear). ``source``, ``named``, ``users`` and ``records`` return their first argument,
+    so they can be used inline: ``source = cleanup.source("t-x")``.
     """
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.sources: list[str] = []
         self.user_patterns: list[str] = []
+        self.names: list[str] = []
         self.rows: list[tuple[str, list[int]]] = []
         self.statements: list[tuple[str, dict]] = []
         self.calls: list[Callable[[], object]] = []
@@ -158,6 +160,10 @@ class Cleanup:
     def source(self, *names: str) -> str:
         self.sources.extend(names)
         return names[0]
+
+    def named(self, *patterns: str) -> str:
+        self.names.extend(patterns)
+        return patterns[0]
 
     def users(self, *patterns: str) -> str:
         self.user_patterns.extend(patterns)
@@ -178,10 +184,14 @@ class Cleanup:
 
         with self.engine.begin() as conn:
             for table in RECORD_TABLES:
+                title = "title" if table == "conflict_cases" else "name"
                 ids = list(
                     conn.execute(
-                        sa.text(f"DELETE FROM {table} WHERE source LIKE ANY(:s) RETURNING id"),
-                        {"s": self.sources},
+                        sa.text(
+                            f"DELETE FROM {table} WHERE source LIKE ANY(:s) "
+                            f"OR {title} LIKE ANY(:n) RETURNING id"
+                        ),
+                        {"s": self.sources, "n": self.names},
                     ).scalars()
                 )
                 ids += [i for t, made in self.rows if t == table for i in made]

@@ -38,13 +38,9 @@ def _space(name: str = f"{TAG} 공간", **changes) -> dict:
 
 
 @pytest.fixture
-def clean(engine):
-    yield
-    with engine.begin() as conn:
-        for table in ("resources", "program_sites", "conflict_cases"):
-            title = "title" if table == "conflict_cases" else "name"
-            conn.execute(sa.text(f"DELETE FROM {table} WHERE {title} LIKE '{TAG}%'"))
-        conn.execute(sa.text("DELETE FROM audit_log WHERE username LIKE 'edit.%'"))
+def clean(cleanup):
+    cleanup.named(f"{TAG}%")
+    cleanup.users("edit.%")
 
 
 def _row(engine, table: str, rid: int) -> dict:

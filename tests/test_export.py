@@ -29,7 +29,6 @@ from streamlit.testing.v1 import AppTest
 
 from geo import queries, vocab
 from geo.access import PUBLIC, Viewer
-from geo.areas import assign_areas
 from geo.errors import Forbidden, InvalidInput
 from geo.queries import ResourceFilter
 from geo.reference import attribution
@@ -38,6 +37,7 @@ from layers.export.bundle import export_bundle
 from layers.export.fieldmap import SHAPEFILE_FIELDS
 from layers.export.read import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection, read_layers
 from layers.export.writers import FORMATS, ExportRequest, export_layers, output_suffix, readme
+from tests.conftest import add_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPO, GANGNAM, JONGNO = "11440", "11680", "11110"
@@ -60,7 +60,7 @@ FORMULA_NAME = ODD[0][0]
 
 
 @pytest.fixture(scope="module")
-def sample(engine):
+def sample(engine, module_cleanup):
     """A person in Mapo-gu, a staff-only room, and odd text in Jongno-gu; removed afterwards."""
     rows = [
         ("human", "artist", PERSON["name"], "마을 벽화 작가 (테스트)", PERSON["address"],
@@ -73,26 +73,19 @@ def sample(engine):
             ("space", "meeting_room", name, descr, address, contact, (126.9790, 37.5710),
              "public", f"o-{i}")
         )  # fmt: skip
+    module_cleanup.source(SOURCE)
+    module_cleanup.run()  # what an interrupted run left
+    columns = ("kind", "category", "name", "description", "address", "contact")
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
-        ids = []
-        for kind, cat, name, descr, address, contact, (x, y), vis, sid in rows:
-            ids.append(
-                conn.execute(
-                    sa.text(
-                        """INSERT INTO resources (kind, category, name, description, address,
-                               contact, geom, visibility, source, source_id)
-                           VALUES (:k, :c, :n, :d, :a, :ct, ST_SetSRID(ST_MakePoint(:x, :y),
-                               4326), :v, :s, :sid) RETURNING id"""
-                    ),
-                    dict(k=kind, c=cat, n=name, d=descr, a=address, ct=contact, x=x, y=y,
-                         v=vis, s=SOURCE, sid=sid),
-                ).scalar_one()
-            )  # fmt: skip
-        assign_areas(conn, "resources", ids=ids)
-    yield
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
+        add_resources(
+            conn,
+            SOURCE,
+            [
+                dict(zip(columns, row[:6], strict=True), visibility=row[7], source_id=row[8])
+                | {"lon": row[6][0], "lat": row[6][1]}
+                for row in rows
+            ],
+        )
 
 
 # --- reading files back ------------------------------------------------------------------

@@ -186,8 +186,9 @@ def test_unusable_options_are_refused_with_a_message(options):
 
 
 @pytest.fixture
-def planted_1990(engine):
+def planted_1990(engine, cleanup):
     """120 demo-free cases opened in 1990: one at every 4th dong, plus 40 in one cluster."""
+    cleanup.source(TEST_SOURCE)
     with engine.connect() as conn:
         labels = conn.execute(
             sa.text("SELECT code, ST_X(label_point), ST_Y(label_point) FROM dongs ORDER BY code")
@@ -225,16 +226,7 @@ def planted_1990(engine):
             .all()
         )
         assign_areas(conn, "conflict_cases", ids=ids)
-    yield rows
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM conflict_cases WHERE source = :s"), {"s": TEST_SOURCE})
-        conn.execute(
-            sa.text(
-                "DELETE FROM change_history WHERE table_name = 'conflict_cases' "
-                "AND record_id = ANY(:ids)"
-            ),
-            {"ids": list(ids)},
-        )
+    return rows
 
 
 WINDOW_1990 = ConflictFilter(start=dt.date(1990, 1, 1), end=dt.date(1990, 12, 31))

@@ -26,23 +26,9 @@ HALL = (126.9780, 37.5665)
 
 
 @pytest.fixture
-def clean(engine):
-    yield
-    with engine.begin() as conn:
-        ids = list(
-            conn.execute(
-                sa.text("DELETE FROM resources WHERE source LIKE 't-runs%' RETURNING id")
-            ).scalars()
-        )
-        conn.execute(
-            sa.text(
-                "DELETE FROM change_history WHERE table_name = 'resources' "
-                "AND record_id = ANY(:ids)"
-            ),
-            {"ids": ids},
-        )
-        conn.execute(sa.text("DELETE FROM import_runs WHERE source LIKE 't-runs%'"))
-        conn.execute(sa.text("DELETE FROM audit_log WHERE username LIKE 'runs.%'"))
+def clean(cleanup):
+    cleanup.source("t-runs%")
+    cleanup.users("runs.%")
 
 
 def _import(engine, path: Path, source: str = SOURCE):

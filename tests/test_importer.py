@@ -58,7 +58,7 @@ def test_the_public_cannot_import(db_url):
     assert len(at.get("file_uploader")) == 0
 
 
-def test_staff_upload_check_then_import(db_url, engine):
+def test_staff_upload_check_then_import(db_url, engine, cleanup):
     at = _page(staff=True)
     at.get("file_uploader")[0].set_value(("마을공간.csv", _csv(6), "text/csv"))
     at.run()
@@ -77,19 +77,15 @@ def test_staff_upload_check_then_import(db_url, engine):
     assert any("아무것도 저장하지" in i.body for i in at.info)
     assert _count(engine) == 0
 
-    try:
-        _by_label(at.button, "가져오기 실행").click()
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        assert _metrics(at)["추가"] == "6"
-        assert any("가져오기 완료" in s.body for s in at.success)
-        assert _count(engine) == 6
-        rejected = at.dataframe[-1].value
-        assert rejected["행"].tolist() == [8]
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
-            conn.execute(sa.text("DELETE FROM import_runs WHERE source = :s"), {"s": SOURCE})
+    cleanup.source(SOURCE)
+    _by_label(at.button, "가져오기 실행").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _metrics(at)["추가"] == "6"
+    assert any("가져오기 완료" in s.body for s in at.success)
+    assert _count(engine) == 6
+    rejected = at.dataframe[-1].value
+    assert rejected["행"].tolist() == [8]
 
 
 def test_a_file_without_a_category_is_checked_as_unclassified(db_url):

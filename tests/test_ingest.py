@@ -168,30 +168,15 @@ CASES = [
 ]
 
 
-def _cleanup(engine: sa.Engine, source: str, table: str = "resources") -> None:
-    with engine.begin() as conn:
-        ids = conn.execute(
-            sa.text(f"DELETE FROM {table} WHERE source = :s RETURNING id"), {"s": source}
-        ).scalars()
-        conn.execute(
-            sa.text("DELETE FROM change_history WHERE table_name = :t AND record_id = ANY(:ids)"),
-            {"t": table, "ids": list(ids)},
-        )
-        conn.execute(sa.text("DELETE FROM import_runs WHERE source = :s"), {"s": source})
-
-
 @pytest.fixture
-def imported(engine):
+def imported(engine, cleanup):
     """Run an import and remove what it wrote afterwards."""
-    sources: list[tuple[str, str]] = []
 
     def run(plan, **kw):
-        sources.append((plan.source, plan.target.table))
+        cleanup.source(plan.source)
         return run_import(plan, engine=engine, **kw)
 
-    yield run
-    for source, table in sources:
-        _cleanup(engine, source, table)
+    return run
 
 
 def _stored(engine: sa.Engine, source: str, table: str = "resources") -> pd.DataFrame:
@@ -351,7 +336,7 @@ def test_an_imports_inserts_are_recorded_by_its_run_not_a_copy_each(tmp_path, en
     assert run.counts["inserted"] == 6 and run.counts["read"] == 6
 
 
-def test_other_inserts_keep_a_whole_history_row(engine):
+def test_other_inserts_keep_a_whole_history_row(engine, cleanup):
     """The history functions of migration 0002 write what to_jsonb(row) would (no run)."""
     with engine.begin() as conn:
         conn.execute(sa.text("SET LOCAL maeul.actor = 'tester'"))
@@ -362,20 +347,18 @@ def test_other_inserts_keep_a_whole_history_row(engine):
                            37.556), 4326), 't-history', 'h1') RETURNING id"""
             )
         ).scalar_one()
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(
-                sa.text(
-                    """SELECT h.new_values = to_jsonb(r) AS same, h.operation, h.changed_by
-                       FROM resources r JOIN change_history h
-                         ON h.table_name = 'resources' AND h.record_id = r.id
-                       WHERE r.id = :id"""
-                ),
-                {"id": rid},
-            ).one()
-        assert (row.same, row.operation, row.changed_by) == (True, "INSERT", "tester")
-    finally:
-        _cleanup(engine, "t-history")
+    cleanup.source("t-history")
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                """SELECT h.new_values = to_jsonb(r) AS same, h.operation, h.changed_by
+                   FROM resources r JOIN change_history h
+                     ON h.table_name = 'resources' AND h.record_id = r.id
+                   WHERE r.id = :id"""
+            ),
+            {"id": rid},
+        ).one()
+    assert (row.same, row.operation, row.changed_by) == (True, "INSERT", "tester")
 
 
 def _counts(engine: sa.Engine) -> dict[str, int]:
@@ -574,23 +557,23 @@ def _cli(*args: str, db_url: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_imports_reports_and_writes_rejected_rows_next_to_the_report(tmp_path, db_url, engine):
+def test_cli_imports_reports_and_writes_rejected_rows_next_to_the_report(
+    tmp_path, db_url, engine, cleanup
+):
     case = case_csv_rows_outside_seoul(tmp_path)
     report = tmp_path / "out" / "report.json"
     report.parent.mkdir()
-    try:
-        done = _cli(
-            str(case.path),
-            "--category",
-            "library",
-            "--source",
-            "t-cli",
-            "--report",
-            str(report),
-            db_url=db_url,
-        )
-    finally:
-        _cleanup(engine, "t-cli")
+    cleanup.source("t-cli")
+    done = _cli(
+        str(case.path),
+        "--category",
+        "library",
+        "--source",
+        "t-cli",
+        "--report",
+        str(report),
+        db_url=db_url,
+    )
     assert done.returncode == 0, done.stderr
     assert "inserted 6" in done.stdout and "outside_seoul" in done.stdout
     assert "Traceback" not in done.stderr
@@ -716,7 +699,7 @@ def test_a_name_ending_never_contradicts_the_kind_the_user_gave(tmp_path, engine
     }
 
 
-def test_open_data_plaza_json_through_the_cli(tmp_path, db_url, engine):
+def test_open_data_plaza_json_through_the_cli(tmp_path, db_url, engine, cleanup):
     import json
 
     pts = true_points(6, seed=74)
@@ -752,14 +735,11 @@ def test_open_data_plaza_json_through_the_cli(tmp_path, db_url, engine):
     plaza.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     records = tmp_path / "records.json"
     records.write_text(json.dumps(data["DATA"][:4], ensure_ascii=False), encoding="utf-8")
-    try:
-        done = _cli(str(plaza), "--source", "t-plaza", db_url=db_url)
-        again = _cli(str(records), "--source", "t-records", db_url=db_url)
-        stored = _categories(engine, "t-plaza")
-        n_records = len(_categories(engine, "t-records"))
-    finally:
-        _cleanup(engine, "t-plaza")
-        _cleanup(engine, "t-records")
+    cleanup.source("t-plaza", "t-records")
+    done = _cli(str(plaza), "--source", "t-plaza", db_url=db_url)
+    again = _cli(str(records), "--source", "t-records", db_url=db_url)
+    stored = _categories(engine, "t-plaza")
+    n_records = len(_categories(engine, "t-records"))
     assert done.returncode == 0, done.stderr
     assert "inserted 6" in done.stdout and "rejected 0" in done.stdout
     assert "name ←: 쉼터명칭 (r_area_nm): 머리글이 명칭(으)로 끝남" in done.stdout

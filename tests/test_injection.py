@@ -32,7 +32,7 @@ PAYLOADS = [
 
 
 @pytest.fixture
-def intact(engine):
+def intact(engine, cleanup):
     """Counts of the tables a payload would hit; checked unchanged (or grown) after the test."""
 
     def counts() -> dict[str, int]:
@@ -47,14 +47,10 @@ def intact(engine):
     after = counts()
     for table, n in before.items():
         assert after[table] >= n, f"{table} lost rows"
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source LIKE 'inject%'"))
-        conn.execute(
-            sa.text("DELETE FROM resources WHERE source = 'editor' AND name = ANY(:p)"),
-            {"p": PAYLOADS},
-        )
-        conn.execute(sa.text("DELETE FROM program_sites WHERE source = 'editor'"))
-        conn.execute(sa.text("DELETE FROM conflict_cases WHERE department LIKE 'inject%'"))
+    cleanup.source("inject%")
+    cleanup.sql("DELETE FROM resources WHERE source = 'editor' AND name = ANY(:p)", p=PAYLOADS)
+    cleanup.sql("DELETE FROM program_sites WHERE source = 'editor'")
+    cleanup.sql("DELETE FROM conflict_cases WHERE department LIKE 'inject%'")
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -11,6 +11,7 @@ from geo.db import READS_APPLICATION
 from geo.errors import InvalidInput
 from geo.nearby import Place, dong_places, nearby, parse_coordinates, walk_minutes
 from geo.queries import ResourceFilter
+from tests.conftest import add_resources
 
 GEOD = Geod(ellps="WGS84")
 CENTRE = Place(126.9780, 37.5665, "서울시청")  # Seoul City Hall
@@ -32,30 +33,24 @@ def _east(distance_m: float) -> tuple[float, float]:
 
 
 @pytest.fixture
-def placed(engine):
+def placed(engine, cleanup):
     rows = [*ROWS, ("근처시험 사람", "human", "artist", 300.0)]
     with engine.begin() as conn:
-        for name, kind, cat, d in rows:
-            lon, lat = _east(d)
-            conn.execute(
-                sa.text(
-                    """INSERT INTO resources (kind, category, name, geom, contact, source,
-                           source_id)
-                       VALUES (:k, :c, :n, ST_SetSRID(ST_MakePoint(:x, :y), 4326),
-                           '010-0000-0000', 'test-nearby', :n)"""
-                ),
-                dict(k=kind, c=cat, n=name, x=lon, y=lat),
-            )
-        conn.execute(
-            sa.text(
-                """UPDATE resources r SET dong_code = d.code, district_code = d.district_code
-                   FROM dongs d WHERE r.source = 'test-nearby'
-                   AND ST_Intersects(d.geom, r.geom)"""
-            )
+        add_resources(
+            conn,
+            cleanup.source("test-nearby"),
+            [
+                dict(
+                    kind=kind,
+                    category=cat,
+                    name=name,
+                    contact="010-0000-0000",
+                    source_id=name,
+                    **dict(zip(("lon", "lat"), _east(d), strict=True)),
+                )
+                for name, kind, cat, d in rows
+            ],
         )
-    yield
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source = 'test-nearby'"))
 
 
 def test_nearest_first_with_metre_distances(placed):

@@ -15,9 +15,9 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geo.areas import assign_areas
 from layers.ogcapi import COLLECTIONS, PAGE_ASSETS, VENDOR_DIR, VENDOR_URL, localize_page
 from tests.browser import ARTIFACTS, MapPageResult, free_port, offline_page, recording_proxy
+from tests.conftest import add_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "test-ogcapi"
@@ -26,28 +26,24 @@ HIDDEN = ("테스트 공개API 비공개실", (126.9050, 37.5565))
 
 
 @pytest.fixture(scope="module")
-def people(engine):
+def people(engine, module_cleanup):
     """A person with a contact and a staff-only room, removed afterwards."""
+    module_cleanup.source(SOURCE)
+    module_cleanup.run()  # what an interrupted run left
+    rows = (
+        ("human", "artist", PERSON[0], PERSON[2], PERSON[1], "public"),
+        ("space", "hall", HIDDEN[0], "02-1", HIDDEN[1], "staff"),
+    )
     with engine.begin() as conn:
-        ids = [
-            conn.execute(
-                sa.text(
-                    """INSERT INTO resources (kind, category, name, address, contact, geom,
-                           visibility, source, source_id)
-                       VALUES (:k, :c, :n, '서울특별시 마포구 망원동 9', :ct,
-                           ST_SetSRID(ST_MakePoint(:x, :y), 4326), :v, :s, :sid) RETURNING id"""
-                ),
-                dict(k=k, c=c, n=n, ct=ct, x=x, y=y, v=v, s=SOURCE, sid=sid),
-            ).scalar_one()
-            for k, c, n, ct, (x, y), v, sid in (
-                ("human", "artist", PERSON[0], PERSON[2], PERSON[1], "public", "1"),
-                ("space", "hall", HIDDEN[0], "02-1", HIDDEN[1], "staff", "2"),
-            )
-        ]
-        assign_areas(conn, "resources", ids=ids)
-    yield
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source = :s"), {"s": SOURCE})
+        add_resources(
+            conn,
+            SOURCE,
+            [
+                dict(kind=k, category=c, name=n, contact=ct, visibility=v, lon=x, lat=y)
+                | {"address": "서울특별시 마포구 망원동 9"}
+                for k, c, n, ct, (x, y), v in rows
+            ],
+        )
 
 
 def _get(url: str) -> dict:

@@ -175,14 +175,13 @@ def _east(lon: float, lat: float, m: float) -> tuple[float, float]:
 
 
 @pytest.fixture
-def scratch_sources(engine):
+def scratch_sources(engine, cleanup):
     """Remove the records of test sources afterwards and relink the real data."""
     sources: list[str] = []
     yield sources
+    cleanup.source(*sources)
+    cleanup.run()
     with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source = ANY(:s)"), {"s": sources})
-        conn.execute(sa.text("DELETE FROM datasets WHERE source = ANY(:s)"), {"s": sources})
-        conn.execute(sa.text("DELETE FROM import_runs WHERE source = ANY(:s)"), {"s": sources})
         relink(conn)
 
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from geo import queries
 from geo.access import PUBLIC, Viewer
-from geo.areas import assign_areas
 from geo.errors import InvalidInput, NotFound
+from tests.conftest import add_resources
 
 PLANNER = Viewer("planner", "planner1")
 MAPO_OFFICER = Viewer("district_officer", "mapo1", "11440")
@@ -20,34 +20,26 @@ YEOKSAM = (127.0366, 37.5006)
 
 
 @pytest.fixture
-def people(engine):
+def people(engine, cleanup):
     """Two known people and a staff-only place, removed again after the test."""
     rows = [
         ("human", "artist", "테스트 작가", MANGWON, "public", "010-1234-5678", "t-1"),
         ("human", "activist", "테스트 활동가", YEOKSAM, "public", "act@example.org", "t-2"),
         ("space", "hall", "테스트 비공개 강당", MANGWON, "staff", "02-000-0000", "t-3"),
     ]
-    ids = []
     with engine.begin() as conn:
-        for kind, cat, name, (x, y), vis, contact, sid in rows:
-            ids += (
-                conn.execute(
-                    sa.text(
-                        """INSERT INTO resources (kind, category, name, address, geom, visibility,
-                           contact, source, source_id, district_code)
-                       VALUES (:k, :c, :n, '서울특별시 어딘가 1-1',
-                           ST_SetSRID(ST_MakePoint(:x, :y), 4326), :v, :ct, 'test', :sid,
-                           '11110') RETURNING id"""  # a wrong district: the join must fix it
-                    ),
-                    dict(k=kind, c=cat, n=name, x=x, y=y, v=vis, ct=contact, sid=sid),
-                )
-                .scalars()
-                .all()
-            )
-        assign_areas(conn, "resources", ids=ids)
-    yield {r[6]: r for r in rows}
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source = 'test'"))
+        add_resources(
+            conn,
+            cleanup.source("test"),
+            [
+                dict(kind=kind, category=cat, name=name, visibility=vis, contact=contact)
+                # A wrong district: the join must fix it.
+                | dict(address="서울특별시 어딘가 1-1", source_id=sid, district_code="11110")
+                | dict(lon=x, lat=y)
+                for kind, cat, name, (x, y), vis, contact, sid in rows
+            ],
+        )
+    return {r[6]: r for r in rows}
 
 
 def _by_name(gdf, name):

@@ -246,7 +246,7 @@ def _run_cli(path: Path, report: Path, db_url: str) -> subprocess.CompletedProce
 
 
 def test_points_in_former_gaps_overlaps_and_just_outside_import_into_one_dong(
-    tmp_path, db_url, engine, raw
+    tmp_path, db_url, engine, raw, cleanup
 ):
     # A sliver between two dongs whose longest shared edge is clearly longer (>= 25 %).
     gap = next(
@@ -293,24 +293,20 @@ def test_points_in_former_gaps_overlaps_and_just_outside_import_into_one_dong(
             .all()
         )
     report_path = tmp_path / "report.json"
-    try:
-        done = _run_cli(path, report_path, db_url)
-        with engine.connect() as conn:
-            stored = {
-                r.name: r
-                for r in conn.execute(
-                    sa.text(
-                        """SELECT r.name, r.dong_code, r.district_code,
-                                  (SELECT count(*) FROM dongs d
-                                   WHERE ST_Intersects(d.geom, r.geom)) AS n_dongs
-                           FROM resources r WHERE r.source = 't-coverage'"""
-                    )
+    cleanup.source("t-coverage")
+    done = _run_cli(path, report_path, db_url)
+    with engine.connect() as conn:
+        stored = {
+            r.name: r
+            for r in conn.execute(
+                sa.text(
+                    """SELECT r.name, r.dong_code, r.district_code,
+                              (SELECT count(*) FROM dongs d
+                               WHERE ST_Intersects(d.geom, r.geom)) AS n_dongs
+                       FROM resources r WHERE r.source = 't-coverage'"""
                 )
-            }
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM resources WHERE source = 't-coverage'"))
-            conn.execute(sa.text("DELETE FROM import_runs WHERE source = 't-coverage'"))
+            )
+        }
     assert done.returncode == 0, done.stderr
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert (report["read"], report["inserted"]) == (5, 4)

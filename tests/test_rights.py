@@ -17,12 +17,12 @@ import sqlalchemy as sa
 
 from geo import auth, editing, queries
 from geo.access import PUBLIC, Viewer
-from geo.areas import assign_areas
 from geo.errors import Forbidden
 from geo.settings import load_settings
 from layers.export.read import Selection, read_layers
 from loaders.ingest import run_import
 from loaders.plan import ImportOptions, prepare
+from tests.conftest import add_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPO, GANGNAM = "11440", "11680"
@@ -48,28 +48,24 @@ EXPORT_GANGNAM = {"public": True, "officer": False, "planner": True, "admin": Tr
 
 
 @pytest.fixture
-def records(engine):
+def records(engine, cleanup):
     """A person and a place in each district; every trace removed afterwards."""
-    ids = {}
+    cleanup.users("rights.%")
+    cleanup.source("rights-%")  # these records and what the tests import
+    keys = [(where, kind) for where in SPOTS for kind in ("human", "space")]
+    category = {"human": "artist", "space": "hall"}
     with engine.begin() as conn:
-        for where, (x, y) in SPOTS.items():
-            for kind, cat in (("human", "artist"), ("space", "hall")):
-                ids[(where, kind)] = conn.execute(
-                    sa.text(
-                        """INSERT INTO resources (kind, category, name, address, contact, geom,
-                               source, source_id)
-                           VALUES (:k, :c, :n, '서울 어딘가', '010-0000-0000',
-                               ST_SetSRID(ST_MakePoint(:x, :y), 4326), 'rights-test', :sid)
-                           RETURNING id"""
-                    ),
-                    dict(k=kind, c=cat, n=f"{TAG} {where} {kind}", x=x, y=y, sid=f"{where}-{kind}"),
-                ).scalar_one()
-        assign_areas(conn, "resources", ids=list(ids.values()))
-    yield ids
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM resources WHERE source LIKE 'rights-%'"))
-        conn.execute(sa.text("DELETE FROM audit_log WHERE username LIKE 'rights.%'"))
-        conn.execute(sa.text("DELETE FROM users WHERE username LIKE 'rights.%'"))
+        ids = add_resources(
+            conn,
+            "rights-test",
+            [
+                dict(kind=kind, category=category[kind], name=f"{TAG} {where} {kind}")
+                | dict(address="서울 어딘가", contact="010-0000-0000", source_id=f"{where}-{kind}")
+                | dict(zip(("lon", "lat"), SPOTS[where], strict=True))
+                for where, kind in keys
+            ],
+        )
+    return dict(zip(keys, ids, strict=True))
 
 
 def _person(gdf: pd.DataFrame, where: str) -> pd.Series:
