@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -76,14 +77,24 @@ def test_programs_page_shows_the_35_programs_and_their_budgets(db_url):
 def test_unreachable_database_gives_one_clear_message(db_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://maeul:secret@127.0.0.1:1/none")
     get_engine.cache_clear()
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = logged.append  # type: ignore[method-assign]
+    logging.getLogger("maeul").addHandler(handler)
     try:
         at = AppTest.from_file(APP, default_timeout=60).run()
     finally:
         get_engine.cache_clear()
+        logging.getLogger("maeul").removeHandler(handler)
     assert not at.exception
     assert len(at.error) == 1
     assert "make run" in at.error[0].value
     assert "secret" not in at.error[0].value
+    # The operator's log has the driver's words and where it was raised; the page has not.
+    (record,) = [r for r in logged if r.exc_info]
+    assert "Connection refused" in record.getMessage()
+    assert "Connection refused" not in at.error[0].value
+    assert not any("secret" in r.getMessage() for r in logged)
 
 
 def test_cli_reports_unreachable_database_without_traceback():
