@@ -8,6 +8,7 @@ tells each command's options; exit codes are listed in :mod:`geo.cli`.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from importlib import metadata
@@ -49,6 +50,18 @@ def _usage(commands: dict[str, tuple[str, Callable[[list[str]], int]]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``maeul``; returns the exit code."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader of our output went away (``maeul --help | head``): not an error of
+        # ours, and no traceback. Later writes go nowhere instead of failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     commands = _commands()
     if args[:1] == ["--version"]:

@@ -7,6 +7,7 @@ operator would.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,26 @@ def test_maeul_is_installed_and_lists_every_command_and_exit_code(tmp_path, db_u
         assert f"{code}  {meaning}" in done.stdout
     version = _maeul("--version", db_url=db_url, tmp=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("maeul 0.")
+
+
+def test_output_into_a_closed_pipe_is_no_error(tmp_path, db_url):
+    """``maeul --help | head -1``: the reader leaves early; no traceback, exit code 0."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before we write
+    try:
+        done = subprocess.run(
+            [str(MAEUL), "--help"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=cli_env(db_url, tmp_path),
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
     assert _maeul("no-such-command", db_url=db_url, tmp=tmp_path).returncode == 2
 
 
