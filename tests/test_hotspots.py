@@ -146,7 +146,7 @@ def test_grid_with_islands_works_and_islands_are_never_significant():
     assert islands["p_value"].isna().all() and islands["gi_z"].isna().all()
     assert (islands["neighbours"] == 0).all()
     assert islands["n_cases"].sum() == 31
-    assert any("2" in note and "neighbours" in note for note in result.notes)
+    assert any("2" in note and "neighbours" in note for note in map(str, result.notes))
     # Only the analysed (non-island) cells enter the counts per class.
     assert result.class_counts()["island"] == 2
 
