@@ -55,7 +55,7 @@ def base_map(
     )
     if online_tiles:
         folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
-    names = {"ko": ("자치구 경계", "법정동 경계"), "en": ("Districts", "Legal dongs")}[lang]
+    names = (text("maps.districts", lang), text("maps.dongs", lang))
     folium.GeoJson(
         _columns(districts, ["code", "name_ko", "name_en"]),
         name=names[0],

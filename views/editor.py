@@ -150,12 +150,8 @@ def _history(table: str, record_id: int) -> None:
     )
 
 
-#: Change operations as people say them.
-_OPERATIONS = {
-    "INSERT": ("추가", "added"),
-    "UPDATE": ("수정", "changed"),
-    "DELETE": ("삭제", "deleted"),
-}
+#: Change operations as people say them (their keys).
+_OPERATIONS = {"INSERT": "op_insert", "UPDATE": "op_update", "DELETE": "op_delete"}
 
 
 def _history_table(table: str, hist):
@@ -173,7 +169,7 @@ def _history_table(table: str, hist):
 
     out["old"] = [value(f, v) for f, v in zip(out["field"], out["old"], strict=True)]
     out["new"] = [value(f, v) for f, v in zip(out["field"], out["new"], strict=True)]
-    out["operation"] = [_label(_OPERATIONS.get(op, (op, op))) for op in out["operation"]]
+    out["operation"] = [t(_OPERATIONS[op]) if op in _OPERATIONS else op for op in out["operation"]]
     out["field"] = [
         _label(fields[f].label) if f in fields else t("geom_field") if f == "geom" else f
         for f in out["field"]

@@ -139,4 +139,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hotspots.col_titles": ("사례", "Case titles"),
     "maps.source": ("출처", "Source"),
     "maps.grouped": ("자원 (집계)", "Resources (grouped)"),
+    "maps.districts": ("자치구 경계", "Districts"),
+    "maps.dongs": ("법정동 경계", "Legal dongs"),
+    "ogcapi.collection": (
+        "마을 아틀라스 {layer} (공개, 읽기 전용)",
+        "Maeul Atlas {layer} (public, read-only)",
+    ),
+    "ogcapi.title": ("마을 아틀라스 공개 레이어", "Maeul Atlas public layers"),
+    "ogcapi.description": (
+        "서울 마을공동체 자원·지원사업·공공갈등 (읽기 전용). {boundaries}",
+        "Seoul village-community resources, programs and conflicts (read-only). {boundaries}",
+    ),
 }

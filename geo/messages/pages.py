@@ -308,6 +308,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page.coverage.c_households": ("세대", "Households"),
     "page.coverage.c_source": ("출처 파일", "Source file"),
     # views/editor.py
+    "page.editor.op_insert": ("추가", "added"),
+    "page.editor.op_update": ("수정", "changed"),
+    "page.editor.op_delete": ("삭제", "deleted"),
     "page.editor.title": ("기록 편집", "Edit records"),
     "page.editor.intro": (
         "자원·지원사업 대상지·갈등 사례를 추가·수정·폐지합니다. 모든 변경은 누가·언제·무엇을 바꿨는지 이력에 남고, 폐지한 기록은 공개 화면에서 사라지지만 지워지지 않습니다.",
