@@ -553,7 +553,7 @@ def sparsity(result: HotspotResult) -> tuple[float, float]:
     return per_cell, empty
 
 
-def sparse_note(result: HotspotResult) -> str | None:
+def sparse_note(result: HotspotResult) -> Msg | None:
     """A warning with a proposal when the cells are too fine for the cases (else None).
 
     Too fine: fewer than :data:`MIN_CASES_PER_CELL` cases per occupied cell, or more
@@ -565,25 +565,15 @@ def sparse_note(result: HotspotResult) -> str | None:
     if per_cell >= MIN_CASES_PER_CELL and empty <= MAX_EMPTY_SHARE:
         return None
     opts = result.options
-    head = (
-        f"자료가 이 격자에 비해 너무 성깁니다: 사례가 있는 셀당 평균 {per_cell:.1f}건, "
-        f"빈 셀 {empty:.0%}. "
-    )
-    head_en = (
-        f"The data are too sparse for this grid: {per_cell:.1f} cases per occupied cell, "
-        f"{empty:.0%} of cells empty. "
-    )
     coarser = [r for r in H3_RESOLUTIONS if r < opts.resolution]
     if opts.grid == "h3" and coarser:
         r = max(coarser)
-        edge = H3_RESOLUTIONS[r]
-        ko = f"더 큰 셀(H3 해상도 {r}, 한 변 약 {edge:,} m)이나 법정동 격자를 쓰세요."
-        en = f"Use larger cells (H3 resolution {r}, edge about {edge:,} m) or legal dongs."
+        proposal = Msg("hotspots.use_larger_cells", r=r, edge=H3_RESOLUTIONS[r])
     elif opts.grid == "h3":
-        ko, en = "법정동 격자나 더 긴 기간을 쓰세요.", "Use legal dongs or a longer period."
+        proposal = Msg("hotspots.use_dongs")
     else:
-        ko, en = "더 긴 기간을 고르세요.", "Choose a longer period."
-    return f"{head}{ko} / {head_en}{en}"
+        proposal = Msg("hotspots.use_longer_period")
+    return Msg("hotspots.sparse", per_cell=per_cell, empty=empty, proposal=proposal)
 
 
 def case_titles(result: HotspotResult, *, most: int = 5) -> pd.Series:

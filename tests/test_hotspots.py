@@ -326,7 +326,8 @@ def test_sparse_data_are_called_sparse_and_a_coarser_grid_is_proposed():
     per_cell, empty = hotspots.sparsity(fine)
     assert per_cell < hotspots.MIN_CASES_PER_CELL and empty > hotspots.MAX_EMPTY_SHARE
     note = hotspots.sparse_note(fine)
-    assert note is not None and "H3 resolution 7" in note and "legal dongs" in note
+    assert note is not None and "H3 resolution 7" in note.text("en")
+    assert "legal dongs" in note.text("en") and "H3 해상도 7" in note.text("ko")
     dense = _with_cluster(_uniform(600, seed=6, resolution=6), 0, seed=7)
     coarse = hotspots.h3_hotspots(dense, hotspots.HotspotOptions(resolution=6), area=_seoul())
     assert hotspots.sparse_note(coarse) is None

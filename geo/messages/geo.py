@@ -358,4 +358,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Open data: {publishers} (normally KOGL type 1)",
     ),
     "crs.swapped": ("{crs} (X/Y 바뀜)", "{crs} (X/Y swapped)"),
+    "hotspots.sparse": (
+        "자료가 이 격자에 비해 너무 성깁니다: 사례가 있는 셀당 평균 {per_cell:.1f}건, 빈 셀 {empty:.0%}. {proposal}",
+        "The data are too sparse for this grid: {per_cell:.1f} cases per occupied cell, {empty:.0%} of cells empty. {proposal}",
+    ),
+    "hotspots.use_larger_cells": (
+        "더 큰 셀(H3 해상도 {r}, 한 변 약 {edge:,} m)이나 법정동 격자를 쓰세요.",
+        "Use larger cells (H3 resolution {r}, edge about {edge:,} m) or legal dongs.",
+    ),
+    "hotspots.use_dongs": (
+        "법정동 격자나 더 긴 기간을 쓰세요.",
+        "Use legal dongs or a longer period.",
+    ),
+    "hotspots.use_longer_period": ("더 긴 기간을 고르세요.", "Choose a longer period."),
 }
