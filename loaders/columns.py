@@ -241,8 +241,8 @@ class Mapping:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     crs: str | None = None
     source: str | None = None
-    #: Why each column was chosen: field -> (Korean, English), for the report.
-    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Why each column was chosen: field -> message, for the report.
+    evidence: dict[str, Msg] = field(default_factory=dict)
     #: Every coordinate pair as (x column, y column), the primary (``columns['x']``,
     #: ``columns['y']``) first; filled by ``loaders.plan`` (see ``coordinate_pairs``).
     pairs: list[tuple[str, str]] = field(default_factory=list)
@@ -255,7 +255,7 @@ class Mapping:
         }
         values = {k: v for k, v in self.values.items() if k not in other.columns}
         evidence = {k: v for k, v in self.evidence.items() if k in columns}
-        given = {k: ("매핑에서 지정", "given by the mapping") for k in other.columns}
+        given = {k: Msg("columns.given_by_mapping") for k in other.columns}
         return replace(
             self,
             evidence=evidence | other.evidence | given,

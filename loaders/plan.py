@@ -186,27 +186,21 @@ class ImportPlan:
 
     def column_choices(self, lang: str = "ko") -> dict[str, str]:
         """Which column was chosen for each field and why ("name ←": "쉼터명칭: ...")."""
-        i = 0 if lang == "ko" else 1
         out = {}
         for name in self.target.names:
             col = self.mapping.columns.get(name)
             if col is not None:
                 why = self.mapping.evidence.get(name)
-                out[f"{name} ←"] = f"{col}: {why[i]}" if why else col
+                out[f"{name} ←"] = f"{col}: {why.text(lang)}" if why else col
             elif name in self.mapping.values:
-                out[f"{name} ←"] = str(self.mapping.values[name]) + (
-                    " (파일 전체에 한 값)" if i == 0 else " (one value for the file)"
-                )
+                value = str(self.mapping.values[name])
+                out[f"{name} ←"] = messages.text("plan.one_value", lang, value=value)
         part = self.mapping.columns.get(NAME_PART)
         if part is not None:
             why = self.mapping.evidence.get(NAME_PART)
-            out[f"{self.target.name_field} + ←"] = f"{part}: {why[i]}" if why else part
+            out[f"{self.target.name_field} + ←"] = f"{part}: {why.text(lang)}" if why else part
         if self.target.table == "resources" and "category ←" not in out:
-            out["category ←"] = (
-                "(열 없음: 이름 끝말로 추정, 나머지는 미분류)"
-                if i == 0
-                else "(no column: inferred from name endings, else unclassified)"
-            )
+            out["category ←"] = messages.text("plan.no_category_column", lang)
         return out
 
 
@@ -363,7 +357,7 @@ def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
         if detected.columns.get(name) == col and name in detected.evidence:
             why[name] = detected.evidence[name]
         else:
-            why[name] = ("사용자가 지정", "chosen by you")
+            why[name] = Msg("plan.chosen_by_you")
     return replace(given, evidence=why)
 
 

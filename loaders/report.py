@@ -22,8 +22,7 @@ from loaders.validate import REASONS
 
 def reason_label(code: str, lang: str = "ko") -> str:
     """The label of a rejection reason in ``lang``."""
-    pair = REASONS.get(code, (code, code))
-    return pair[0] if lang == "ko" else pair[1]
+    return text(REASONS[code], lang) if code in REASONS else code
 
 
 @dataclass

@@ -297,4 +297,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plan.layer": ("레이어", "Layer"),
     "plan.sheet": ("시트", "Sheet"),
     "plan.header_row": ("머리글 행", "Header row"),
+    # loaders/validate.py: why a row was rejected (REASONS)
+    "reason.malformed_row": ("행을 열로 나눌 수 없음", "row cannot be split into columns"),
+    "reason.no_name": ("이름 없음", "no name"),
+    "reason.no_coordinates": ("좌표 없음", "no coordinates"),
+    "reason.no_location": (
+        "좌표 없음, 주소에 동 이름 없음",
+        "no coordinates and the address names no dong",
+    ),
+    "reason.bad_number": ("좌표가 숫자가 아님", "coordinate is not a number"),
+    "reason.invalid_geometry": (
+        "도형 오류 (복구 불가)",
+        "invalid geometry that cannot be repaired",
+    ),
+    "reason.bad_value": ("값 오류", "invalid or missing value"),
+    "reason.outside_seoul": ("서울 밖", "outside Seoul"),
+    "reason.other_district": ("담당 자치구 밖", "outside your district"),
+    "reason.duplicate": ("파일 안에서 중복", "duplicated in the file"),
+    # loaders/recognise.py: why a column was taken for a field
+    "recognise.header_is": ("머리글 '{header}'", "header is '{header}'"),
+    "recognise.kinds": (
+        "머리글 '{header}', 값 {share}가 자원 유형",
+        "header '{header}', {share} of values are kinds",
+    ),
+    "recognise.header_has": ("머리글에 '{word}'", "header has '{word}'"),
+    "recognise.categories": (
+        "머리글에 '{word}', 값 {share}가 알려진 분류",
+        "header has '{word}', {share} of values are known categories",
+    ),
+    "recognise.no_known_category": (
+        "머리글에 '{word}', 아는 분류 값은 아직 없음 (보고서에 목록)",
+        "header has '{word}'; no value is a known category yet (listed in the report)",
+    ),
+    "recognise.address": ("주소", "address"),
+    "recognise.road_address": ("도로명주소", "road address"),
+    "recognise.lot_address": ("지번주소", "lot address"),
+    "recognise.filled": ("{what}, {share} 채워짐", "{what}, {share} filled"),
+    "recognise.districts": (
+        "값 {share}가 자치구·시군구 이름",
+        "{share} of values are district names",
+    ),
+    "recognise.known_header": ("알려진 머리글 '{header}'", "known header '{header}'"),
+    "recognise.header_ends": ("머리글이 {end}(으)로 끝남", "header ends in {end}"),
+    "recognise.distinct": ("{head}, 값 {share} 서로 다름", "{head}, {share} distinct"),
+    "recognise.name_part": (
+        "'{col}'만으로는 {alone}, '{other}' 열과 함께 {together} 서로 다름",
+        "'{col}' alone is {alone} distinct, with '{other}' {together}",
+    ),
+    "plan.chosen_by_you": ("사용자가 지정", "chosen by you"),
+    "columns.given_by_mapping": ("매핑에서 지정", "given by the mapping"),
+    "plan.one_value": ("{value} (파일 전체에 한 값)", "{value} (one value for the file)"),
+    "plan.no_category_column": (
+        "(열 없음: 이름 끝말로 추정, 나머지는 미분류)",
+        "(no column: inferred from name endings, else unclassified)",
+    ),
 }
