@@ -150,4 +150,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "서울 마을공동체 자원·지원사업·공공갈등 (읽기 전용). {boundaries}",
         "Seoul village-community resources, programs and conflicts (read-only). {boundaries}",
     ),
+    "import_preview.new": ("새로 추가 ({n:,})", "new ({n:,})"),
+    "import_preview.changed": ("변경 ({n:,})", "changed ({n:,})"),
+    "import_preview.unchanged": ("변경 없음 ({n:,})", "unchanged ({n:,})"),
 }
