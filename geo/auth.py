@@ -69,9 +69,9 @@ def check_password(password: str, *, username: str | None = None) -> None:
     """
     trimmed = password.strip()
     if len(trimmed) < MIN_PASSWORD:
-        raise InvalidInput(Msg("auth.password_needs_least_characters", MIN_PASSWORD=MIN_PASSWORD))
+        raise InvalidInput(Msg("auth.password_needs_least_characters", min_len=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD or "\x00" in password:
-        raise InvalidInput(Msg("auth.password_has_most_characters", MAX_PASSWORD=MAX_PASSWORD))
+        raise InvalidInput(Msg("auth.password_has_most_characters", max_len=MAX_PASSWORD))
     lowered = trimmed.lower()
     if username and len(lowered.replace(username.lower(), "").strip()) < MIN_PASSWORD:
         raise InvalidInput(Msg("auth.password_besides_name", min_len=MIN_PASSWORD))

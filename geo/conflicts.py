@@ -425,7 +425,7 @@ def add_report(
             raise InvalidInput(Msg("conflicts.accepted_file_types", names=", ".join(REPORT_TYPES)))
         if not content or len(content) > MAX_REPORT_BYTES:
             raise InvalidInput(
-                Msg("conflicts.file_must_non_empty", MAX_REPORT_BYTES=MAX_REPORT_BYTES // 2**20)
+                Msg("conflicts.file_must_non_empty", max_mb=MAX_REPORT_BYTES // 2**20)
             )
         file_name, media_type = name, REPORT_TYPES[ext]
     with transaction() as conn:
@@ -486,9 +486,7 @@ def early_warning(distance_m: float, *, district_code: str | None = None) -> Ear
         conflict_stage, severity, distance_m, geom``, nearest first.
     """
     if not 0 < float(distance_m) <= MAX_WARNING_DISTANCE_M:
-        raise InvalidInput(
-            Msg("conflicts.distance_must_0_m", MAX_WARNING_DISTANCE_M=MAX_WARNING_DISTANCE_M)
-        )
+        raise InvalidInput(Msg("conflicts.distance_must_0_m", max_m=MAX_WARNING_DISTANCE_M))
     params = {
         "d": float(distance_m),
         "active": list(ACTIVE_STAGES),

@@ -153,7 +153,7 @@ def _level(level: str) -> _Level:
 def _kinds(kinds: Sequence[str]) -> list[str]:
     unknown = set(kinds) - set(vocab.KINDS)
     if unknown or not kinds:
-        raise InvalidInput(Msg("coverage.check_resource_kinds", sorted=sorted(unknown)))
+        raise InvalidInput(Msg("coverage.check_resource_kinds", kinds=sorted(unknown)))
     return list(kinds)
 
 

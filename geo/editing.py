@@ -155,7 +155,7 @@ def _clean(f: EditField, value) -> tuple[object, Msg | None]:
         return empty, (Msg("editing.required", name=f.name) if f.required else None)
     if f.kind in ("text", "longtext"):
         if len(str(value)) > MAX_TEXT:
-            return None, Msg("editing.most_characters", name=f.name, MAX_TEXT=MAX_TEXT)
+            return None, Msg("editing.most_characters", name=f.name, max_len=MAX_TEXT)
         return str(value), None
     if f.kind == "choice":
         codes = f.choices() if f.choices is not None else {}

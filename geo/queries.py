@@ -45,7 +45,7 @@ class ResourceFilter(Filter):
         """Known kinds; category and search text fit to bind; a box of four numbers."""
         unknown = set(self.kinds) - set(vocab.KINDS)
         if unknown:
-            raise InvalidInput(Msg("queries.unknown_kind", sorted=sorted(unknown)))
+            raise InvalidInput(Msg("queries.unknown_kind", kinds=sorted(unknown)))
         check_texts(list(self.categories), Msg("queries.category"))
         check_texts([self.text, self.district_code or ""], Msg("common.search_text"))
         if self.bbox is not None and len(self.bbox) != 4:

@@ -339,7 +339,7 @@ def mapping_from_dict(data: dict) -> Mapping:
     """A :class:`Mapping` from the layout of a mapping file; unknown keys are an error."""
     unknown = set(data) - {"columns", "values", "codes", "crs", "source"}
     if unknown:
-        raise InvalidInput(Msg("columns.unknown_mapping_keys", sorted=sorted(unknown)))
+        raise InvalidInput(Msg("columns.unknown_mapping_keys", keys=sorted(unknown)))
 
     def strings(d: object, what: str) -> dict[str, str]:
         if not isinstance(d, dict):

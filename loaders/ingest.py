@@ -444,7 +444,7 @@ def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> N
         report.disagreements = df.drop(columns=["positions"])
     if len(report.disagreements):
         n = len(report.disagreements)
-        report.warnings.append(Msg("ingest.rows_have_coordinate_pairs", n=n, AGREE_M=AGREE_M))
+        report.warnings.append(Msg("ingest.rows_have_coordinate_pairs", n=n, agree_m=AGREE_M))
     if report.at_dong:
         report.warnings.append(Msg("ingest.rows_have_no_coordinates", at_dong=report.at_dong))
 

@@ -368,9 +368,7 @@ def read_csv(path: Path, target: Target, **_: object) -> SourceTable:
     lines = _read_lines(path, skip, HEADER_SEARCH + SAMPLE_ROWS, SAMPLE_BYTES)
     n_lines = _count_lines(path, skip=skip)
     if not lines and n_lines:
-        raise UnreadableFile(
-            Msg("readers.first_line_longer_than", SAMPLE_BYTES=SAMPLE_BYTES // 2**20)
-        )
+        raise UnreadableFile(Msg("readers.first_line_longer_than", mb=SAMPLE_BYTES // 2**20))
     text = b"".join(lines).decode(encoding, errors="replace")
     delimiter = _sniff_delimiter(text.splitlines()[:HEADER_SEARCH])
     grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -478,9 +476,7 @@ def read_xlsx(path: Path, target: Target, *, sheet: str | None = None, **_: obje
             # A few KB can declare a 16,384-column, million-row sheet: count as we go.
             cells += len(r)
             if cells > MAX_SHEET_CELLS:
-                raise UnreadableFile(
-                    Msg("readers.sheet_too_large_over", MAX_SHEET_CELLS=MAX_SHEET_CELLS)
-                )
+                raise UnreadableFile(Msg("readers.sheet_too_large_over", most=MAX_SHEET_CELLS))
             rows.append(list(r))
     finally:
         wb.close()
@@ -782,7 +778,7 @@ def read_source(
 
 def _check_width(n: int) -> None:
     if n > MAX_COLUMNS:
-        raise UnreadableFile(Msg("readers.too_many_columns_most", n=n, MAX_COLUMNS=MAX_COLUMNS))
+        raise UnreadableFile(Msg("readers.too_many_columns_most", n=n, most=MAX_COLUMNS))
 
 
 def iter_csv_chunks(source: CsvSource, *, size: int = 1 << 20) -> Iterator[bytes]:

@@ -152,6 +152,34 @@ def scan(source: str, where: str) -> tuple[list[str], set[str], list[re.Pattern]
     return sorted(set(missing)), named, patterns
 
 
+def mismatched_params(source: str, where: str) -> list[str]:
+    """``Msg("key", a=...)`` calls whose keyword names differ from the key's placeholders."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        first = node.args[0]
+        if name != "Msg" or not isinstance(first, ast.Constant) or first.value not in CATALOG:
+            continue
+        given = {kw.arg for kw in node.keywords}
+        if None in given:  # **params: not known here
+            continue
+        wanted = _placeholders(CATALOG[first.value][0])
+        if given != wanted:
+            out.append(f"{where}:{node.lineno}: {first.value} takes {wanted}, given {given}")
+    return out
+
+
+def test_every_message_is_given_exactly_its_placeholders():
+    problems = []
+    for path in CODE:
+        source = path.read_text(encoding="utf-8")
+        problems += mismatched_params(source, str(path.relative_to(REPO)))
+    assert problems == []
+    assert mismatched_params('Msg("common.no_such_file", file="a")', "x.py") != []
+
+
 def _scan_code() -> tuple[list[str], set[str], list[re.Pattern], dict[Path, str]]:
     missing, named, patterns, sources = [], set(), [], {}
     for path in CODE:

@@ -69,12 +69,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This account has no Maeul Atlas role: ask an administrator.",
     ),
     "auth.password_needs_least_characters": (
-        "비밀번호는 앞뒤 공백을 빼고 {MIN_PASSWORD}자 이상이어야 합니다.",
-        "A password needs at least {MIN_PASSWORD} characters, not counting spaces around it.",
+        "비밀번호는 앞뒤 공백을 빼고 {min_len}자 이상이어야 합니다.",
+        "A password needs at least {min_len} characters, not counting spaces around it.",
     ),
     "auth.password_has_most_characters": (
-        "비밀번호는 {MAX_PASSWORD}자 이하입니다.",
-        "A password has at most {MAX_PASSWORD} characters.",
+        "비밀번호는 {max_len}자 이하입니다.",
+        "A password has at most {max_len} characters.",
     ),
     "auth.password_among_most_common": (
         "너무 흔한 비밀번호입니다. 다른 비밀번호를 고르세요.",
@@ -129,8 +129,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "give either a link or a file",
     ),
     "conflicts.distance_must_0_m": (
-        "거리는 0보다 크고 {MAX_WARNING_DISTANCE_M:,.0f} m 이하",
-        "distance must be in (0, {MAX_WARNING_DISTANCE_M:,.0f}] m",
+        "거리는 0보다 크고 {max_m:,.0f} m 이하",
+        "distance must be in (0, {max_m:,.0f}] m",
     ),
     "conflicts.period_starts_after_ends": (
         "기간의 시작이 끝보다 늦습니다",
@@ -146,14 +146,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conflicts.only_http_s_links": ("http(s) 주소만 받습니다", "only http(s) links are accepted"),
     "conflicts.accepted_file_types": ("받는 파일 형식: {names}", "accepted file types: {names}"),
     "conflicts.file_must_non_empty": (
-        "파일은 비어 있지 않고 {MAX_REPORT_BYTES} MB 이하여야 합니다",
-        "the file must be non-empty and at most {MAX_REPORT_BYTES} MB",
+        "파일은 비어 있지 않고 {max_mb} MB 이하여야 합니다",
+        "the file must be non-empty and at most {max_mb} MB",
     ),
     "conflicts.empty": ("{name}: 비어 있음", "{name}: empty"),
     "common.unknown_area_level": ("알 수 없는 단위: {level}", "unknown area level: {level}"),
     "coverage.check_resource_kinds": (
-        "자원 유형을 확인하세요: {sorted}",
-        "check the resource kinds: {sorted}",
+        "자원 유형을 확인하세요: {kinds}",
+        "check the resource kinds: {kinds}",
     ),
     "coverage.unknown_grouping": ("알 수 없는 묶음: {by}", "unknown grouping: {by}"),
     "coverage.unknown_matrix_value": ("알 수 없는 값: {value}", "unknown matrix value: {value}"),
@@ -206,8 +206,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "editing.required": ("{name}: 비어 있음", "{name}: required"),
     "editing.most_characters": (
-        "{name}: {MAX_TEXT}자 이하",
-        "{name}: at most {MAX_TEXT} characters",
+        "{name}: {max_len}자 이하",
+        "{name}: at most {max_len} characters",
     ),
     "editing.future": ("{name}: 미래 날짜", "{name}: in the future"),
     "editing.not_number": ("{name}: 숫자가 아님", "{name}: not a number"),
@@ -286,7 +286,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "자치구를 찾을 수 없습니다: {district_code}",
         "no such district: {district_code}",
     ),
-    "queries.unknown_kind": ("알 수 없는 자원 유형: {sorted}", "unknown kind: {sorted}"),
+    "queries.unknown_kind": ("알 수 없는 자원 유형: {kinds}", "unknown kind: {kinds}"),
     "queries.map_box": ("지도 범위: {bbox}", "map box: {bbox}"),
     "auth.password_besides_name": (
         "비밀번호에 아이디 말고도 {min_len}자 이상이 있어야 합니다.",

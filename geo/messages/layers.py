@@ -25,8 +25,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{replaced:,} values held characters {upper} cannot store; those characters became '?'. Choose UTF-8 to keep them.",
     ),
     "export.shapefile_dbf_text_holds": (
-        "Shapefile(DBF) 글자 필드는 {DBF_MAX_BYTES}바이트까지라 값 {truncated:,}개를 글자 단위로 잘랐습니다. 전체 값은 GeoPackage·CSV에 있습니다.",
-        "Shapefile (DBF) text holds {DBF_MAX_BYTES} bytes: {truncated:,} values were cut at a character boundary. GeoPackage and CSV hold them whole.",
+        "Shapefile(DBF) 글자 필드는 {max_bytes}바이트까지라 값 {truncated:,}개를 글자 단위로 잘랐습니다. 전체 값은 GeoPackage·CSV에 있습니다.",
+        "Shapefile (DBF) text holds {max_bytes} bytes: {truncated:,} values were cut at a character boundary. GeoPackage and CSV hold them whole.",
     ),
     "export.choose_least_one_layer": (
         "내보낼 레이어를 하나 이상 고르세요.",

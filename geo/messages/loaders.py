@@ -15,8 +15,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Reading this file needs more memory than one import may use ({limit_mb:,} MB). Nothing was changed. Split the file or save it as CSV (which streams) and try again.",
     ),
     "columns.unknown_mapping_keys": (
-        "매핑 파일의 알 수 없는 항목: {sorted}",
-        "unknown mapping keys: {sorted}",
+        "매핑 파일의 알 수 없는 항목: {keys}",
+        "unknown mapping keys: {keys}",
     ),
     "columns.must_table": ("매핑 파일의 [{what}]는 표여야 합니다", "[{what}] must be a table"),
     "ingest.staging_rows": ("행을 임시 테이블에 적재", "staging rows"),
@@ -47,8 +47,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{int:,} unclassified rows are of kind 'other' (choose a kind to change it)",
     ),
     "ingest.rows_have_coordinate_pairs": (
-        "{n:,}개 행은 좌표쌍끼리 {AGREE_M:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 씀)",
-        "{n:,} rows have coordinate pairs more than {AGREE_M:.0f} m apart (the pair in Seoul and in the named district was used)",
+        "{n:,}개 행은 좌표쌍끼리 {agree_m:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 씀)",
+        "{n:,} rows have coordinate pairs more than {agree_m:.0f} m apart (the pair in Seoul and in the named district was used)",
     ),
     "ingest.rows_have_no_coordinates": (
         "{at_dong:,}개 행은 좌표가 없어 주소의 법정동 대표 지점에 놓았습니다 (동 단위 위치, 정확한 위치 아님)",
@@ -147,8 +147,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the file is neither UTF-8 nor CP949 (EUC-KR) text",
     ),
     "readers.first_line_longer_than": (
-        "첫 줄이 {SAMPLE_BYTES} MB보다 깁니다",
-        "the first line is longer than {SAMPLE_BYTES} MB: is this a CSV file?",
+        "첫 줄이 {mb} MB보다 깁니다",
+        "the first line is longer than {mb} MB: is this a CSV file?",
     ),
     "readers.no_file": ("{what}가 없습니다", "no {what} in the file"),
     "readers.no_shp_file_folder": ("폴더에 .shp 파일이 없습니다", "no .shp file in the folder"),
@@ -158,8 +158,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The zip would expand to {total:,.0f} MB, beyond the limit of {limit_mb:,} MB.",
     ),
     "readers.too_many_columns_most": (
-        "열이 너무 많습니다 ({n:,}개, 최대 {MAX_COLUMNS:,})",
-        "too many columns ({n:,}; at most {MAX_COLUMNS:,})",
+        "열이 너무 많습니다 ({n:,}개, 최대 {most:,})",
+        "too many columns ({n:,}; at most {most:,})",
     ),
     "readers.no_cpg_detected_from": (
         ".cpg 없음, 내용으로 판단: {encoding}",
@@ -171,8 +171,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "readers.malformed_csv": ("CSV 형식 오류: {exc}", "malformed CSV: {exc}"),
     "readers.sheet_too_large_over": (
-        "시트가 너무 큽니다 (셀 {MAX_SHEET_CELLS:,}개 초과). CSV로 저장해 올려 주세요.",
-        "The sheet is too large (over {MAX_SHEET_CELLS:,} cells): save it as CSV and import that.",
+        "시트가 너무 큽니다 (셀 {most:,}개 초과). CSV로 저장해 올려 주세요.",
+        "The sheet is too large (over {most:,} cells): save it as CSV and import that.",
     ),
     "uploads.file_too_large_mb": (
         "파일이 너무 큽니다 ({size:,.1f} MB). 최대 {limit_mb:,} MB까지 올릴 수 있습니다.",

@@ -414,7 +414,7 @@ def _write_shp(tables: list[LayerTable], folder: Path, opts: WriteOptions) -> Wr
         notes.append(
             Msg(
                 "export.shapefile_dbf_text_holds",
-                DBF_MAX_BYTES=DBF_MAX_BYTES,
+                max_bytes=DBF_MAX_BYTES,
                 truncated=counts["truncated"],
             )
         )
