@@ -14,7 +14,7 @@ from geo.reference import attribution
 from geo.settings import load_settings
 from views.account import account_box
 from views.common import demo_counts, show_error, viewer
-from views.i18n import LANGS, t
+from views.i18n import LANGS, say, t
 
 _logger = logger("app")
 
@@ -22,7 +22,7 @@ st.set_page_config(page_title="마을 아틀라스 · Maeul Atlas", layout="wide
 
 with st.sidebar:
     st.session_state["lang"] = st.radio(
-        "언어 / Language",
+        t("language"),
         list(LANGS),
         format_func=LANGS.get,
         horizontal=True,
@@ -77,8 +77,8 @@ try:
     page.run()
 except AtlasError as exc:  # pages show their own errors; one that slipped through
     log_shown_error(_logger, exc, f"page {page.url_path}")
-    st.error(exc.user_msg)
+    st.error(say(exc))
 except Exception as exc:  # the edge: the traceback to the error log, a number to the user
     err = incidents.record(exc, where=f"page {page.url_path}")
     _logger.error("page %s: incident %s", page.url_path, err.incident, exc_info=exc)
-    st.error(f"{err.user_msg} ({err.incident})")
+    st.error(f"{say(err)} ({err.incident})")

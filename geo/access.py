@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo.errors import Forbidden
+from geo.messages import Msg
 
 ROLES = ("public", "district_officer", "planner", "admin")
 
@@ -101,22 +102,14 @@ ACTIONS = tuple(RIGHTS["public"])
 
 #: User-facing refusal per action (Korean / English).
 _REFUSED = {
-    "edit": "기록을 추가·수정·폐지할 권한이 없습니다. / You may not add, edit or retire records.",
-    "import": "가져오기 권한이 없습니다. / You may not import files.",
-    "export": "내보내기 권한이 없습니다. / You may not export this.",
-    "manage_users": "관리자만 할 수 있습니다. / Administrators only.",
-    "manage_vocabulary": (
-        "분류와 표기는 관리자만 바꿀 수 있습니다. / Only administrators may change categories "
-        "and spellings."
-    ),
-    "import_population": (
-        "인구 자료는 기획 담당자와 관리자만 가져올 수 있습니다. / Only planners and "
-        "administrators may import population figures."
-    ),
+    "edit": Msg("access.you_may_not_add"),
+    "import": Msg("access.you_may_not_import"),
+    "export": Msg("access.you_may_not_export"),
+    "manage_users": Msg("access.administrators_only"),
+    "manage_vocabulary": (Msg("access.only_administrators_may_change")),
+    "import_population": (Msg("access.only_planners_administrators_may")),
 }
-_OTHER_DISTRICT = (
-    "담당 자치구의 기록만 다룰 수 있습니다. / You may only work on records of your own district."
-)
+_OTHER_DISTRICT = Msg("access.you_may_only_work")
 
 
 def scope(viewer: Viewer, action: str) -> str | None:
@@ -146,7 +139,7 @@ def require(viewer: Viewer, action: str, district_code: str | None = None) -> No
         return
     if scope(viewer, action) == "own":
         raise Forbidden(_OTHER_DISTRICT, detail=f"{viewer.username}: {action} {district_code}")
-    raise Forbidden(_REFUSED.get(action, Forbidden.user_msg), detail=f"{viewer.role}: {action}")
+    raise Forbidden(_REFUSED.get(action, Msg(Forbidden.key)), detail=f"{viewer.role}: {action}")
 
 
 def require_districts(viewer: Viewer, action: str, districts: tuple[str, ...]) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from geo.audit import audit
 from geo.db import connect, transaction
 from geo.errors import AtlasError, Forbidden, InvalidInput, NotFound
 from geo.logs import logger
+from geo.messages import Msg
 from geo.models import User
 from geo.settings import load_settings
 
@@ -42,7 +43,7 @@ _logger = logger(__name__)
 class LoginFailed(AtlasError, PermissionError):
     """Wrong user name or password (never says which)."""
 
-    user_msg = "아이디 또는 비밀번호가 맞지 않습니다. / Wrong user name or password."
+    key = "auth.login_failed"
 
 
 #: Longest password accepted (argon2 hashes any length; a megabyte is not a password).
@@ -68,26 +69,14 @@ def check_password(password: str, *, username: str | None = None) -> None:
     """
     trimmed = password.strip()
     if len(trimmed) < MIN_PASSWORD:
-        raise InvalidInput(
-            f"비밀번호는 앞뒤 공백을 빼고 {MIN_PASSWORD}자 이상이어야 합니다. / A password needs "
-            f"at least {MIN_PASSWORD} characters, not counting spaces around it."
-        )
+        raise InvalidInput(Msg("auth.password_needs_least_characters", min_len=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD or "\x00" in password:
-        raise InvalidInput(
-            f"비밀번호는 {MAX_PASSWORD}자 이하입니다. / A password has at most {MAX_PASSWORD} "
-            "characters."
-        )
+        raise InvalidInput(Msg("auth.password_has_most_characters", max_len=MAX_PASSWORD))
     lowered = trimmed.lower()
     if username and len(lowered.replace(username.lower(), "").strip()) < MIN_PASSWORD:
-        raise InvalidInput(
-            "비밀번호에 아이디 말고도 10자 이상이 있어야 합니다. / A password needs "
-            f"{MIN_PASSWORD} characters besides the user name."
-        )
+        raise InvalidInput(Msg("auth.password_besides_name", min_len=MIN_PASSWORD))
     if lowered in _common_passwords():
-        raise InvalidInput(
-            "너무 흔한 비밀번호입니다. 다른 비밀번호를 고르세요. / This password is among the "
-            "most common ones: choose another."
-        )
+        raise InvalidInput(Msg("auth.password_among_most_common"))
 
 
 def hash_password(password: str, *, username: str | None = None) -> str:
@@ -113,19 +102,14 @@ def create_user(
     if by is not None:
         require(by, "manage_users")
     if not _USERNAME.match(username):
-        raise InvalidInput(
-            "아이디는 영문 소문자·숫자·._- 3~40자입니다. / A user name is 3-40 characters of "
-            "a-z, 0-9 and . _ -"
-        )
+        raise InvalidInput(Msg("auth.user_name_3_40"))
     if role not in STAFF_ROLES:
-        raise InvalidInput(f"역할 / role must be one of {', '.join(STAFF_ROLES)}")
+        raise InvalidInput(Msg("auth.role_one_of", roles=", ".join(STAFF_ROLES)))
     if (role == "district_officer") != (district_code is not None):
-        raise InvalidInput(
-            "자치구 담당자에게만 자치구를 지정합니다. / Only a district officer has a district."
-        )
+        raise InvalidInput(Msg("auth.only_district_officer_has"))
     exists = conn.execute(sa.select(_USERS.c.id).where(_USERS.c.username == username)).first()
     if exists:
-        raise InvalidInput(f"이미 있는 아이디입니다 / user exists: {username}")
+        raise InvalidInput(Msg("auth.user_exists", username=username))
     uid = conn.execute(
         sa.insert(_USERS)
         .values(
@@ -277,10 +261,7 @@ def _check(conn, username, password, now) -> Viewer | None:
 class SessionEnded(Forbidden):
     """The account behind a sign-in was deactivated or its role changed since."""
 
-    user_msg = (
-        "계정이 비활성화되었거나 권한이 바뀌었습니다. 다시 로그인하세요. / The account was "
-        "deactivated or its role changed: please sign in again."
-    )
+    key = "auth.session_ended"
 
 
 def _account(conn: sa.Connection, viewer: Viewer) -> sa.Row | None:
@@ -345,7 +326,7 @@ def account_viewer(username: str, *, engine: sa.Engine | None = None) -> Viewer:
             {"u": username},
         ).first()
     if row is None:
-        raise NotFound(f"활성 계정이 없습니다 / no active account: {username}")
+        raise NotFound(Msg("auth.no_active_account", username=username))
     return Viewer(row.role, username, row.district_code)
 
 
@@ -360,7 +341,7 @@ def parse_role_map(text: str) -> list[tuple[str, Viewer]]:
             or role not in STAFF_ROLES
             or (role == "district_officer") != bool(district.strip())
         ):
-            raise InvalidInput(f"MAEUL_OIDC_ROLES: '{entry}' (value=role[:district code])")
+            raise InvalidInput(Msg("auth.oidc_roles_entry", entry=entry))
         out.append((value.strip(), Viewer(role, None, district.strip() or None)))
     return out
 
@@ -384,8 +365,7 @@ def viewer_from_claims(claims: Mapping, *, claim: str, role_map: str) -> Viewer:
         if value in values and who:
             return Viewer(template.role, f"oidc:{who}", template.district_code)
     raise Forbidden(
-        "이 계정에는 마을 아틀라스 역할이 없습니다. 관리자에게 문의하세요. / This account has no "
-        "Maeul Atlas role: ask an administrator.",
+        Msg("auth.account_has_no_maeul"),
         detail=f"{who}: {claim}={sorted(map(str, values))}",
     )
 
@@ -419,7 +399,7 @@ def set_account(
             .values(**changes or {"username": username})  # nothing to change: still counts
         ).rowcount
         if n == 0:
-            raise NotFound(f"없는 아이디 / no such user: {username}")
+            raise NotFound(Msg("auth.no_such_user", username=username))
         if unlock:
             forget_failures(username)
         audit(

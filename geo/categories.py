@@ -21,6 +21,7 @@ from geo.access import Viewer, require
 from geo.audit import audit
 from geo.db import connect, get_engine, transaction
 from geo.errors import InvalidInput
+from geo.messages import Joined, Msg
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -73,18 +74,13 @@ def add_category(
     code, label_ko, label_en = code.strip(), label_ko.strip(), label_en.strip()
     problems = []
     if not _CODE.match(code):
-        problems.append(
-            "코드는 영문 소문자로 시작하는 소문자·숫자·_ 2~40자 / the code is 2-40 lower-case "
-            "letters, digits or _, starting with a letter"
-        )
+        problems.append(Msg("category.code_2_40_lower"))
     if kind not in vocab.KINDS:
-        problems.append(f"자원 유형 / kind: {', '.join(vocab.KINDS)}")
+        problems.append(Msg("category.kind", names=", ".join(vocab.KINDS)))
     if not label_ko or not label_en:
-        problems.append("한글·영문 이름이 필요합니다 / both labels are needed")
+        problems.append(Msg("category.both_labels_needed"))
     if problems:
-        raise InvalidInput(
-            "분류를 추가할 수 없습니다 / cannot add the category: " + "; ".join(problems)
-        )
+        raise InvalidInput(Msg("category.cannot_add", problems=Joined(tuple(problems))))
     with transaction(engine or get_engine()) as conn:
         added = conn.execute(
             sa.text(
@@ -95,7 +91,7 @@ def add_category(
             {"code": code, "kind": kind, "ko": label_ko, "en": label_en},
         ).first()
         if added is None:
-            raise InvalidInput(f"이미 있는 분류 코드입니다 / the category exists already: {code}")
+            raise InvalidInput(Msg("category.category_exists_already", code=code))
         audit(
             conn,
             viewer,
@@ -123,13 +119,13 @@ def map_spelling(
     require(viewer, "manage_vocabulary")
     key = vocab.norm_key(spelling)
     if not key:
-        raise InvalidInput("표기가 비어 있습니다 / the spelling is blank")
+        raise InvalidInput(Msg("category.spelling_blank"))
     with transaction(engine or get_engine()) as conn:
         known = conn.execute(
             sa.text("SELECT 1 FROM categories WHERE code = :c"), {"c": category}
         ).first()
         if known is None:
-            raise InvalidInput(f"없는 분류입니다 / no such category: {category}")
+            raise InvalidInput(Msg("category.no_such_category", category=category))
         old = conn.execute(
             sa.text("SELECT category FROM category_spellings WHERE spelling_key = :k"), {"k": key}
         ).scalar()

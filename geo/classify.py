@@ -15,6 +15,7 @@ import mapclassify
 import numpy as np
 
 from geo.errors import InvalidInput
+from geo.messages import Msg
 
 #: Scheme code -> (Korean label, English label, mapclassify constructor taking (y, k)).
 SCHEMES: dict[str, tuple[str, str, Callable]] = {
@@ -95,9 +96,9 @@ def classify(values: Sequence[float], *, scheme: str = "quantiles", k: int = 5) 
     Classification
     """
     if scheme not in SCHEMES:
-        raise InvalidInput(f"알 수 없는 분류 방법 / unknown classification scheme: {scheme}")
+        raise InvalidInput(Msg("classify.unknown_classification_scheme", scheme=scheme))
     if not 2 <= k <= 9:
-        raise InvalidInput("계급 수는 2~9 사이여야 합니다 / the number of classes must be 2-9")
+        raise InvalidInput(Msg("classify.number_classes_must_2"))
     y = np.asarray(values, dtype=float)
     valid = ~np.isnan(y)
     data = y[valid]

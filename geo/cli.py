@@ -29,7 +29,7 @@ _logger = logger("geo.cli")
 class RowsRejected(AtlasError):
     """``--strict``: the import rejected rows (it still wrote the valid ones)."""
 
-    user_msg = "일부 행이 거부되었습니다 (--strict) / some rows were rejected (--strict)"
+    key = "cli.rows_rejected"
 
 
 def run(command: Callable[[], object], where: str) -> int:

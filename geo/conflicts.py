@@ -30,6 +30,7 @@ from geo.auth import check_account
 from geo.db import connect, transaction
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.filters import Condition, Filter, any_of, check_codes, check_texts
+from geo.messages import Joined, Msg
 
 #: Source name of cases entered through the register.
 REGISTER_SOURCE = "register"
@@ -59,10 +60,7 @@ _STAGE_ORDER = {code: i for i, code in enumerate(vocab.CONFLICT_STAGES)}
 class StaffOnly(Forbidden):
     """A write was attempted by a viewer whose role may not edit (public, planner)."""
 
-    user_msg = (
-        "자치구 담당자와 관리자만 갈등 사례를 등록·변경할 수 있습니다. / Only district officers "
-        "and administrators may add or change conflict cases."
-    )
+    key = "conflicts.staff_only"
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ class ConflictFilter(Filter):
         check_codes(self.severities, vocab.SEVERITY, "severity")
         check_texts([*self.districts, *self.departments], "districts/departments")
         if self.start and self.end and self.start > self.end:
-            raise InvalidInput("기간의 시작이 끝보다 늦습니다 / the period starts after it ends")
+            raise InvalidInput(Msg("conflicts.period_starts_after_ends"))
 
     def conditions(self, **_: Any) -> Iterator[Condition]:
         """SQL conditions over alias ``c``."""
@@ -171,7 +169,7 @@ def case_detail(case_id: int) -> CaseDetail:
         {"id": int(case_id)},
     )
     if cases.empty:
-        raise NotFound(f"갈등 사례를 찾을 수 없습니다 / no such conflict case: {case_id}")
+        raise NotFound(Msg("conflicts.no_such_conflict_case", case_id=case_id))
     with connect() as conn:
         history = pd.read_sql(
             sa.text(
@@ -206,7 +204,7 @@ def report_file(report_id: int) -> tuple[str, str, bytes]:
             {"id": int(report_id)},
         ).one_or_none()
     if row is None:
-        raise NotFound(f"보고서 파일이 없습니다 / no such report file: {report_id}")
+        raise NotFound(Msg("conflicts.no_such_report_file", report_id=report_id))
     return row[0], row[1], bytes(row[2])
 
 
@@ -226,7 +224,7 @@ def _case_district(conn: sa.Connection, case_id: int) -> str | None:
         {"id": int(case_id)},
     ).one_or_none()
     if row is None:
-        raise NotFound(f"갈등 사례를 찾을 수 없습니다 / no such conflict case: {case_id}")
+        raise NotFound(Msg("conflicts.no_such_conflict_case", case_id=case_id))
     return row[0]
 
 
@@ -250,25 +248,25 @@ class NewCase:
     stage: str = PLANNED_STAGE
     note: str | None = None
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Msg | str]:
         """Every reason the case cannot be stored (empty when it can)."""
-        out = []
+        out: list[Msg | str] = []
         for name in ("title", "city_project", "department"):
             if not str(getattr(self, name) or "").strip():
-                out.append(f"{name}: 비어 있음 / empty")
+                out.append(Msg("conflicts.empty", name=name))
         if self.conflict_type not in vocab.CONFLICT_TYPES:
             out.append(f"conflict_type: {self.conflict_type!r}")
         if self.stage not in vocab.CONFLICT_STAGES or self.stage == "closed":
-            out.append(f"stage: {self.stage!r} (새 사례는 종결 단계일 수 없음 / not closed)")
+            out.append(Msg("conflicts.stage_not_closed", stage=self.stage))
         if self.severity not in vocab.SEVERITY:
             out.append(f"severity: {self.severity!r} (1-5)")
         geom = self.geometry
         if geom is None or geom.is_empty or not geom.is_valid:
-            out.append("geometry: 유효하지 않음 / invalid")
+            out.append(Msg("conflicts.geometry_invalid"))
         elif geom.geom_type not in ("Point", "Polygon", "MultiPolygon"):
             out.append(f"geometry: {geom.geom_type}")
         if self.opened_on > dt.date.today():
-            out.append("opened_on: 미래 날짜 / in the future")
+            out.append(Msg("conflicts.opened_future"))
         return out
 
 
@@ -288,9 +286,7 @@ def add_case(viewer: Viewer, case: NewCase) -> int:
     actor = _actor(viewer)
     problems = case.problems()
     if problems:
-        raise InvalidInput(
-            "사례를 저장할 수 없습니다 / cannot store the case: " + "; ".join(problems)
-        )
+        raise InvalidInput(Msg("conflicts.cannot_store", problems=Joined(tuple(problems))))
     with transaction() as conn:
         check_account(conn, viewer)
         _begin_write(conn, actor)
@@ -321,7 +317,7 @@ def add_case(viewer: Viewer, case: NewCase) -> int:
         assign_areas(conn, "conflict_cases", ids=[case_id])
         district = _case_district(conn, case_id)
         if district is None:
-            raise InvalidInput("서울 밖의 위치입니다 / the place is outside Seoul")
+            raise InvalidInput(Msg("common.place_outside_seoul"))
         require(viewer, "edit", district)
         conn.execute(
             sa.text(
@@ -354,9 +350,9 @@ def move_stage(
     """
     actor = _actor(viewer)
     if stage not in vocab.CONFLICT_STAGES:
-        raise InvalidInput(f"알 수 없는 단계 / unknown stage: {stage}")
+        raise InvalidInput(Msg("conflicts.unknown_stage", stage=stage))
     if on > dt.date.today():
-        raise InvalidInput("미래 날짜로 기록할 수 없습니다 / a move cannot be dated in the future")
+        raise InvalidInput(Msg("conflicts.move_cannot_dated_future"))
     with transaction() as conn:
         check_account(conn, viewer)
         _begin_write(conn, actor)
@@ -371,18 +367,15 @@ def move_stage(
             {"id": int(case_id)},
         ).one_or_none()
         if row is None:
-            raise NotFound(f"갈등 사례를 찾을 수 없습니다 / no such conflict case: {case_id}")
+            raise NotFound(Msg("conflicts.no_such_conflict_case", case_id=case_id))
         current, opened_on, last_on = row
         if _STAGE_ORDER[stage] <= _STAGE_ORDER[current]:
             raise InvalidInput(
-                f"'{vocab.label(vocab.CONFLICT_STAGES, current)}' 다음 단계만 고를 수 있습니다 / "
-                f"only a stage after '{vocab.label(vocab.CONFLICT_STAGES, current, 'en')}'"
+                Msg("conflicts.only_stage_after", stage=vocab.pair(vocab.CONFLICT_STAGES, current))
             )
         earliest = max(d for d in (opened_on, last_on) if d is not None)
         if on < earliest:
-            raise InvalidInput(
-                f"날짜는 {earliest} 이후여야 합니다 / the date must be on or after {earliest}"
-            )
+            raise InvalidInput(Msg("conflicts.date_must_after", earliest=earliest))
         conn.execute(
             sa.text(
                 """UPDATE conflict_cases SET stage = :stage,
@@ -419,21 +412,20 @@ def add_report(
     actor = _actor(viewer)
     url = (url or "").strip() or None
     if (url is None) == (content is None):
-        raise InvalidInput("링크나 파일 중 하나를 주세요 / give either a link or a file")
+        raise InvalidInput(Msg("conflicts.give_either_link_file"))
     media_type = None
     if url is not None:
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise InvalidInput("http(s) 주소만 받습니다 / only http(s) links are accepted")
+            raise InvalidInput(Msg("conflicts.only_http_s_links"))
     else:
         name = (file_name or "").strip()
         ext = name[name.rfind(".") :].lower() if "." in name else ""
         if ext not in REPORT_TYPES:
-            raise InvalidInput(f"받는 파일 형식 / accepted file types: {', '.join(REPORT_TYPES)}")
+            raise InvalidInput(Msg("conflicts.accepted_file_types", names=", ".join(REPORT_TYPES)))
         if not content or len(content) > MAX_REPORT_BYTES:
             raise InvalidInput(
-                f"파일은 비어 있지 않고 {MAX_REPORT_BYTES // 2**20} MB 이하여야 합니다 / "
-                f"the file must be non-empty and at most {MAX_REPORT_BYTES // 2**20} MB"
+                Msg("conflicts.file_must_non_empty", max_mb=MAX_REPORT_BYTES // 2**20)
             )
         file_name, media_type = name, REPORT_TYPES[ext]
     with transaction() as conn:
@@ -494,10 +486,7 @@ def early_warning(distance_m: float, *, district_code: str | None = None) -> Ear
         conflict_stage, severity, distance_m, geom``, nearest first.
     """
     if not 0 < float(distance_m) <= MAX_WARNING_DISTANCE_M:
-        raise InvalidInput(
-            f"거리는 0보다 크고 {MAX_WARNING_DISTANCE_M:,.0f} m 이하 / "
-            f"distance must be in (0, {MAX_WARNING_DISTANCE_M:,.0f}] m"
-        )
+        raise InvalidInput(Msg("conflicts.distance_must_0_m", max_m=MAX_WARNING_DISTANCE_M))
     params = {
         "d": float(distance_m),
         "active": list(ACTIVE_STAGES),

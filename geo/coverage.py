@@ -27,6 +27,7 @@ from geo.access import Viewer, count_filter, resource_source, source_params
 from geo.db import connect_read
 from geo.errors import InvalidInput
 from geo.filters import Condition, Filter, any_of, check_codes, check_texts
+from geo.messages import Msg
 
 #: Gap classes of a dong: code -> (Korean, English, colour).
 GAP_CLASSES: dict[str, tuple[str, str, str]] = {
@@ -145,14 +146,14 @@ LEVELS: dict[str, _Level] = {
 
 def _level(level: str) -> _Level:
     if level not in LEVELS:
-        raise InvalidInput(f"알 수 없는 단위 / unknown area level: {level}")
+        raise InvalidInput(Msg("common.unknown_area_level", level=level))
     return LEVELS[level]
 
 
 def _kinds(kinds: Sequence[str]) -> list[str]:
     unknown = set(kinds) - set(vocab.KINDS)
     if unknown or not kinds:
-        raise InvalidInput(f"자원 유형을 확인하세요 / check the resource kinds: {sorted(unknown)}")
+        raise InvalidInput(Msg("coverage.check_resource_kinds", kinds=sorted(unknown)))
     return list(kinds)
 
 
@@ -421,7 +422,7 @@ _EVAL_GROUPS = {
 
 def _evaluation_statement(flt: CoverageFilter, by: str) -> Statement:
     if by not in _EVAL_GROUPS:
-        raise InvalidInput(f"알 수 없는 묶음 / unknown grouping: {by}")
+        raise InvalidInput(Msg("coverage.unknown_grouping", by=by))
     key, name_ko, name_en = _EVAL_GROUPS[by]
     where, params = flt.where()
     means = ", ".join(f"avg(e.{c})::float8 AS {c}" for c in _CRITERIA)
@@ -528,7 +529,7 @@ def program_district_matrix(
     and budgets.
     """
     if value not in _MATRIX_VALUES:
-        raise InvalidInput(f"알 수 없는 값 / unknown matrix value: {value}")
+        raise InvalidInput(Msg("coverage.unknown_matrix_value", value=value))
     long = _matrix_statement(flt).frame()
     info = long.drop_duplicates("no").set_index("no")[["name", "office", "division", "budget_mkrw"]]
     long["district_code"] = long["district_code"].fillna(UNASSIGNED)
@@ -659,7 +660,7 @@ def distance_coverage(
     the page): they give each district's total; resources outside every dong do not count.
     """
     if not 0 < distance_m <= 10_000:
-        raise InvalidInput("거리는 0~10,000 m 사이여야 합니다 / distance must be 0-10,000 m")
+        raise InvalidInput(Msg("coverage.distance_must_0_10"))
     df = _distance_statement(viewer, flt, counts, distance_m=distance_m, kinds=kinds).frame()
     city = df[df["code"].isna()].iloc[0].copy()
     wkb = city["geom"]

@@ -28,7 +28,9 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from geo import messages
 from geo.errors import InvalidInput
+from geo.messages import Joined, Msg, Pair
 from geo.reference import normalize_district_name, read_boundaries
 
 WGS84 = 4326
@@ -231,19 +233,22 @@ def crs_label(epsg: int | None, lang: str = "ko") -> str:
         return f"EPSG:{epsg}"
 
 
+def crs_pair(epsg: int | None) -> Pair:
+    """:func:`crs_label` in both languages, for a message's parameter."""
+    return Pair(crs_label(epsg, "ko"), crs_label(epsg, "en"))
+
+
 def parse_epsg(value: int | str) -> int:
     """``5174``, ``"5174"`` or ``"EPSG:5174"`` -> 5174, checked against PROJ."""
     text = str(value).strip()
     m = re.fullmatch(r"(?i:epsg\s*:?\s*)?(\d{4,5})", text)
     if not m:
-        raise InvalidInput(
-            f"좌표계는 EPSG 번호로 지정하세요 / give the CRS as an EPSG code: {text}"
-        )
+        raise InvalidInput(Msg("crs.give_crs_epsg_code", text=text))
     code = int(m.group(1))
     try:
         CRS.from_epsg(code)
     except CRSError as exc:
-        raise InvalidInput(f"알 수 없는 좌표계 / unknown CRS: EPSG:{code}") from exc
+        raise InvalidInput(Msg("crs.unknown_crs_epsg", code=code)) from exc
     return code
 
 
@@ -256,7 +261,7 @@ class Repaired:
 
     epsg: int | None
     crs: CRS | None
-    note: str | None = None
+    note: Msg | None = None
 
 
 def _tm_params(crs: CRS) -> dict[str, float] | None:
@@ -316,7 +321,7 @@ def repair(declared: CRS | str | int | None) -> Repaired:
     try:
         crs = declared if isinstance(declared, CRS) else CRS.from_user_input(declared)
     except CRSError as exc:
-        raise InvalidInput(f"좌표계 정의를 읽을 수 없습니다 / unreadable CRS: {declared}") from exc
+        raise InvalidInput(Msg("crs.unreadable_crs", declared=declared)) from exc
     base = (crs.source_crs if crs.is_bound else None) or crs
     ellipsoid = base.ellipsoid.semi_major_metre if base.ellipsoid else None
     params = _tm_params(base)
@@ -327,10 +332,7 @@ def repair(declared: CRS | str | int | None) -> Repaired:
                 return Repaired(
                     c.epsg,
                     CRS.from_epsg(c.epsg),
-                    f"Bessel 1841 TM 좌표계에 측지계 변환값이 없어 {c.label('ko')}(으)로 "
-                    "처리했습니다 (변환하지 않으면 300~400 m 어긋남) / the .prj is a Bessel "
-                    f"1841 TM without datum shift: treated as {c.label('en')} with the Korean "
-                    "1985 shift (as written it would land 300-400 m off)",
+                    Msg("crs.bessel_repaired", crs=crs_pair(c.epsg)),
                 )
     code = crs.to_epsg(min_confidence=70)
     if code is not None:
@@ -371,10 +373,8 @@ class Candidate:
 
     def label(self, lang: str = "ko") -> str:
         """``EPSG:5174 (...)``, with the swap said."""
-        text = crs_label(self.epsg, lang)
-        return text + (
-            (" (X/Y 바뀜)" if lang == "ko" else " (X/Y swapped)") if self.swapped else ""
-        )
+        label = crs_label(self.epsg, lang)
+        return messages.text("crs.swapped", lang, crs=label) if self.swapped else label
 
 
 @dataclass
@@ -386,7 +386,7 @@ class Detection:
     degrees: bool
     sample: int
     candidates: list[Candidate] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
     #: A label (``.prj``, column name, ``--crs``) the values contradict.
     contradicted: str | None = None
     ambiguous: bool = False
@@ -507,7 +507,7 @@ def detect(
     y = np.asarray(y, dtype=float)
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     if len(ok) == 0:
-        raise InvalidInput("좌표 값이 하나도 없습니다 / no coordinate values in the file")
+        raise InvalidInput(Msg("crs.no_coordinate_values_file"))
     if len(ok) > sample:
         ok = ok[np.linspace(0, len(ok) - 1, sample).astype(int)]
     xs, ys = x[ok], y[ok]
@@ -547,18 +547,16 @@ def detect(
     chosen = min(pool, key=rank)
     det = Detection(chosen.epsg, chosen.swapped, degrees, len(xs), candidates=cands)
     if not fits or best_inside < 0.5 * len(xs):
-        det.notes.append(
-            "어느 좌표계로도 대부분의 좌표가 서울 밖입니다 / no candidate CRS puts most points "
-            "inside Seoul"
-        )
+        det.notes.append(Msg("crs.no_candidate_crs_puts"))
     others = {c.epsg for c in fits if c.epsg != chosen.epsg}
     if others and chosen.epsg not in preferred and not degrees:
         det.ambiguous = True
         det.notes.append(
-            f"값이 {', '.join(crs_label(e) for e in sorted(others))}에도 맞아 가장 흔한 "
-            f"{crs_label(chosen.epsg)}을(를) 골랐습니다 (--crs로 지정 가능) / the values also fit "
-            f"{', '.join(crs_label(e, 'en') for e in sorted(others))}; chose the most common, "
-            f"{crs_label(chosen.epsg, 'en')} (override with --crs)"
+            Msg(
+                "crs.also_fit",
+                others=Joined(tuple(crs_pair(e) for e in sorted(others)), ", "),
+                chosen=crs_pair(chosen.epsg),
+            )
         )
     fit_codes = {c.epsg for c in fits}
     for codes, label in (((declared,), declared_label), (tuple(hints), hint_label)):
@@ -566,15 +564,14 @@ def detect(
             continue
         det.contradicted = label or crs_label(codes[0])
         det.notes.append(
-            f"'{det.contradicted}'은(는) {crs_label(codes[0])}을(를) 뜻하지만 값은 "
-            f"{crs_label(chosen.epsg)}에 맞아 값을 따랐습니다 / '{det.contradicted}' says "
-            f"{crs_label(codes[0], 'en')} but the values fit {crs_label(chosen.epsg, 'en')}: "
-            "the values were trusted"
+            Msg(
+                "crs.label_contradicted",
+                label=det.contradicted,
+                named=crs_pair(codes[0]),
+                chosen=crs_pair(chosen.epsg),
+            )
         )
         break
     if chosen.swapped:
-        det.notes.append(
-            "X와 Y 열이 서로 바뀌어 있어 바로잡았습니다 / the X and Y columns were swapped; "
-            "corrected"
-        )
+        det.notes.append(Msg("crs.x_y_columns_swapped"))
     return det

@@ -14,11 +14,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo.db import connect_read
+from geo.messages import Msg, text
 
 #: The licence note every published file carries unless its publisher says otherwise.
-LICENCE_NOTE = (
-    "게시 기관의 이용 조건 (보통 공공누리 제1유형) / publisher's terms (normally KOGL type 1)"
-)
+LICENCE_NOTE = Msg("datasets.publisher_s_terms_normally")
 
 _COUNT_KEYS = ("read", "in_seoul", "outside", "dong_precision", "linked", "repeated", "errors")
 
@@ -57,6 +56,4 @@ def attribution(lang: str = "ko") -> str:
     if df.empty:
         return ""
     publishers = sorted({re.split(r" \(| · | \d|/", str(p))[0] for p in df["publisher"] if p})
-    head = "공개 데이터" if lang == "ko" else "Open data"
-    licence = "공공누리 제1유형 추정" if lang == "ko" else "normally KOGL type 1"
-    return f"{head}: {', '.join(publishers)} ({licence})"
+    return text("datasets.credit", lang, publishers=", ".join(publishers))

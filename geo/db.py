@@ -26,6 +26,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo.errors import DatabaseUnavailable, SchemaMissing, TooSlow
 from geo.logs import watch_slow_queries
+from geo.messages import Msg
 from geo.settings import load_settings
 
 
@@ -88,8 +89,7 @@ def get_engine(url: str | None = None) -> Engine:
         make_url(url)
     except sa.exc.ArgumentError as exc:
         raise DatabaseUnavailable(
-            "DATABASE_URL을 해석할 수 없습니다 (예: postgresql://user@host:5432/db). / "
-            "DATABASE_URL cannot be parsed (e.g. postgresql://user@host:5432/db).",
+            Msg("db.database_url_cannot_parsed"),
             detail=str(exc),
         ) from exc
     # No pre-ping: it costs a round trip per query, a third of a nearby search. A connection

@@ -30,6 +30,7 @@ from geo.audit import audit
 from geo.auth import check_account
 from geo.db import connect, transaction
 from geo.errors import InvalidInput, NotFound, user_text
+from geo.messages import Joined, Msg
 from geo.models import Base
 from geo.vocab import Label
 
@@ -140,49 +141,49 @@ def editable(table: str) -> Editable:
     try:
         return EDITABLE[table]
     except KeyError:
-        raise InvalidInput(f"편집할 수 없는 대상 / not editable: {table}") from None
+        raise InvalidInput(Msg("editing.not_editable", table=table)) from None
 
 
-def _clean(f: EditField, value) -> tuple[object, str | None]:
+def _clean(f: EditField, value) -> tuple[object, Msg | None]:
     """``value`` as stored for ``f``, or a problem."""
     if isinstance(value, str):
         value = value.strip()
         if "\x00" in value:
-            return None, f"{f.name}: 허용되지 않는 문자(NUL) / contains a NUL character"
+            return None, Msg("editing.contains_nul_character", name=f.name)
     if value is None or value == "" or value == []:
         empty: list[str] | None = [] if f.kind == "list" else None
-        return empty, (f"{f.name}: 비어 있음 / required" if f.required else None)
+        return empty, (Msg("editing.required", name=f.name) if f.required else None)
     if f.kind in ("text", "longtext"):
         if len(str(value)) > MAX_TEXT:
-            return None, f"{f.name}: {MAX_TEXT}자 이하 / at most {MAX_TEXT} characters"
+            return None, Msg("editing.most_characters", name=f.name, max_len=MAX_TEXT)
         return str(value), None
     if f.kind == "choice":
         codes = f.choices() if f.choices is not None else {}
         if value not in codes:
-            return None, f"{f.name}: {value!r}"
+            return None, Msg("editing.not_a_choice", field=f.name, value=value)
         return value, None
     if f.kind == "list":
         items = value.split(",") if isinstance(value, str) else list(value)
         if any("\x00" in str(s) for s in items):
-            return None, f"{f.name}: 허용되지 않는 문자(NUL) / contains a NUL character"
+            return None, Msg("editing.contains_nul_character", name=f.name)
         return [str(s).strip() for s in items if str(s).strip()], None
     if f.kind == "date":
         try:
             day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
         except ValueError:
-            return None, f"{f.name}: 날짜 형식 YYYY-MM-DD / a date as YYYY-MM-DD"
+            return None, Msg("editing.date_yyyy_mm_dd", name=f.name)
         if day > dt.date.today():
-            return None, f"{f.name}: 미래 날짜 / in the future"
+            return None, Msg("editing.future", name=f.name)
         return day, None
     try:
         number = int(value) if f.kind == "int" else float(value)
     except (TypeError, ValueError):
-        return None, f"{f.name}: 숫자가 아님 / not a number"
+        return None, Msg("editing.not_number", name=f.name)
     if (f.minimum is not None and number < f.minimum) or (
         f.maximum is not None and number > f.maximum
     ):
-        upper = f" - {f.maximum:g}" if f.maximum is not None else " 이상 / or more"
-        return None, f"{f.name}: {f.minimum:g}{upper}"
+        upper = f" - {f.maximum:g}" if f.maximum is not None else Msg("editing.or_more")
+        return None, Msg("editing.range", field=f.name, minimum=f.minimum, upper=upper)
     return number, None
 
 
@@ -191,7 +192,7 @@ def check_values(table: str, values: Mapping) -> dict:
     spec = editable(table)
     unknown = set(values) - {f.name for f in spec.fields}
     if unknown:
-        raise InvalidInput(f"알 수 없는 필드 / unknown fields: {', '.join(sorted(unknown))}")
+        raise InvalidInput(Msg("editing.unknown_fields", names=", ".join(sorted(unknown))))
     clean, problems = {}, []
     for f in spec.fields:
         value, problem = _clean(f, values.get(f.name))
@@ -203,9 +204,11 @@ def check_values(table: str, values: Mapping) -> dict:
         and not problems
         and clean["category"] not in vocab.categories_of(str(clean["kind"]))
     ):
-        problems.append(f"category: {clean['category']!r} ∉ {clean['kind']}")
+        problems.append(
+            Msg("editing.category_not_of_kind", category=clean["category"], kind=clean["kind"])
+        )
     if problems:
-        raise InvalidInput("저장할 수 없습니다 / cannot save: " + "; ".join(problems))
+        raise InvalidInput(Msg("editing.cannot_save", problems=Joined(tuple(problems))))
     return clean
 
 
@@ -213,9 +216,9 @@ def _point(lon, lat) -> tuple[float, float]:
     try:
         x, y = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise InvalidInput("지도에서 위치를 고르세요 / choose the location on the map") from None
+        raise InvalidInput(Msg("editing.choose_location_map")) from None
     if not (124.0 <= x <= 132.0 and 33.0 <= y <= 39.0):
-        raise InvalidInput("서울 밖의 위치입니다 / the place is outside Seoul")
+        raise InvalidInput(Msg("common.place_outside_seoul"))
     return x, y
 
 
@@ -235,7 +238,7 @@ def _locked(conn: sa.Connection, table: str, record_id: int) -> sa.RowMapping:
         .one_or_none()
     )
     if row is None:
-        raise NotFound(f"기록을 찾을 수 없습니다 / no such record: {table} #{record_id}")
+        raise NotFound(Msg("editing.no_such_record", table=table, record_id=record_id))
     return row
 
 
@@ -243,7 +246,7 @@ def _place(conn: sa.Connection, viewer: Viewer, x: float, y: float) -> dict:
     """District and dong of the point; refuse outside Seoul or outside the viewer's district."""
     district, dong = locate(conn, x, y)
     if district is None:
-        raise InvalidInput("서울 밖의 위치입니다 / the place is outside Seoul")
+        raise InvalidInput(Msg("common.place_outside_seoul"))
     require(viewer, "edit", district)
     return {"district_code": district, "dong_code": dong}
 
@@ -270,16 +273,14 @@ def save_record(
     require(viewer, "edit")
     editable(table)
     if record_id is None and table == "conflict_cases":
-        raise InvalidInput(
-            "갈등 사례는 갈등 화면에서 등록합니다 / add conflict cases on the Conflicts page"
-        )
+        raise InvalidInput(Msg("editing.add_conflict_cases_conflicts"))
     clean = check_values(table, values)
     x, y = _point(lon, lat)
     try:
         return _save(viewer, table, clean, x, y, record_id)
     except sa.exc.IntegrityError as exc:  # a table constraint (e.g. dates) refused the values
         raise InvalidInput(
-            "값이 서로 맞지 않아 저장할 수 없습니다 / the values contradict each other",
+            Msg("editing.values_contradict_each_other"),
             detail=str(exc.orig).splitlines()[0],
         ) from exc
 
@@ -363,9 +364,7 @@ def retire_record(viewer: Viewer, table: str, record_id: int, *, restore: bool =
         require(viewer, "edit", row["district_code"])
         if (row["retired_at"] is not None) != restore:
             raise InvalidInput(
-                "이미 폐지된 기록입니다 / already retired"
-                if not restore
-                else "폐지된 기록이 아닙니다 / the record is not retired"
+                Msg("editing.already_retired") if not restore else Msg("editing.record_not_retired")
             )
         t = _table(table)
         conn.execute(
@@ -406,7 +405,7 @@ def get_record(viewer: Viewer, table: str, record_id: int) -> dict:
             .one_or_none()
         )
     if row is None:
-        raise NotFound(f"기록을 찾을 수 없습니다 / no such record: {table} #{record_id}")
+        raise NotFound(Msg("editing.no_such_record", table=table, record_id=record_id))
     require(viewer, "edit", row["district_code"])
     return dict(row)
 
@@ -435,7 +434,7 @@ def find_records(
     if viewer.role == "district_officer":
         conds.append("t.district_code = :district")
         params["district"] = viewer.district_code
-    if user_text(text, "검색어 / search text").strip():
+    if user_text(text, Msg("common.search_text")).strip():
         conds.append(f"t.{spec.title_field} ILIKE :q")
         params["q"] = _like(text.strip())
     if not include_retired:
@@ -495,7 +494,7 @@ def record_history(viewer: Viewer, table: str, record_id: int) -> pd.DataFrame:
             sa.text(f"SELECT district_code FROM {table} WHERE id = :id"), {"id": int(record_id)}
         ).one_or_none()
         if district is None:
-            raise NotFound(f"기록을 찾을 수 없습니다 / no such record: {table} #{record_id}")
+            raise NotFound(Msg("editing.no_such_record", table=table, record_id=record_id))
         require(viewer, "contact", district[0])
         rows = conn.execute(
             sa.text(

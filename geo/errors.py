@@ -1,10 +1,20 @@
 """The one error hierarchy of Maeul Atlas: each error carries a message safe to show users.
 
-``user_msg`` is what a page or the CLI prints; ``detail`` is for logs only (it may hold
-SQL, paths or driver messages, but never a password).
+An error carries a message of the catalog (:mod:`geo.messages`): a ``key`` and its
+``params``, each class a default key. A page shows ``exc.text(lang)`` (through
+``views.common.show_error``), the command line ``exc.user_msg`` (both languages).
+``detail`` is for logs only (it may hold SQL, paths or driver messages, but never a
+password)::
+
+    raise InvalidInput(Msg("crs.unknown_crs", code=code), detail=str(exc))
+    raise NotFound(detail=...)  # the class's own message
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from geo.messages import Msg
 
 
 def _restore(cls: type[AtlasError], args: tuple, state: dict) -> AtlasError:
@@ -18,72 +28,77 @@ def _restore(cls: type[AtlasError], args: tuple, state: dict) -> AtlasError:
 class AtlasError(Exception):
     """Base of every error the application raises on purpose."""
 
-    user_msg = "Something went wrong. / 처리 중 문제가 발생했습니다."
+    #: The message an error of this class shows when raised without one.
+    key = "error.unexpected"
 
     def __reduce__(self) -> tuple:
         # Errors cross from an import's child process (loaders.bounded) whole, whatever
         # their __init__ takes: message, detail and extra attributes.
         return (_restore, (type(self), self.args, dict(self.__dict__)))
 
-    def __init__(self, user_msg: str | None = None, *, detail: str | None = None) -> None:
-        if user_msg is not None:
-            self.user_msg = user_msg
+    def __init__(self, msg: Msg | None = None, *, detail: str | None = None) -> None:
+        self.msg = msg if msg is not None else Msg(self.key)
+        self.key = self.msg.key
         self.detail = detail
-        super().__init__(self.user_msg if detail is None else f"{self.user_msg} ({detail})")
+        shown = str(self.msg)
+        super().__init__(shown if detail is None else f"{shown} ({detail})")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters of the message."""
+        return self.msg.params
+
+    @property
+    def user_msg(self) -> str:
+        """The message in both languages (command line, logs)."""
+        return str(self.msg)
+
+    def text(self, lang: str = "ko") -> str:
+        """The message in ``lang``: what a page shows."""
+        return self.msg.text(lang)
 
 
 class DatabaseUnavailable(AtlasError, ConnectionError):
     """The database cannot be reached or is not set up."""
 
-    user_msg = (
-        "데이터베이스에 연결할 수 없습니다. 프로젝트 폴더에서 `make run`을 실행하거나 "
-        "DATABASE_URL을 확인하세요. / The database is not reachable: run `make run` in the "
-        "project folder, or check DATABASE_URL."
-    )
+    key = "error.db_unavailable"
 
 
 class SchemaMissing(AtlasError, LookupError):
     """The database is reachable but not migrated or not loaded."""
 
-    user_msg = (
-        "데이터베이스가 준비되지 않았습니다. `make run` (또는 `python -m loaders setup`)을 "
-        "실행하세요. / The database is not set up yet: run `make run` "
-        "(or `python -m loaders setup`)."
-    )
+    key = "error.schema_missing"
 
 
 class TooSlow(AtlasError, TimeoutError):
     """A statement ran past its time limit (``MAEUL_STATEMENT_TIMEOUT_S``) and was stopped."""
 
-    user_msg = (
-        "요청이 너무 오래 걸려 중단했습니다. 범위를 좁혀 다시 시도하세요. / The request took "
-        "too long and was stopped: narrow it down and try again."
-    )
+    key = "error.too_slow"
 
 
 class InvalidInput(AtlasError, ValueError):
     """A value given by a user (filter, file, argument) cannot be used."""
 
-    user_msg = "입력값을 확인하세요. / Please check the input."
+    key = "error.invalid_input"
 
 
 class NotFound(AtlasError, LookupError):
     """A requested record does not exist or is not visible to the viewer."""
 
-    user_msg = "요청한 항목을 찾을 수 없습니다. / The requested item was not found."
+    key = "error.not_found"
 
 
 class Forbidden(AtlasError, PermissionError):
     """The viewer's role does not allow this action."""
 
-    user_msg = "이 작업을 할 권한이 없습니다. / You are not allowed to do this."
+    key = "error.forbidden"
 
 
 #: Longest free text a search or filter box takes (characters).
 MAX_QUERY_TEXT = 200
 
 
-def user_text(value: object, what: str, *, max_len: int = MAX_QUERY_TEXT) -> str:
+def user_text(value: object, what: Msg | str, *, max_len: int = MAX_QUERY_TEXT) -> str:
     """``value`` as text fit to bind in a query: at most ``max_len`` characters, no NUL.
 
     PostgreSQL refuses NUL in text (a raw driver error otherwise); the length bound keeps
@@ -96,9 +111,7 @@ def user_text(value: object, what: str, *, max_len: int = MAX_QUERY_TEXT) -> str
     """
     text = str(value)
     if "\x00" in text:
-        raise InvalidInput(f"{what}: 허용되지 않는 문자(NUL) / {what}: contains a NUL character")
+        raise InvalidInput(Msg("error.text_nul", what=what))
     if len(text) > max_len:
-        raise InvalidInput(
-            f"{what}: {max_len}자 이하로 입력하세요 / {what}: at most {max_len} characters"
-        )
+        raise InvalidInput(Msg("error.text_too_long", what=what, max_len=max_len))
     return text

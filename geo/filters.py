@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from geo.errors import InvalidInput, user_text
+from geo.messages import Msg
 
 #: One condition: SQL over the filter's table alias and the parameters it binds.
 Condition = tuple[str, dict[str, Any]]
@@ -53,10 +54,12 @@ def check_codes(values: Iterable[Any], known: Mapping[Any, Any], what: str) -> N
     """Refuse values that are not codes of ``known`` (a vocabulary table)."""
     unknown = set(values) - set(known)
     if unknown:
-        raise InvalidInput(f"알 수 없는 값 / unknown {what}: {sorted(map(str, unknown))}")
+        raise InvalidInput(
+            Msg("filters.unknown_values", what=what, values=sorted(map(str, unknown)))
+        )
 
 
-def check_texts(values: Sequence[object], what: str) -> None:
+def check_texts(values: Sequence[object], what: Msg | str) -> None:
     """Refuse text a query cannot bind (NUL, over the length bound): see ``user_text``."""
     for value in values:
         user_text(value, what)

@@ -32,6 +32,7 @@ from geo import vocab
 from geo.conflicts import ConflictFilter
 from geo.db import connect_read
 from geo.errors import InvalidInput
+from geo.messages import Joined, Msg
 from geo.progress import Progress, no_progress
 
 #: Grids cases can be binned into: code -> (Korean, English) label.
@@ -110,7 +111,7 @@ class HotspotOptions:
         if not 99 <= int(self.permutations) <= 99_999:
             problems.append(f"permutations {self.permutations!r} (99-99,999)")
         if problems:
-            raise InvalidInput("분석 설정 오류 / invalid analysis options: " + "; ".join(problems))
+            raise InvalidInput(Msg("hotspots.invalid_options", problems=Joined(tuple(problems))))
 
 
 @dataclass
@@ -129,7 +130,7 @@ class HotspotResult:
     options: HotspotOptions
     thresholds: dict[int, float | None]
     n_outside: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
     #: The case points analysed (columns as from :func:`case_points`).
     points: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -237,15 +238,14 @@ def _analyse(
 ) -> tuple[pd.DataFrame, dict[int, float | None]]:
     """Test the cells that have neighbours; islands are kept, with no z or p."""
     if cells["value"].sum() <= 0:
-        raise InvalidInput(
-            "기간 안에 분석할 사례가 없습니다 / no cases to analyse in the chosen period"
-        )
+        raise InvalidInput(Msg("hotspots.no_cases_analyse_chosen"))
     if len(cells) * options.permutations > MAX_SIMULATIONS:
         raise InvalidInput(
-            f"셀 {len(cells):,}개 × 순열 {options.permutations:,}회는 너무 많습니다. 순열 횟수를 "
-            "줄이거나 더 큰 셀을 고르세요 / "
-            f"{len(cells):,} cells x {options.permutations:,} permutations is too much: choose "
-            "fewer permutations or larger cells"
+            Msg(
+                "hotspots.cells_x_permutations_too",
+                n_cells=len(cells),
+                permutations=options.permutations,
+            )
         )
     cards = np.fromiter((len(nb) for nb in neighbours), dtype=np.int64, count=len(cells))
     tested = np.flatnonzero(cards > 0)
@@ -258,7 +258,7 @@ def _analyse(
         graph = _graph([new_index[neighbours[i]] for i in tested])
         progress(
             0.5,
-            f"Gi* (순열 {options.permutations:,}회) / Gi* ({options.permutations:,} permutations)",
+            Msg("hotspots.gi_permutations", permutations=options.permutations),
         )
         z[tested], p[tested] = gi_star(
             cells["value"].to_numpy()[tested],
@@ -276,33 +276,27 @@ def _analyse(
     return out, thresholds
 
 
-def _notes(result: HotspotResult) -> list[str]:
+def _notes(result: HotspotResult) -> list[Msg]:
     """Plain-language caveats about this result (Korean / English pairs joined by ' / ')."""
     notes = []
     n_tested = int(result.cells["p_value"].notna().sum())
     if result.n_cases < FEW_CASES:
-        notes.append(
-            f"사례가 {result.n_cases}건뿐이라 검정력이 낮습니다 / only {result.n_cases} cases: "
-            "the test has little power"
-        )
+        notes.append(Msg("hotspots.only_cases_test_has", n_cases=result.n_cases))
     islands = int((result.cells["klass"] == "island").sum())
     if islands:
-        notes.append(
-            f"이웃이 없는 셀 {islands}개는 검정하지 않았습니다 / {islands} cells without "
-            "neighbours were not tested"
-        )
+        notes.append(Msg("hotspots.cells_without_neighbours_not", islands=islands))
     if result.options.fdr and n_tested:
         smallest = 2 / (result.options.permutations + 1)
         # Benjamini-Hochberg can pass k cells only if k of them have p <= k * alpha / n.
         needed = int(np.ceil(smallest * n_tested / 0.01))
         if needed > 1:
             notes.append(
-                f"순열 {result.options.permutations:,}회에서 가장 작은 p값은 {smallest:.4f}이므로, "
-                f"FDR 99% 수준에서는 최소 {needed}개 셀이 함께 극단적이어야 유의합니다. 순열 "
-                "횟수를 늘리면 더 작은 군집도 잡을 수 있습니다 / with "
-                f"{result.options.permutations:,} permutations the smallest p-value is "
-                f"{smallest:.4f}, so at 99% with FDR at least {needed} cells must be extreme "
-                "together; more permutations can detect smaller clusters"
+                Msg(
+                    "hotspots.permutations_smallest_p_value",
+                    permutations=result.options.permutations,
+                    smallest=smallest,
+                    needed=needed,
+                )
             )
     return notes
 
@@ -363,7 +357,7 @@ def h3_hotspots(
     """
     options.check()
     res = options.resolution
-    progress(0.05, f"H3 해상도 {res} 격자 / H3 grid, resolution {res}")
+    progress(0.05, Msg("hotspots.h3_grid_resolution", res=res))
     case_cell = bin_h3(points["lon"].to_numpy(), points["lat"].to_numpy(), res)
     occupied = set(case_cell)
     study = set(h3.geo_to_cells(area, res)) if area is not None else set()
@@ -380,13 +374,13 @@ def h3_hotspots(
             "value": np.bincount(codes, weights=weight, minlength=n_cells),
         }
     )
-    progress(0.3, "이웃 셀 / neighbours")
+    progress(0.3, Msg("hotspots.neighbours"))
     neighbours = [
         np.fromiter((index[n] for n in h3.grid_disk(c, 1) if n != c and n in index), dtype=np.int64)
         for c in cell_ids
     ]
     analysed, thresholds = _analyse(cells, neighbours, options, progress)
-    progress(0.9, "셀 / cells")
+    progress(0.9, Msg("hotspots.cells"))
     gdf = gpd.GeoDataFrame(analysed, geometry=h3_polygons(cell_ids), crs=4326)
     gdf = gdf.rename_geometry("geom")
     result = HotspotResult(
@@ -397,7 +391,7 @@ def h3_hotspots(
         points=points,
     )
     result.notes = _notes(result)
-    progress(1.0, "완료 / done")
+    progress(1.0, Msg("common.done"))
     return result
 
 
@@ -436,7 +430,7 @@ def seoul_outline() -> BaseGeometry:
     with connect_read() as conn:
         wkb = conn.execute(sa.text("SELECT ST_AsBinary(ST_Union(geom)) FROM districts")).scalar()
     if wkb is None:
-        raise InvalidInput("행정경계가 없습니다 / no boundaries loaded")
+        raise InvalidInput(Msg("hotspots.no_boundaries_loaded"))
     return shapely.from_wkb(bytes(wkb))
 
 
@@ -473,7 +467,7 @@ def dong_hotspots(
 ) -> HotspotResult:
     """Gi* hotspots of cases on Seoul's legal dongs (``points`` needs ``dong_code``)."""
     options.check()
-    progress(0.05, "법정동 / dongs")
+    progress(0.05, Msg("hotspots.dongs"))
     with connect_read() as conn:
         url = conn.engine.url.render_as_string(hide_password=False)
     dongs, neighbours = _dong_grid(url)
@@ -502,7 +496,7 @@ def dong_hotspots(
         points=points,
     )
     result.notes = _notes(result)
-    progress(1.0, "완료 / done")
+    progress(1.0, Msg("common.done"))
     return result
 
 
@@ -539,12 +533,10 @@ def find_hotspots(
     H3 cells cover all of Seoul (empty cells count as zero); dongs are all of Seoul's.
     """
     options.check()
-    progress(0.0, "사례 읽기 / reading cases")
+    progress(0.0, Msg("hotspots.reading_cases"))
     points = case_points(flt)
     if points.empty:
-        raise InvalidInput(
-            "기간 안에 분석할 사례가 없습니다 / no cases to analyse in the chosen period"
-        )
+        raise InvalidInput(Msg("hotspots.no_cases_analyse_chosen"))
     if options.grid == "dong":
         return dong_hotspots(points, options, progress=progress)
     result = h3_hotspots(points, options, area=seoul_outline(), progress=progress)
@@ -561,7 +553,7 @@ def sparsity(result: HotspotResult) -> tuple[float, float]:
     return per_cell, empty
 
 
-def sparse_note(result: HotspotResult) -> str | None:
+def sparse_note(result: HotspotResult) -> Msg | None:
     """A warning with a proposal when the cells are too fine for the cases (else None).
 
     Too fine: fewer than :data:`MIN_CASES_PER_CELL` cases per occupied cell, or more
@@ -573,25 +565,15 @@ def sparse_note(result: HotspotResult) -> str | None:
     if per_cell >= MIN_CASES_PER_CELL and empty <= MAX_EMPTY_SHARE:
         return None
     opts = result.options
-    head = (
-        f"자료가 이 격자에 비해 너무 성깁니다: 사례가 있는 셀당 평균 {per_cell:.1f}건, "
-        f"빈 셀 {empty:.0%}. "
-    )
-    head_en = (
-        f"The data are too sparse for this grid: {per_cell:.1f} cases per occupied cell, "
-        f"{empty:.0%} of cells empty. "
-    )
     coarser = [r for r in H3_RESOLUTIONS if r < opts.resolution]
     if opts.grid == "h3" and coarser:
         r = max(coarser)
-        edge = H3_RESOLUTIONS[r]
-        ko = f"더 큰 셀(H3 해상도 {r}, 한 변 약 {edge:,} m)이나 법정동 격자를 쓰세요."
-        en = f"Use larger cells (H3 resolution {r}, edge about {edge:,} m) or legal dongs."
+        proposal = Msg("hotspots.use_larger_cells", r=r, edge=H3_RESOLUTIONS[r])
     elif opts.grid == "h3":
-        ko, en = "법정동 격자나 더 긴 기간을 쓰세요.", "Use legal dongs or a longer period."
+        proposal = Msg("hotspots.use_dongs")
     else:
-        ko, en = "더 긴 기간을 고르세요.", "Choose a longer period."
-    return f"{head}{ko} / {head_en}{en}"
+        proposal = Msg("hotspots.use_longer_period")
+    return Msg("hotspots.sparse", per_cell=per_cell, empty=empty, proposal=proposal)
 
 
 def case_titles(result: HotspotResult, *, most: int = 5) -> pd.Series:

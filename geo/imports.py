@@ -17,6 +17,7 @@ from geo.access import Viewer, require, scope
 from geo.auth import audit, check_account
 from geo.db import bulk, connect, transaction
 from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.messages import Msg
 
 #: Columns of a run as :func:`runs` lists them.
 RUN_COLUMNS = (
@@ -49,7 +50,7 @@ def _run(conn: sa.Connection, run_id: int, *, lock: bool = False) -> sa.RowMappi
         .one_or_none()
     )
     if row is None:
-        raise NotFound(f"가져오기 기록이 없습니다 / no such import run: #{run_id}")
+        raise NotFound(Msg("imports.no_such_import_run", run_id=run_id))
     return row
 
 
@@ -74,10 +75,7 @@ def added_by(viewer: Viewer, run_id: int) -> pd.DataFrame:
             params={"run": int(run_id)},
         )
     if scope(viewer, "import") == "own" and (df["district_code"] != viewer.district_code).any():
-        raise Forbidden(
-            "담당 자치구 밖의 기록이 있는 가져오기입니다 / the import has records outside your "
-            "district"
-        )
+        raise Forbidden(Msg("imports.import_has_records_outside"))
     return df
 
 
@@ -105,13 +103,15 @@ def undo_import(viewer: Viewer | str, run_id: int) -> int:
         conn.execute(sa.text("SELECT set_config('maeul.actor', :a, true)"), {"a": f"undo:{who}"})
         run = _run(conn, run_id, lock=True)
         if run["target"] != "resources":
-            raise InvalidInput(
-                "자원 가져오기만 되돌릴 수 있습니다 / only imports of resources can be undone"
-            )
+            raise InvalidInput(Msg("imports.only_imports_resources_can"))
         if run["undone_at"] is not None:
             raise InvalidInput(
-                f"이미 되돌린 가져오기입니다 / import #{run_id} was undone already "
-                f"({run['undone_at']:%Y-%m-%d %H:%M} by {run['undone_by']})"
+                Msg(
+                    "imports.undone_already",
+                    run_id=run_id,
+                    undone_at=run["undone_at"],
+                    undone_by=run["undone_by"],
+                )
             )
         if isinstance(viewer, Viewer) and scope(viewer, "import") == "own":
             outside = conn.execute(
@@ -122,10 +122,7 @@ def undo_import(viewer: Viewer | str, run_id: int) -> int:
                 {"run": int(run_id), "own": viewer.district_code},
             ).scalar_one()
             if outside:
-                raise Forbidden(
-                    f"담당 자치구 밖의 기록 {outside:,}건이 있어 되돌리지 않았습니다 / not "
-                    f"undone: {outside:,} records of this import are outside your district"
-                )
+                raise Forbidden(Msg("imports.not_undone_records_import", outside=outside))
         retired = conn.execute(
             sa.text(
                 """UPDATE resources SET retired_at = now(), retired_by = :who

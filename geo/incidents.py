@@ -20,14 +20,11 @@ from geo.settings import load_settings
 class Unexpected(AtlasError, RuntimeError):
     """An error nobody planned for; the details are in the error log under its number."""
 
-    user_msg = (
-        "예기치 않은 오류가 발생했습니다. 관리자에게 사건 번호를 알려 주세요. / An unexpected "
-        "error occurred; please give an administrator the incident number."
-    )
+    key = "error.incident"
 
     def __init__(self, incident: str) -> None:
         self.incident = incident
-        super().__init__(f"{self.user_msg} ({incident})", detail=incident)
+        super().__init__(detail=incident)
 
 
 def record(exc: BaseException, *, where: str = "") -> Unexpected:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from geo.access import Viewer, resource_source, source_params
 from geo.db import connect_read, fetch_rows, read_url
 from geo.errors import InvalidInput
+from geo.messages import Msg, text
 from geo.places import PLACE_SOURCES_SQL
 from geo.queries import ResourceFilter
 from geo.reference import SEOUL_BOUNDS
@@ -86,17 +87,12 @@ def parse_coordinates(text: str) -> Place:
     """
     numbers = [float(n) for n in _NUMBER.findall(text or "")]
     if len(numbers) != 2:
-        raise InvalidInput(
-            "좌표는 위도와 경도 두 숫자로 입력하세요 (예: 37.5563, 126.9236). / "
-            "Enter two numbers, latitude and longitude (e.g. 37.5563, 126.9236)."
-        )
+        raise InvalidInput(Msg("nearby.enter_two_numbers_latitude"))
     a, b = numbers
     for lon, lat in ((b, a), (a, b)):
         if in_seoul(lon, lat):
             return Place(lon, lat, f"{lat:.5f}, {lon:.5f}")
-    raise InvalidInput(
-        f"입력한 좌표({a}, {b})는 서울 밖입니다. / The coordinates ({a}, {b}) are outside Seoul."
-    )
+    raise InvalidInput(Msg("nearby.coordinates_outside_seoul", a=a, b=b))
 
 
 def dong_places() -> pd.DataFrame:
@@ -117,10 +113,10 @@ def dong_places() -> pd.DataFrame:
         )
 
 
-def _check(value: int, bounds: tuple[int, int], what: str) -> int:
+def _check(value: int, bounds: tuple[int, int], what: Msg) -> int:
     lo, hi = bounds
     if not lo <= value <= hi:
-        raise InvalidInput(f"{what}: {lo}-{hi} / {what} must be {lo}-{hi}")
+        raise InvalidInput(Msg("nearby.out_of_range", what=what, lo=lo, hi=hi))
     return int(value)
 
 
@@ -177,9 +173,9 @@ def nearby(
         distances are measured to that location.
     """
     if not in_seoul(place.lon, place.lat):
-        raise InvalidInput("서울 안의 장소를 고르세요. / Choose a place inside Seoul.")
-    radius = _check(radius_m, RADIUS_RANGE_M, "반경(m) / radius (m)")
-    limit = _check(limit, LIMIT_RANGE, "결과 수 / number of results")
+        raise InvalidInput(Msg("nearby.choose_place_inside_seoul"))
+    radius = _check(radius_m, RADIUS_RANGE_M, Msg("nearby.radius_m"))
+    limit = _check(limit, LIMIT_RANGE, Msg("nearby.number_results"))
     sql, params = _search(viewer, flt or ResourceFilter())
     # A single short read: a bare autocommit connection, no SQLAlchemy round (geo.db).
     rows = fetch_rows(
@@ -192,7 +188,6 @@ def nearby(
 
 #: What a distance to a resource at dong precision is called (it is to the dong's label
 #: point, not to the resource).
-DONG_LEVEL = ("동 단위 위치", "dong-level location")
 
 
 def distance_text(hit: Hit, lang: str = "ko") -> str:
@@ -200,9 +195,8 @@ def distance_text(hit: Hit, lang: str = "ko") -> str:
     by its address's dong ``'약 400 m (동 단위 위치)'``, rounded to 100 m."""
     if hit.location_precision != "dong":
         return f"{hit.distance_m:,} m"
-    about = "약" if lang == "ko" else "about"
     rounded = max(100, int(round(hit.distance_m, -2)))
-    return f"{about} {rounded:,} m ({DONG_LEVEL[0 if lang == 'ko' else 1]})"
+    return text("nearby.about_dong_level", lang, m=rounded)
 
 
 def hits_frame(hits: list[Hit]) -> pd.DataFrame:

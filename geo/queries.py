@@ -23,6 +23,7 @@ from geo.access import Viewer, resource_source, source_params
 from geo.db import connect_read
 from geo.errors import InvalidInput, NotFound
 from geo.filters import Condition, Filter, any_of, check_texts, contains
+from geo.messages import Msg
 from geo.places import HIDDEN_DUPLICATE_SQL, PLACE_SOURCES_SQL
 
 
@@ -44,11 +45,11 @@ class ResourceFilter(Filter):
         """Known kinds; category and search text fit to bind; a box of four numbers."""
         unknown = set(self.kinds) - set(vocab.KINDS)
         if unknown:
-            raise InvalidInput(f"알 수 없는 자원 유형 / unknown kind: {sorted(unknown)}")
-        check_texts(list(self.categories), "분류 / category")
-        check_texts([self.text, self.district_code or ""], "검색어 / search text")
+            raise InvalidInput(Msg("queries.unknown_kind", kinds=sorted(unknown)))
+        check_texts(list(self.categories), Msg("queries.category"))
+        check_texts([self.text, self.district_code or ""], Msg("common.search_text"))
         if self.bbox is not None and len(self.bbox) != 4:
-            raise InvalidInput(f"지도 범위 / map box: {self.bbox}")
+            raise InvalidInput(Msg("queries.map_box", bbox=self.bbox))
 
     def conditions(self, **_: Any) -> Iterator[Condition]:
         """SQL conditions over alias ``r``."""
@@ -135,7 +136,7 @@ def outlines_geojson(
     ``name_en`` for districts).
     """
     if level not in _OUTLINE_LEVELS:
-        raise InvalidInput(f"알 수 없는 단위 / unknown area level: {level}")
+        raise InvalidInput(Msg("common.unknown_area_level", level=level))
     table, props, district = _OUTLINE_LEVELS[level]
     sql = f"""SELECT json_build_object('type', 'FeatureCollection', 'features',
                          COALESCE(json_agg(json_build_object(
@@ -261,7 +262,7 @@ def resource_grid(viewer: Viewer, flt: ResourceFilter, *, cell_m: float) -> pd.D
     Public viewers count people at their generalised location, like everywhere else.
     """
     if cell_m <= 0:
-        raise InvalidInput("cell size must be positive")
+        raise InvalidInput(Msg("queries.cell_size"))
     where, params = flt.where()
     params |= source_params(viewer) | {"dx": cell_m / 88_250, "dy": cell_m / 110_540}
     per_kind = ", ".join(f"count(*) FILTER (WHERE r.kind = '{k}') AS {k}" for k in vocab.KINDS)
@@ -290,7 +291,7 @@ def district_summary(viewer: Viewer, district_code: str) -> dict:
             {"code": district_code},
         ).one_or_none()
     if row is None:
-        raise NotFound(f"자치구를 찾을 수 없습니다 / no such district: {district_code}")
+        raise NotFound(Msg("queries.no_such_district", district_code=district_code))
     return {
         "code": row[0],
         "name_ko": row[1],

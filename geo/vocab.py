@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
+from geo.messages import Pair
+
 Label = tuple[str, str]  # (Korean, English)
 
 #: Resource kinds, exactly as the plan lists them (seed section 2-1).
@@ -161,3 +163,8 @@ def label(table: dict, code, lang: str = "ko") -> str:
     if pair is None:
         return str(code)
     return pair[0] if lang == "ko" else pair[1]
+
+
+def pair(table: dict, code) -> Pair:
+    """Both labels of ``code`` in ``table``, for a message's parameter."""
+    return Pair(label(table, code, "ko"), label(table, code, "en"))

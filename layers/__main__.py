@@ -23,6 +23,7 @@ from geo import cli
 from geo.access import ROLES, Viewer
 from geo.auth import account_viewer
 from geo.errors import InvalidInput
+from geo.messages import Msg
 from geo.progress import print_progress
 from geo.queries import ResourceFilter
 from geo.reference import resolve_districts
@@ -49,10 +50,7 @@ def _viewer(args: argparse.Namespace) -> Viewer:
     if args.role == "district_officer":
         codes = resolve_districts([args.role_district or ""])
         if len(codes) != 1:
-            raise InvalidInput(
-                "district_officer에는 --role-district 가 필요합니다 / "
-                "--role district_officer needs --role-district"
-            )
+            raise InvalidInput(Msg("cli.role_district_officer_needs"))
         district = codes[0]
     return Viewer(args.role, args.user, district)
 
@@ -95,7 +93,7 @@ def _bundle(args: argparse.Namespace) -> None:
 
     districts = _split(args.district)
     if len(districts) != 1:
-        raise InvalidInput("묶음은 자치구 하나씩 만듭니다 / a bundle is made for one district")
+        raise InvalidInput(Msg("cli.bundle_made_one_district"))
     result = export_bundle(
         districts[0],
         viewer=_viewer(args),

@@ -16,6 +16,7 @@ from folium.plugins import HeatMap
 
 from geo import vocab
 from geo.hotspots import CLASSES
+from geo.messages import text
 
 #: Fill colour per Gi* class: reds for hot, blues for cold (ColorBrewer RdBu), grey islands.
 CLASS_COLORS: dict[str, str] = {
@@ -64,15 +65,18 @@ def add_cells(
     df["p"] = [("-" if np.isnan(p) else f"{p:.4f}") for p in df["p_value"].astype(float)]
     df["fill"] = [CLASS_COLORS[k] for k in df["klass"]]
     fields = ["name", "class_label", "n_cases", "value", "z", "p"]
-    aliases = (
-        ["셀", "분류", "사례 수", "값", "Gi* z", "p"]
-        if lang == "ko"
-        else ["Cell", "Class", "Cases", "Value", "Gi* z", "p"]
-    )
+    aliases = [
+        text("hotspots.col_cell", lang),
+        text("hotspots.col_class", lang),
+        text("hotspots.col_cases", lang),
+        text("hotspots.col_value", lang),
+        "Gi* z",
+        "p",
+    ]
     if titles is not None:
         df["titles"] = df["cell"].map(titles).fillna("")
         fields.append("titles")
-        aliases.append("사례" if lang == "ko" else "Case titles")
+        aliases.append(text("hotspots.col_titles", lang))
     folium.GeoJson(
         df[[*fields, "fill", "geom"]],
         name=name,

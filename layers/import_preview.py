@@ -5,11 +5,13 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-#: Status -> (colour, Korean label, English label). Okabe-Ito, as in ``layers.styles``.
-STATUS_STYLES: dict[str, tuple[str, str, str]] = {
-    "new": ("#009E73", "새로 추가", "new"),
-    "changed": ("#E69F00", "변경", "changed"),
-    "unchanged": ("#999999", "변경 없음", "unchanged"),
+from geo.messages import text
+
+#: Status -> (colour, message of its layer). Okabe-Ito, as in ``layers.styles``.
+STATUS_STYLES: dict[str, tuple[str, str]] = {
+    "new": ("#009E73", "import_preview.new"),
+    "changed": ("#E69F00", "import_preview.changed"),
+    "unchanged": ("#999999", "import_preview.unchanged"),
 }
 
 
@@ -27,13 +29,13 @@ def add_import_preview(m: folium.Map, preview: gpd.GeoDataFrame, *, lang: str = 
         return
     df = preview.copy()
     df["label"] = [f"{n} (#{r})" for n, r in zip(df["name"], df["row"], strict=True)]
-    for status, (color, ko, en) in STATUS_STYLES.items():
+    for status, (color, key) in STATUS_STYLES.items():
         part = df[df["status"] == status]
         if part.empty:
             continue
         folium.GeoJson(
             part[["label", "geom"]],
-            name=f"{ko if lang == 'ko' else en} ({len(part):,})",
+            name=text(key, lang, n=len(part)),
             marker=folium.CircleMarker(
                 radius=5, weight=1, color="#ffffff", fill=True, fill_color=color, fill_opacity=0.9
             ),

@@ -10,6 +10,7 @@ import folium
 import geopandas as gpd
 
 from geo import vocab
+from geo.messages import text
 from geo.reference import SEOUL_BOUNDS
 from layers import styles
 from layers.assets import localize
@@ -54,7 +55,7 @@ def base_map(
     )
     if online_tiles:
         folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(m)
-    names = {"ko": ("자치구 경계", "법정동 경계"), "en": ("Districts", "Legal dongs")}[lang]
+    names = (text("maps.districts", lang), text("maps.dongs", lang))
     folium.GeoJson(
         _columns(districts, ["code", "name_ko", "name_en"]),
         name=names[0],
@@ -105,7 +106,7 @@ def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[fo
     ]
     fields = ["name", "kind_label", "category_label", "where"]
     if "sources" in df:
-        head = "출처" if lang == "ko" else "Source"
+        head = text("maps.source", lang)
         df["source_label"] = [f"{head}: {s}" if s else "" for s in df["sources"]]
         fields.append("source_label")
     groups = []
@@ -124,7 +125,7 @@ def resource_groups(resources: gpd.GeoDataFrame, *, lang: str = "ko") -> list[fo
 
 def grid_group(grid, *, lang: str = "ko") -> folium.FeatureGroup:
     """Counts per grid cell (from :func:`geo.queries.resource_grid`) as sized circles."""
-    fg = folium.FeatureGroup(name="자원 (집계)" if lang == "ko" else "Resources (grouped)")
+    fg = folium.FeatureGroup(name=text("maps.grouped", lang))
     if len(grid) == 0:
         return fg
     biggest = float(grid["n"].max())

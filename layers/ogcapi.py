@@ -23,6 +23,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from geo.db import check_ready, libpq_args
+from geo.messages import Msg, Pair
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import handed_on, load_settings
 from layers.export.read import EXPORT_CRS, LAYERS
@@ -154,6 +155,12 @@ COLLECTIONS: dict[str, Collection] = {
 }
 
 
+def _both(key: str, **params: object) -> dict[str, str]:
+    """A catalog message as pygeoapi's per-language value."""
+    msg = Msg(key, **params)
+    return {"ko": msg.text("ko"), "en": msg.text("en")}
+
+
 def _connection(database_url: str) -> dict:
     url = make_url(database_url)
     return {
@@ -183,10 +190,7 @@ def config(
         resources[name] = {
             "type": "collection",
             "title": {"ko": ko, "en": en},
-            "description": {
-                "ko": f"마을 아틀라스 {ko} (공개, 읽기 전용)",
-                "en": f"Maeul Atlas {en.lower()} (public, read-only)",
-            },
+            "description": _both("ogcapi.collection", layer=Pair(ko, en.lower())),
             "keywords": ["Seoul", "서울", "마을공동체", name],
             "extents": {"spatial": {"bbox": list(SEOUL_BOUNDS), "crs": _CRS84}},
             "providers": [
@@ -224,13 +228,10 @@ def config(
         "logging": {"level": "ERROR"},
         "metadata": {
             "identification": {
-                "title": {"ko": "마을 아틀라스 공개 레이어", "en": "Maeul Atlas public layers"},
-                "description": {
-                    "ko": "서울 마을공동체 자원·지원사업·공공갈등 (읽기 전용). "
-                    + attribution("ko"),
-                    "en": "Seoul village-community resources, programs and conflicts "
-                    "(read-only). " + attribution("en"),
-                },
+                "title": _both("ogcapi.title"),
+                "description": _both(
+                    "ogcapi.description", boundaries=Pair(attribution("ko"), attribution("en"))
+                ),
                 "keywords": ["Seoul", "village community", "마을공동체"],
                 "keywords_type": "theme",
                 "terms_of_service": _NGII_URL,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from geo import cli
 from geo.errors import InvalidInput
+from geo.messages import Msg
 
 
 def _setup(args: argparse.Namespace) -> None:
@@ -79,7 +80,7 @@ def _population(args: argparse.Namespace) -> None:
 
     with transaction(get_engine(args.database_url)) as conn:
         report = import_path(conn, args.file, period=args.period)
-    print("\n".join(report.summary()))
+    print("\n".join(map(str, report.summary())))
 
 
 def _create_user(args: argparse.Namespace) -> None:
@@ -94,14 +95,14 @@ def _create_user(args: argparse.Namespace) -> None:
     else:
         password = getpass.getpass("password: ")
         if getpass.getpass("again: ") != password:
-            raise InvalidInput("비밀번호가 서로 다릅니다. / The passwords differ.")
+            raise InvalidInput(Msg("cli.passwords_differ"))
     engine = get_engine(args.database_url)
     with transaction(engine) as conn:
         district = None
         if args.district:
             codes = resolve_districts([args.district])
             if len(codes) != 1:
-                raise InvalidInput("자치구 하나를 지정하세요. / Name one district.")
+                raise InvalidInput(Msg("cli.name_one_district"))
             district = codes[0]
         create_user(conn, args.username, password, role=args.role, district_code=district)
     print(f"created {args.role} {args.username}")

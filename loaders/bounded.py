@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import InvalidInput
+from geo.messages import Msg
 from geo.progress import Progress, no_progress
 from geo.settings import environment, load_settings, use_environment
 from loaders.ingest import PREVIEW_ROWS, run_import
@@ -42,11 +43,7 @@ class ImportTooLarge(InvalidInput):
 
     def __init__(self, limit_mb: int, *, detail: str | None = None) -> None:
         super().__init__(
-            f"이 파일을 읽으려면 가져오기 한 번에 허용된 메모리({limit_mb:,} MB)보다 많이 "
-            "필요합니다. 데이터베이스는 바뀌지 않았습니다. 파일을 나누거나 CSV로 저장해 다시 "
-            f"올려 주세요. / Reading this file needs more memory than one import may use "
-            f"({limit_mb:,} MB). Nothing was changed. Split the file or save it as CSV (which "
-            "streams) and try again.",
+            Msg("bounded.reading_file_needs_more", limit_mb=limit_mb),
             detail=detail,
         )
         self.limit_mb = limit_mb

@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo import vocab
 from geo.errors import InvalidInput
+from geo.messages import Joined, Msg
 from loaders.targets import Target
 
 #: Coordinate roles: ``x`` is the easting or longitude, ``y`` the northing or latitude.
@@ -240,8 +241,8 @@ class Mapping:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     crs: str | None = None
     source: str | None = None
-    #: Why each column was chosen: field -> (Korean, English), for the report.
-    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Why each column was chosen: field -> message, for the report.
+    evidence: dict[str, Msg] = field(default_factory=dict)
     #: Every coordinate pair as (x column, y column), the primary (``columns['x']``,
     #: ``columns['y']``) first; filled by ``loaders.plan`` (see ``coordinate_pairs``).
     pairs: list[tuple[str, str]] = field(default_factory=list)
@@ -254,7 +255,7 @@ class Mapping:
         }
         values = {k: v for k, v in self.values.items() if k not in other.columns}
         evidence = {k: v for k, v in self.evidence.items() if k in columns}
-        given = {k: ("매핑에서 지정", "given by the mapping") for k in other.columns}
+        given = {k: Msg("columns.given_by_mapping") for k in other.columns}
         return replace(
             self,
             evidence=evidence | other.evidence | given,
@@ -330,9 +331,7 @@ def read_mapping_file(path: str | Path) -> Mapping:
         text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput(
-            f"매핑 파일을 읽을 수 없습니다 / cannot read the mapping file {path.name}: {exc}"
-        ) from exc
+        raise InvalidInput(Msg("columns.cannot_read_mapping", name=path.name, reason=exc)) from exc
     return mapping_from_dict(data)
 
 
@@ -340,11 +339,11 @@ def mapping_from_dict(data: dict) -> Mapping:
     """A :class:`Mapping` from the layout of a mapping file; unknown keys are an error."""
     unknown = set(data) - {"columns", "values", "codes", "crs", "source"}
     if unknown:
-        raise InvalidInput(f"매핑 파일의 알 수 없는 항목 / unknown mapping keys: {sorted(unknown)}")
+        raise InvalidInput(Msg("columns.unknown_mapping_keys", keys=sorted(unknown)))
 
     def strings(d: object, what: str) -> dict[str, str]:
         if not isinstance(d, dict):
-            raise InvalidInput(f"매핑 파일의 [{what}]는 표여야 합니다 / [{what}] must be a table")
+            raise InvalidInput(Msg("columns.must_table", what=what))
         return {str(k): str(v) for k, v in d.items()}
 
     columns = strings(data.get("columns", {}), "columns")
@@ -368,14 +367,14 @@ def check_mapping(mapping: Mapping, columns: Sequence[str], target: Target) -> N
     allowed = set(target.names) | set(COORDINATES) | {NAME_PART}
     for name, col in mapping.columns.items():
         if name not in allowed:
-            problems.append(f"알 수 없는 필드 / unknown field '{name}'")
+            problems.append(Msg("columns.unknown_field", name=name))
         elif col not in columns:
-            problems.append(f"'{name}': 파일에 없는 열 / no column '{col}' in the file")
+            problems.append(Msg("columns.no_such_column", name=name, column=col))
     for name in mapping.values:
         if name not in allowed - set(COORDINATES) - {NAME_PART}:
-            problems.append(f"알 수 없는 필드 / unknown field '{name}'")
+            problems.append(Msg("columns.unknown_field", name=name))
     if problems:
-        raise InvalidInput("매핑을 확인하세요 / check the mapping: " + "; ".join(problems))
+        raise InvalidInput(Msg("columns.check_mapping", problems=Joined(tuple(problems))))
 
 
 def code_lookup(
@@ -428,8 +427,12 @@ def resolve_code(codes: dict, value: str, field_name: str) -> str:
     if synonym is not None and synonym in codes:
         return synonym
     raise InvalidInput(
-        f"'{field_name}' 값 '{value}'을(를) 알 수 없습니다. 가능한 값 / unknown value for "
-        f"'{field_name}': {', '.join(map(str, codes))}"
+        Msg(
+            "columns.unknown_value",
+            field=field_name,
+            value=value,
+            codes=", ".join(map(str, codes)),
+        )
     )
 
 

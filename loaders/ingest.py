@@ -43,6 +43,7 @@ from geo.auth import check_account
 from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
 from geo.logs import logger
+from geo.messages import Msg
 from geo.progress import Progress, no_progress
 from loaders.locate import AGREE_M, area_names
 from loaders.plan import LOCATED_BY_ADDRESS, ImportPlan
@@ -70,10 +71,7 @@ _logger = logger(__name__)
 class ImportFailed(AtlasError, RuntimeError):
     """Writing failed; the transaction was rolled back and nothing changed."""
 
-    user_msg = (
-        "저장 중 오류가 나서 가져오기를 취소했습니다. 데이터베이스는 바뀌지 않았습니다. / The "
-        "import failed while writing and was rolled back: nothing was changed."
-    )
+    key = "import.failed"
 
 
 def _sha256(path: Path) -> str | None:
@@ -177,7 +175,7 @@ def _stage(conn: sa.Connection, plan: ImportPlan, progress: Progress) -> StageLa
     layout = StageLayout({c: f"c{i}" for i, c in enumerate(table.columns)}, plan.mode == "geometry")
     _create_stage(conn, len(table.columns), (table.header_row or 0) + 1)
     if table.csv is not None:
-        progress(0.05, "COPY: 파일을 데이터베이스로 보내는 중 / streaming the file to PostgreSQL")
+        progress(0.05, Msg("ingest.copy_streaming_file_postgresql"))
         savepoint = conn.begin_nested()
         try:
             _copy_raw(conn, plan)
@@ -186,16 +184,13 @@ def _stage(conn: sa.Connection, plan: ImportPlan, progress: Progress) -> StageLa
         except (DBAPIError, psycopg.DataError) as exc:
             savepoint.rollback()
             why = str(getattr(exc, "orig", exc)).splitlines()[0]
-            plan.notes.append(
-                "COPY가 파일을 거부해 한 줄씩 다시 읽었습니다 / COPY refused the file "
-                f"({why}); read it row by row instead"
-            )
+            plan.notes.append(Msg("ingest.copy_refused", why=why))
         table.malformed = []  # filled as the rows stream by
         first = (table.header_row or 0) + 1
         rows = stream_csv_rows(table.csv, first, table.malformed)
         _copy_rows(conn, len(table.columns), ((n, cells, None) for n, cells in rows))
         return layout
-    progress(0.05, "행을 임시 테이블에 적재 / staging rows")
+    progress(0.05, Msg("ingest.staging_rows"))
     _copy_frame(conn, plan, table.frame, table.rows)
     return layout
 
@@ -392,30 +387,24 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
     col = plan.mapping.columns.get("category")
     if report.category_from_name:
         report.warnings.append(
-            f"{report.category_from_name:,}개 행은 이름 끝말로 분류했습니다 (○○경로당 → 경로당 등) "
-            f"/ {report.category_from_name:,} rows got their category from the ending of their "
-            "name"
+            Msg("ingest.rows_got_their_category", category_from_name=report.category_from_name)
         )
     if report.unknown_categories:
         n = sum(c for _, c in report.unknown_categories)
         report.warnings.append(
-            f"'{col}' 열의 모르는 값 {len(report.unknown_categories):,}종 ({n:,}행, 이름으로도 "
-            "분류 못 한 행은 미분류): 관리 화면에서 분류를 연결하면 다시 가져올 때 분류됩니다 / "
-            f"{len(report.unknown_categories):,} unknown values in '{col}' ({n:,} rows; those "
-            "whose name did not tell either are unclassified): map them to a category on the "
-            "Administration page and import again"
+            Msg(
+                "ingest.unknown_values_rows_those",
+                col=col,
+                n_unknown_categories=len(report.unknown_categories),
+                n=n,
+            )
         )
     if col is None and "category" not in plan.mapping.values:
         report.warnings.append(
-            f"분류 열이 없어 {report.unclassified:,}개 행을 미분류로 가져옵니다 / no category "
-            f"column: {report.unclassified:,} rows are imported as unclassified"
+            Msg("ingest.no_category_column_rows", unclassified=report.unclassified)
         )
     if row[2] and "kind" not in plan.mapping.columns and "kind" not in plan.mapping.values:
-        report.warnings.append(
-            f"미분류 {int(row[2]):,}개 행의 자원 유형은 '기타'입니다 (자원 유형을 지정하면 "
-            f"바뀝니다) / {int(row[2]):,} unclassified rows are of kind 'other' (choose a kind "
-            "to change it)"
-        )
+        report.warnings.append(Msg("ingest.unclassified_rows_kind_other", int=int(row[2])))
 
 
 #: Valid rows whose coordinate pairs disagree by more than ``loaders.locate.AGREE_M``.
@@ -455,18 +444,9 @@ def _locations(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> N
         report.disagreements = df.drop(columns=["positions"])
     if len(report.disagreements):
         n = len(report.disagreements)
-        report.warnings.append(
-            f"{n:,}개 행은 좌표쌍끼리 {AGREE_M:.0f} m 넘게 다릅니다 (서울·자치구에 맞는 쪽을 "
-            f"씀) / {n:,} rows have coordinate pairs more than {AGREE_M:.0f} m apart (the "
-            "pair in Seoul and in the named district was used)"
-        )
+        report.warnings.append(Msg("ingest.rows_have_coordinate_pairs", n=n, agree_m=AGREE_M))
     if report.at_dong:
-        report.warnings.append(
-            f"{report.at_dong:,}개 행은 좌표가 없어 주소의 법정동 대표 지점에 놓았습니다 (동 단위 "
-            f"위치, 정확한 위치 아님) / {report.at_dong:,} rows have no coordinates and were "
-            "placed at the label point of the 법정동 their address names (dong-level "
-            "location, not exact)"
-        )
+        report.warnings.append(Msg("ingest.rows_have_no_coordinates", at_dong=report.at_dong))
 
 
 def _open_run(conn: sa.Connection, plan: ImportPlan) -> int:
@@ -499,7 +479,8 @@ def _close_run(conn: sa.Connection, run: int, report: ImportReport) -> None:
             "id": run,
             "counts": json.dumps(report.counts()),
             "details": json.dumps(
-                {"detected": report.detected, "warnings": report.warnings}, ensure_ascii=False
+                {"detected": report.detected, "warnings": [str(w) for w in report.warnings]},
+                ensure_ascii=False,
             ),
         },
     )
@@ -570,7 +551,7 @@ def _run(
 ) -> ImportReport:
     conn.execute(sa.text("SELECT set_config('maeul.actor', :a, true)"), {"a": _actor(plan)})
     layout = _stage(conn, plan, progress)
-    progress(0.3, "행 검사, 자치구·법정동 공간 결합 / checking every row, district and dong")
+    progress(0.3, Msg("ingest.checking_every_row_district"))
     params: dict = {}
     programs = [int(n) for n in conn.execute(sa.text("SELECT no FROM programs")).scalars()]
     spellings = vocab.read_spellings(conn) if "category" in plan.target.names else None
@@ -586,7 +567,7 @@ def _run(
     conn.execute(sa.text(f"CREATE TEMP TABLE import_rows ON COMMIT DROP AS {sql}"), params)
     conn.execute(sa.text("SET LOCAL enable_memoize = on"))
     conn.execute(sa.text("ANALYZE import_rows"))
-    progress(0.45, "서울 밖·중복 행 / rows outside Seoul, duplicates")
+    progress(0.45, Msg("ingest.rows_outside_seoul_duplicates"))
     conn.execute(sa.text(OUTSIDE_SQL))
     viewer = plan.options.viewer
     if viewer is not None and scope(viewer, "import") == "own":
@@ -595,7 +576,7 @@ def _run(
             {"own": viewer.district_code, "source": plan.source},
         )
     conn.execute(sa.text(DUPLICATE_SQL))
-    progress(0.7, "보고서 / report")
+    progress(0.7, Msg("ingest.report"))
     stats = conn.execute(
         sa.text(
             """SELECT count(*), count(*) FILTER (WHERE cardinality(reasons) = 0),
@@ -618,32 +599,20 @@ def _run(
     if plan.target.table == "resources":
         _categories(conn, plan, report)
     if stats[2]:
-        report.warnings.append(
-            f"위도와 경도가 바뀐 {stats[2]:,}개 행을 바로잡았습니다 / corrected {stats[2]:,} rows "
-            "whose latitude and longitude were swapped"
-        )
+        report.warnings.append(Msg("ingest.corrected_rows_whose_latitude", stats=stats[2]))
     if stats[3]:
-        report.warnings.append(
-            f"면·선 {stats[3]:,}개는 도형 안의 한 점으로 가져옵니다 / {stats[3]:,} areas or lines "
-            "are imported as a point on their surface"
-        )
+        report.warnings.append(Msg("ingest.areas_lines_imported_point", stats=stats[3]))
     _locations(conn, plan, report)
     if len(report.snapped):
         n, far = len(report.snapped), report.snapped["distance_m"].max()
-        report.warnings.append(
-            f"서울 경계 바로 밖(최대 {far:.1f} m)의 {n:,}개 행을 가장 가까운 법정동에 넣었습니다 / "
-            f"{n:,} rows just outside Seoul's outline (up to {far:.1f} m) were placed in the "
-            "nearest dong"
-        )
+        report.warnings.append(Msg("ingest.rows_just_outside_seoul", far=far, n=n))
     if len(report.mismatches):
         report.warnings.append(
-            f"{len(report.mismatches):,}개 행은 파일의 자치구와 실제 위치의 자치구가 "
-            f"다릅니다 (위치를 따름) / {len(report.mismatches):,} rows name another district "
-            "than the one they fall in (the location wins)"
+            Msg("ingest.rows_name_another_district", n_mismatches=len(report.mismatches))
         )
     types = _column_types(conn, plan.target.table)
     report.preview = _preview(conn, plan, types, int(stats[1]), preview)
-    progress(0.8, "저장 / writing" if not dry_run else "변경 예상 / what would change")
+    progress(0.8, Msg("ingest.writing") if not dry_run else Msg("ingest.what_would_change"))
     if dry_run:
         report.inserted, report.updated = _would_change(conn, plan, types)
     else:
@@ -664,7 +633,7 @@ def _run(
             records=report.inserted + report.updated,
             detail={"run": report.run_id, "file": plan.file_name} | report.counts(),
         )
-    progress(1.0, "완료 / done")
+    progress(1.0, Msg("common.done"))
     _logger.info(
         "%s %s into %s from %s: %s",
         "checked" if dry_run else f"import run {report.run_id}",

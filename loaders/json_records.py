@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.messages import Msg
 from loaders.readers import SourceTable, UnreadableFile, _unique, cell_text, read_geojson
 from loaders.targets import Target
 
@@ -71,15 +72,11 @@ def read_json(path: Path, target: Target, **options: object) -> SourceTable:
 
         if is_coordinate_table(data):
             return read_coordinate_table(path, data)
-        raise UnreadableFile(
-            "JSON 파일에서 레코드 목록을 찾지 못했습니다 ({...} 목록, DESCRIPTION/DATA, 또는 "
-            "GeoJSON이어야 합니다) / no list of records in the JSON file (expected a list of "
-            "objects, an open-data plaza DESCRIPTION/DATA file, or GeoJSON)"
-        )
+        raise UnreadableFile(Msg("json_records.no_list_records_json"))
     records, labels, shape = found
     records = [r for r in records if isinstance(r, dict)]
     if not records:
-        raise UnreadableFile("JSON 파일에 레코드가 없습니다 / the JSON file holds no records")
+        raise UnreadableFile(Msg("json_records.json_file_holds_no"))
     keys: dict[str, None] = {}
     for record in records:
         keys.update(dict.fromkeys(map(str, record)))
@@ -93,8 +90,6 @@ def read_json(path: Path, target: Target, **options: object) -> SourceTable:
     )
     table = SourceTable(path, "json", columns, frame, np.arange(1, len(records) + 1))
     table.encoding = "UTF-8"
-    note = f"JSON ({shape}): {len(records):,}개 레코드 / {len(records):,} records"
-    if labels:
-        note += " · 열 이름은 DESCRIPTION의 한글 이름 / columns named by DESCRIPTION's labels"
-    table.notes.append(note)
+    key = "json_records.records_labelled" if labels else "json_records.records"
+    table.notes.append(Msg(key, shape=shape, n=len(records)))
     return table

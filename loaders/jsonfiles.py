@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.messages import Msg
 from loaders.readers import SourceTable, cell_text
 
 
@@ -49,8 +50,5 @@ def read_coordinate_table(path: Path, doc: dict) -> SourceTable:
     )
     table.encoding = "UTF-8"
     crowded = sum(n for n in shared.values() if n > 1)
-    table.notes.append(
-        f"이름 -> [위도, 경도] 표; {crowded:,}개 항목이 다른 항목과 같은 좌표를 씁니다 / a "
-        f"name -> [lat, lon] table; {crowded:,} entries share their exact point with others"
-    )
+    table.notes.append(Msg("jsonfiles.name_lat_lon_table", crowded=crowded))
     return table

@@ -42,6 +42,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from geo import crs as kcrs
+from geo.messages import Msg
 from loaders.plan import ImportPlan, PairPlan
 
 #: Pairs of one row further apart than this (metres) disagree: reported, the better used.
@@ -209,11 +210,14 @@ def locate(
             f"CASE WHEN {blank_p} AND p.geom IS NULL THEN "
             f"CASE WHEN {elsewhere} THEN 'outside_seoul' ELSE 'no_location' END END"
         )
+        # The report's detail is one text for every reader: both languages (str(Msg)).
+        params["no_address"] = f"({Msg('locate.no_address')})"
+        params["ambiguous_dong"] = str(Msg("locate.ambiguous_dong"))
         out.details.append(
             f"CASE WHEN {blank_p} AND p.geom IS NULL THEN 'address=' || "
-            "COALESCE(quote_literal(p.t_addr), '(없음/missing)') || CASE WHEN p.loc_n > 1 THEN "
-            "' (' || p.loc_word || ': 여러 자치구에 있는 동 이름, 자치구 없음 / dong name in "
-            "several districts, no district named)' ELSE '' END END"
+            "COALESCE(quote_literal(p.t_addr), CAST(:no_address AS text)) || "
+            "CASE WHEN p.loc_n > 1 THEN ' (' || p.loc_word || ': ' || "
+            "CAST(:ambiguous_dong AS text) || ')' ELSE '' END END"
         )
         out.key_extra = "CASE WHEN p.location_precision = 'dong' THEN '|' || p.t_addr ELSE '' END"
     else:

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from geo import places
 from geo.db import get_engine, transaction
 from geo.errors import InvalidInput
+from geo.messages import Msg
 from geo.progress import Progress, no_progress
 from loaders.columns import Mapping, mapping_from_dict
 from loaders.ingest import run_import
@@ -152,9 +153,7 @@ def read_manifest(path: str | Path = MANIFEST) -> list[DatasetSpec]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InvalidInput(
-            f"매니페스트를 읽을 수 없습니다 / cannot read {path.name}: {exc}"
-        ) from exc
+        raise InvalidInput(Msg("opendata.cannot_read", name=path.name, reason=exc)) from exc
     licence = str(data.get("licence", ""))
     specs = []
     for i, raw in enumerate(data.get("dataset", []), 1):
@@ -162,8 +161,7 @@ def read_manifest(path: str | Path = MANIFEST) -> list[DatasetSpec]:
         missing = {"source", "file", "title_ko", "title_en"} - set(raw)
         if unknown or missing:
             raise InvalidInput(
-                f"매니페스트 {i}번째 항목 / manifest entry {i}: unknown {sorted(unknown)}, "
-                f"missing {sorted(missing)}"
+                Msg("opendata.bad_entry", i=i, unknown=sorted(unknown), missing=sorted(missing))
             )
         specs.append(
             DatasetSpec(
@@ -310,7 +308,9 @@ def load_open_data(
     for i, spec in enumerate(specs):
         lo, hi = i / len(specs), (i + 1) / len(specs)
 
-        def sub(f: float, msg: str, lo: float = lo, hi: float = hi, name: str = spec.source):
+        def sub(
+            f: float, msg: Msg | str, lo: float = lo, hi: float = hi, name: str = spec.source
+        ) -> None:
             progress(lo + (hi - lo) * f, f"{name}: {msg}")
 
         sub(0.0, spec.path.name)

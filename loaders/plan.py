@@ -18,8 +18,10 @@ import shapely
 from pyproj import CRS
 
 from geo import crs as kcrs
+from geo import messages
 from geo.access import Viewer, require
 from geo.errors import InvalidInput
+from geo.messages import Joined, Msg, Pair
 from loaders.columns import (
     COORDINATES,
     NAME_PART,
@@ -93,6 +95,14 @@ class PairPlan:
         return f"{self.x} / {self.y}: {kcrs.crs_label(self.epsg, lang)}"
 
 
+#: How the CRS was decided -> its message.
+_CRS_ORIGIN = {
+    "detected": "plan.origin_detected",
+    "declared": "plan.origin_declared",
+    "given": "plan.origin_given",
+}
+
+
 @dataclass
 class ImportPlan:
     """Everything needed to run an import, and what was detected, for confirmation."""
@@ -113,7 +123,7 @@ class ImportPlan:
     swapped: bool = False
     degrees: bool = False
     detection: kcrs.Detection | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
     #: Every coordinate pair used, the primary first (``epsg``/``swapped``/``degrees``
     #: above are the primary's); empty in "address" and "geometry" modes.
     pairs: list[PairPlan] = field(default_factory=list)
@@ -139,69 +149,58 @@ class ImportPlan:
 
     def describe(self, lang: str = "ko") -> dict[str, str]:
         """What was detected, as label -> value (for the page and the CLI)."""
-        ko = lang == "ko"
-        origin = {
-            "detected": ("값으로 판단", "detected from the values"),
-            "declared": ("파일에 명시", "declared by the file"),
-            "given": ("사용자 지정", "given by the user"),
-        }[self.crs_origin][0 if ko else 1]
+
+        def say(key: str, **params: object) -> str:
+            return messages.text(key, lang, **params)
+
+        origin = say(_CRS_ORIGIN[self.crs_origin])
         crs_text = (
             kcrs.crs_label(self.epsg, lang) if self.epsg else (self.crs.name if self.crs else "?")
         )
-        by_address = ("주소의 법정동 (동 단위 위치)", "the dong the address names (dong-level)")
+        by_address = say("plan.by_address")
         if self.mode == "columns":
             coords = f"{self.mapping.columns.get('x')} / {self.mapping.columns.get('y')}"
         elif self.mode == "address":
-            coords = by_address[0 if ko else 1]
+            coords = by_address
         else:
-            coords = "파일의 도형" if ko else "the file's geometry"
+            coords = say("plan.file_geometry")
         out = {
-            ("형식" if ko else "Format"): self.table.format,
-            ("인코딩" if ko else "Encoding"): self.table.encoding or "-",
-            ("좌표계" if ko else "CRS"): (
-                f"{crs_text} ({origin})" if self.mode != "address" else "-"
-            ),
-            ("좌표" if ko else "Coordinates"): coords,
-            ("출처 이름" if ko else "Source"): self.source,
+            say("plan.format"): self.table.format,
+            say("plan.encoding"): self.table.encoding or "-",
+            say("plan.crs"): (f"{crs_text} ({origin})" if self.mode != "address" else "-"),
+            say("plan.coordinates"): coords,
+            say("plan.source"): self.source,
         }
         for i, pair in enumerate(self.pairs[1:], start=2):
-            out[f"좌표 {i}" if ko else f"Coordinates {i}"] = pair.label(lang)
+            out[say("plan.coordinates_n", i=i)] = pair.label(lang)
         if self.locates_by_address:
-            out["주소 위치" if ko else "Address location"] = (
-                ", ".join(self.address_columns) + " → " + by_address[0 if ko else 1]
-            )
+            out[say("plan.address_location")] = ", ".join(self.address_columns) + " → " + by_address
         if self.table.layer:
-            out["레이어" if ko else "Layer"] = self.table.layer
+            out[say("plan.layer")] = self.table.layer
         if self.table.sheet:
-            out["시트" if ko else "Sheet"] = self.table.sheet
+            out[say("plan.sheet")] = self.table.sheet
         if self.table.header_row:
-            out["머리글 행" if ko else "Header row"] = str(self.table.header_row)
+            out[say("plan.header_row")] = str(self.table.header_row)
         out.update(self.column_choices(lang))
         return out
 
     def column_choices(self, lang: str = "ko") -> dict[str, str]:
         """Which column was chosen for each field and why ("name ←": "쉼터명칭: ...")."""
-        i = 0 if lang == "ko" else 1
         out = {}
         for name in self.target.names:
             col = self.mapping.columns.get(name)
             if col is not None:
                 why = self.mapping.evidence.get(name)
-                out[f"{name} ←"] = f"{col}: {why[i]}" if why else col
+                out[f"{name} ←"] = f"{col}: {why.text(lang)}" if why else col
             elif name in self.mapping.values:
-                out[f"{name} ←"] = str(self.mapping.values[name]) + (
-                    " (파일 전체에 한 값)" if i == 0 else " (one value for the file)"
-                )
+                value = str(self.mapping.values[name])
+                out[f"{name} ←"] = messages.text("plan.one_value", lang, value=value)
         part = self.mapping.columns.get(NAME_PART)
         if part is not None:
             why = self.mapping.evidence.get(NAME_PART)
-            out[f"{self.target.name_field} + ←"] = f"{part}: {why[i]}" if why else part
+            out[f"{self.target.name_field} + ←"] = f"{part}: {why.text(lang)}" if why else part
         if self.target.table == "resources" and "category ←" not in out:
-            out["category ←"] = (
-                "(열 없음: 이름 끝말로 추정, 나머지는 미분류)"
-                if i == 0
-                else "(no column: inferred from name endings, else unclassified)"
-            )
+            out["category ←"] = messages.text("plan.no_category_column", lang)
         return out
 
 
@@ -257,8 +256,7 @@ def _apply_fixed_values(mapping: Mapping, target: Target, options: ImportOptions
         kind = kind_of_category()[resolved["category"]]
         if kind is not None and resolved.setdefault("kind", kind) != kind:
             raise InvalidInput(
-                f"분류 '{resolved['category']}'은(는) 유형 '{resolved['kind']}'에 속하지 않습니다 "
-                f"/ category '{resolved['category']}' is not of kind '{resolved['kind']}'"
+                Msg("plan.category_not_kind", category=resolved["category"], kind=resolved["kind"])
             )
     return replace(mapping, columns=columns, values=resolved)
 
@@ -272,13 +270,8 @@ class MissingFields(InvalidInput):
     cli_hint = "--mapping FILE (columns), or --kind/--category for the whole file"
 
     def __init__(self, missing: list, mapping: Mapping, target: Target, columns: list[str]):
-        names_ko = ", ".join(f.label[0] for f in missing)
-        names_en = ", ".join(f.label[1] for f in missing)
-        super().__init__(
-            f"파일에서 찾지 못한 필수 항목: {names_ko}. 어느 열에 있는지 열 연결에서 "
-            f"골라 주세요 / required and not found in the file: {names_en}. Choose the "
-            "column that holds each in the column mapping"
-        )
+        names = Joined(tuple(Pair(*f.label) for f in missing), ", ")
+        super().__init__(Msg("plan.required_not_found", names=names))
         self.missing = [f.name for f in missing]
         self.mapping = mapping
         self.target = target
@@ -349,11 +342,7 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
     elif plan.locates_by_address:
         _plan_address(plan)
     else:
-        raise InvalidInput(
-            "좌표 열(위도/경도, X/Y)을 찾지 못했습니다. 매핑으로 x, y 열을 지정하세요 / no "
-            "coordinate columns found (lat/lon, X/Y): map x and y. Columns: "
-            + ", ".join(table.columns)
-        )
+        raise InvalidInput(Msg("plan.no_coordinate_columns", columns=", ".join(table.columns)))
     return plan
 
 
@@ -368,19 +357,15 @@ def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
         if detected.columns.get(name) == col and name in detected.evidence:
             why[name] = detected.evidence[name]
         else:
-            why[name] = ("사용자가 지정", "chosen by you")
+            why[name] = Msg("plan.chosen_by_you")
     return replace(given, evidence=why)
 
 
-def _category_notes(mapping: Mapping, target: Target) -> list[str]:
+def _category_notes(mapping: Mapping, target: Target) -> list[Msg]:
     """A warning when a resource file has no category column (not a refusal)."""
     if target.table != "resources" or "category" in mapping.columns | mapping.values:
         return []
-    return [
-        "분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 미분류로 가져옵니다 / "
-        "no category column: rows are classified by the ending of their names (○○경로당, ...) "
-        "where possible, the rest are imported as unclassified"
-    ]
+    return [Msg("plan.no_category_column_rows")]
 
 
 def _default_source(path: Path) -> str:
@@ -480,14 +465,9 @@ def address_columns(columns: list[str], mapping: Mapping) -> list[str]:
     return out
 
 
-def _plan_address(plan: ImportPlan, note: str | None = None) -> None:
+def _plan_address(plan: ImportPlan, note: Msg | None = None) -> None:
     plan.mode, plan.epsg = "address", None
-    plan.notes.append(
-        note
-        or "좌표 열이 없어 각 행을 주소에 적힌 법정동의 대표 지점에 놓습니다 (동 단위 위치) / "
-        "no coordinate columns: each row is placed at the label point of the 법정동 its "
-        "address names (dong-level location)"
-    )
+    plan.notes.append(note or Msg("plan.no_coordinate_columns_each"))
 
 
 def _plan_columns(plan: ImportPlan, forced: int | str | None) -> None:
@@ -501,24 +481,18 @@ def _plan_columns(plan: ImportPlan, forced: int | str | None) -> None:
         x, y = _numbers(frame[xc]), _numbers(frame[yc])
         if not np.isfinite(x + y).any():
             if i > 0:
-                plan.notes.append(
-                    f"좌표 열 {xc}, {yc}에 숫자가 없어 쓰지 않습니다 / the coordinate "
-                    f"columns {xc}, {yc} hold no numbers: not used"
-                )
+                plan.notes.append(Msg("plan.coordinate_columns_hold_no_2", xc=xc, yc=yc))
             continue
         plan.pairs.append(_plan_pair(plan, xc, yc, x, y, names, forced if i == 0 else None))
     if not plan.pairs:
         if plan.locates_by_address:
             _plan_address(
                 plan,
-                "좌표 열이 모두 비어 있어 각 행을 주소의 법정동 대표 지점에 놓습니다 (동 단위 "
-                f"위치) / the coordinate columns {primary[0]}, {primary[1]} are blank: each row "
-                "is placed at the label point of the 법정동 its address names (dong-level)",
+                Msg("plan.coordinates_blank", x=primary[0], y=primary[1]),
             )
             return
         raise InvalidInput(
-            "좌표 열에 숫자가 없습니다 / the coordinate columns hold no numbers: "
-            f"{primary[0]}, {primary[1]}"
+            Msg("plan.coordinate_columns_hold_no", primary=primary[0], primary_2=primary[1])
         )
     if plan.pairs[0].x != primary[0]:
         # The mapped pair was blank: the first pair with numbers is the primary.
@@ -547,17 +521,20 @@ def _plan_pair(
         swapped = bool(same) and max(same, key=lambda c: c.inside).swapped
         if det.contradicted:
             plan.notes.append(
-                f"지정한 {kcrs.crs_label(epsg)}(으)로는 좌표 대부분이 서울 밖입니다; 값은 "
-                f"{kcrs.crs_label(det.epsg)}에 맞습니다 / with the given "
-                f"{kcrs.crs_label(epsg, 'en')} most points fall outside Seoul; the values fit "
-                f"{kcrs.crs_label(det.epsg, 'en')}"
+                Msg(
+                    "plan.given_crs_outside",
+                    given=kcrs.crs_pair(epsg),
+                    fits=kcrs.crs_pair(det.epsg),
+                )
             )
         degrees = CRS.from_epsg(epsg).is_geographic
         return PairPlan(xc, yc, epsg, swapped, degrees, "given", det)
     hints, hint_label = kcrs.label_hints([xc, yc])
     det = kcrs.detect(x, y, district_names=names, hints=hints, hint_label=hint_label)
-    prefix = "" if not plan.pairs else f"[{xc} / {yc}] "
-    plan.notes.extend(prefix + n for n in det.notes)
+    if plan.pairs:
+        plan.notes.extend(Msg("plan.pair_note", x=xc, y=yc, note=n) for n in det.notes)
+    else:
+        plan.notes.extend(det.notes)
     return PairPlan(xc, yc, det.epsg, det.swapped, det.degrees, "detected", det)
 
 

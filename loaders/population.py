@@ -24,6 +24,7 @@ from geo.access import Viewer, require
 from geo.audit import audit
 from geo.db import transaction
 from geo.errors import AtlasError, InvalidInput
+from geo.messages import Msg
 from geo.reference import DATA_DIR, normalize_district_name
 from loaders.uploads import check_upload_size
 
@@ -98,19 +99,13 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidInput(
-        "파일 인코딩을 알 수 없습니다 (UTF-8 또는 CP949). / Unknown text encoding "
-        "(expected UTF-8 or CP949)."
-    )
+    raise InvalidInput(Msg("population.unknown_text_encoding_expected"))
 
 
 def _text_grid(data: bytes) -> list[list[str]]:
     text = _decode(data)
     if text.lstrip().startswith("<"):
-        raise InvalidInput(
-            "HTML로 저장된 표입니다. 엑셀에서 XLSX나 CSV로 다시 저장해 올려 주세요. "
-            "/ The file is an HTML table; save it as XLSX or CSV and upload that."
-        )
+        raise InvalidInput(Msg("population.file_html_table_save"))
     try:
         dialect = csv.Sniffer().sniff(text[:20000], delimiters=",\t;")
     except csv.Error:
@@ -150,7 +145,7 @@ def _grid(data: bytes) -> list[list[str]]:
         raise
     except Exception as exc:  # a broken or hostile file: csv, xlrd, openpyxl, zip errors
         raise InvalidInput(
-            "표를 읽을 수 없습니다 (XLSX, XLS, CSV). / The table cannot be read (XLSX, XLS, CSV).",
+            Msg("population.table_cannot_read_xlsx"),
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc
     width = max((len(r) for r in rows), default=0)
@@ -182,10 +177,7 @@ def _district_column(grid: list[list[str]], names: set[str]) -> int:
     width = len(grid[0]) if grid else 0
     hits = [sum(normalize_district_name(r[j]) in names for r in grid) for j in range(width)]
     if not hits or max(hits) == 0:
-        raise InvalidInput(
-            "자치구 이름(예: 종로구)이 있는 열을 찾지 못했습니다. / No column with district names "
-            "(e.g. 종로구) was found."
-        )
+        raise InvalidInput(Msg("population.no_column_district_names"))
     return hits.index(max(hits))
 
 
@@ -242,7 +234,7 @@ def parse_grid(grid: list[list[str]], *, period: str | None = None) -> Populatio
     pcol = _period_column(body, col)
     wanted = normalize_period(period) if period else None
     if period and wanted is None:
-        raise InvalidInput(f"기간 형식을 알 수 없습니다 / unknown period format: {period}")
+        raise InvalidInput(Msg("population.unknown_period_format", period=period))
     skipped: list[str] = []
     chosen: str | None
     if pcol is not None:
@@ -251,7 +243,7 @@ def parse_grid(grid: list[list[str]], *, period: str | None = None) -> Populatio
         skipped = sorted({p for p in periods if p and p != chosen})
         body = [r for r, p in zip(body, periods, strict=True) if p == chosen]
         if not body:
-            raise InvalidInput(f"파일에 {chosen} 자료가 없습니다 / no rows for period {chosen}")
+            raise InvalidInput(Msg("population.no_rows_period", chosen=chosen))
     else:
         col_periods = [
             next((normalize_period(p) for p in h if normalize_period(p)), None) for h in heads
@@ -260,11 +252,7 @@ def parse_grid(grid: list[list[str]], *, period: str | None = None) -> Populatio
         title = next((normalize_period(c) for r in header for c in r if normalize_period(c)), None)
         chosen = wanted or (max(in_header) if in_header else title)
         if chosen is None:
-            raise InvalidInput(
-                "파일에서 기간(예: 2023 4/4)을 찾지 못했습니다. 기간을 지정해 주세요 "
-                "(--period 2023Q4). / No period (e.g. 2023 4/4) found in the file: give one "
-                "(--period 2023Q4)."
-            )
+            raise InvalidInput(Msg("population.no_period_2023_4"))
     numeric = [
         j
         for j in range(len(grid[0]))
@@ -277,10 +265,7 @@ def parse_grid(grid: list[list[str]], *, period: str | None = None) -> Populatio
     if not pop_cols and not header and numeric:
         pop_cols = numeric[:1]  # no header at all: the first number column
     if not pop_cols:
-        raise InvalidInput(
-            "인구 합계 열(인구 > 합계 > 계)을 찾지 못했습니다. / No total-population column "
-            "(인구 > 합계 > 계) was found."
-        )
+        raise InvalidInput(Msg("population.no_total_population_column"))
     pop = pop_cols[0]
     hh = next(
         (j for j in numeric if any(h.replace(" ", "") in _HOUSEHOLD_WORDS for h in heads[j])), None
@@ -324,16 +309,13 @@ def parse_grid(grid: list[list[str]], *, period: str | None = None) -> Populatio
 def read_table(data: bytes, *, period: str | None = None) -> PopulationTable:
     """Read a published 주민등록인구 table (XLSX, XLS or CSV bytes) into a PopulationTable."""
     if not data:
-        raise InvalidInput("빈 파일입니다 / the file is empty")
+        raise InvalidInput(Msg("common.file_empty"))
     grid = _grid(data)
     if not grid:
-        raise InvalidInput("빈 표입니다 / the table is empty")
+        raise InvalidInput(Msg("population.table_empty"))
     table = parse_grid(grid, period=period)
     if table.rows.empty:
-        raise InvalidInput(
-            "자치구와 인구를 한 줄도 읽지 못했습니다. / Not one district with its population was "
-            "read."
-        )
+        raise InvalidInput(Msg("population.not_one_district_population"))
     return table
 
 
@@ -360,27 +342,27 @@ class PopulationReport:
             return None
         return int(self.matched["population"].sum()) == self.total_in_file
 
-    def summary(self) -> list[str]:
-        """Lines for the CLI and the page (Korean / English)."""
+    def summary(self) -> list[Msg]:
+        """Lines for the CLI (both languages) and the page (its language)."""
         lines = [
-            f"기간 / period: {self.period} · 열 / column: {self.column}",
-            f"일치한 자치구 / districts matched: {len(self.matched)}/25 — "
-            + ", ".join(self.matched["name_ko"]),
+            Msg("population.period_column", period=self.period, column=self.column),
+            Msg(
+                "population.matched",
+                n=len(self.matched),
+                names=", ".join(self.matched["name_ko"]),
+            ),
         ]
         if self.missing:
-            lines.append("파일에 없는 자치구 / districts missing: " + ", ".join(self.missing))
+            lines.append(Msg("population.missing", names=", ".join(self.missing)))
         if self.unmatched:
-            lines.append("읽지 못한 행 / rows not understood: " + ", ".join(self.unmatched))
+            lines.append(Msg("population.unmatched", names=", ".join(self.unmatched)))
         if self.skipped_periods:
-            lines.append(
-                "다른 기간(건너뜀) / other periods skipped: " + ", ".join(self.skipped_periods)
-            )
+            lines.append(Msg("population.other_periods", names=", ".join(self.skipped_periods)))
         if self.total_in_file is not None:
             total = int(self.matched["population"].sum())
-            verdict = "일치 / matches" if self.total_matches else "불일치 / differs"
+            verdict = Msg("population.matches") if self.total_matches else Msg("population.differs")
             lines.append(
-                f"합계 행 / total row: {self.total_in_file:,} · 자치구 합 / sum of districts: "
-                f"{total:,} ({verdict})"
+                Msg("population.totals", total_row=self.total_in_file, total=total, verdict=verdict)
             )
         return lines
 
@@ -460,5 +442,5 @@ def import_upload(
 def import_path(conn: sa.Connection, path: Path, *, period: str | None = None) -> PopulationReport:
     """Import the file at ``path``; its name is recorded as the source."""
     if not Path(path).is_file():
-        raise InvalidInput(f"파일이 없습니다 / no such file: {path}")
+        raise InvalidInput(Msg("common.no_such_file", path=path))
     return import_file(conn, Path(path).read_bytes(), source=Path(path).name, period=period)

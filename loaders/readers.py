@@ -34,6 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geo.errors import AtlasError, InvalidInput
+from geo.messages import Msg
 from geo.settings import load_settings
 from loaders.columns import header_score
 from loaders.targets import Target
@@ -62,7 +63,7 @@ csv.field_size_limit(2**31 - 1)
 class UnreadableFile(InvalidInput):
     """The file as a whole cannot be read (format, encoding, structure)."""
 
-    user_msg = "파일을 읽을 수 없습니다. / The file cannot be read."
+    key = "readers.unreadable"
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class SourceTable:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     #: Data rows that could not be split into cells: (row, detail).
     malformed: list[tuple[int, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
     #: For a CSV streamed to COPY; ``frame`` is then only the first rows.
     csv: CsvSource | None = None
     #: Keeps an unzipped folder alive as long as the table.
@@ -139,10 +140,7 @@ def detect_encoding(path: Path, *, chunk: int = 1 << 20) -> tuple[str, bool]:
         except UnicodeDecodeError:
             continue
         return encoding, bom
-    raise UnreadableFile(
-        "파일의 문자 인코딩을 알 수 없습니다 (UTF-8도 CP949도 아님) / the file is neither "
-        "UTF-8 nor CP949 (EUC-KR) text"
-    )
+    raise UnreadableFile(Msg("readers.file_neither_utf_8"))
 
 
 # --- cells ---------------------------------------------------------------------------------------
@@ -198,12 +196,12 @@ def _find_header(rows: Sequence[Sequence[object]], target: Target) -> tuple[int,
     """
     scores = [header_score(r, target) for r in rows[:HEADER_SEARCH]]
     if not scores:
-        raise UnreadableFile("빈 파일입니다 / the file is empty")
+        raise UnreadableFile(Msg("common.file_empty"))
     best = max(scores)
     if best == 0:
         h = next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
         if h is None:
-            raise UnreadableFile("빈 파일입니다 / the file is empty")
+            raise UnreadableFile(Msg("common.file_empty"))
         return h, 1
     h = scores.index(best)
     if h + 1 < len(rows):
@@ -269,10 +267,12 @@ def _grid_table(
     table.header_row = first_row + h + span - 1
     table.skipped = skipped
     if h > 0 or span > 1:
-        table.notes.append(
-            f"머리글: {first_row + h}행{'~' + str(first_row + h + 1) + '행' if span > 1 else ''}"
-            f" / header: row {first_row + h}{'-' + str(first_row + h + 1) if span > 1 else ''}"
-        )
+        if span > 1:
+            table.notes.append(
+                Msg("readers.header_rows", first=first_row + h, last=first_row + h + 1)
+            )
+        else:
+            table.notes.append(Msg("readers.header_row", row=first_row + h))
     return table
 
 
@@ -368,10 +368,7 @@ def read_csv(path: Path, target: Target, **_: object) -> SourceTable:
     lines = _read_lines(path, skip, HEADER_SEARCH + SAMPLE_ROWS, SAMPLE_BYTES)
     n_lines = _count_lines(path, skip=skip)
     if not lines and n_lines:
-        raise UnreadableFile(
-            f"첫 줄이 {SAMPLE_BYTES // 2**20} MB보다 깁니다 / the first line is longer than "
-            f"{SAMPLE_BYTES // 2**20} MB: is this a CSV file?"
-        )
+        raise UnreadableFile(Msg("readers.first_line_longer_than", mb=SAMPLE_BYTES // 2**20))
     text = b"".join(lines).decode(encoding, errors="replace")
     delimiter = _sniff_delimiter(text.splitlines()[:HEADER_SEARCH])
     grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -479,11 +476,7 @@ def read_xlsx(path: Path, target: Target, *, sheet: str | None = None, **_: obje
             # A few KB can declare a 16,384-column, million-row sheet: count as we go.
             cells += len(r)
             if cells > MAX_SHEET_CELLS:
-                raise UnreadableFile(
-                    f"시트가 너무 큽니다 (셀 {MAX_SHEET_CELLS:,}개 초과). CSV로 저장해 올려 "
-                    f"주세요. / The sheet is too large (over {MAX_SHEET_CELLS:,} cells): save "
-                    "it as CSV and import that."
-                )
+                raise UnreadableFile(Msg("readers.sheet_too_large_over", most=MAX_SHEET_CELLS))
             rows.append(list(r))
     finally:
         wb.close()
@@ -508,13 +501,12 @@ def read_xls(path: Path, target: Target, *, sheet: str | None = None, **_: objec
 
 def _choose(names: Sequence[str], wanted: str | None, what: str) -> str:
     if not names:
-        raise UnreadableFile(f"{what}가 없습니다 / no {what} in the file")
+        raise UnreadableFile(Msg("readers.no_file", what=what))
     if wanted is None:
         return names[0]
     if wanted not in names:
         raise UnreadableFile(
-            f"'{wanted}' {what}가 없습니다 / no {what} '{wanted}'; the file has: "
-            + ", ".join(names)
+            Msg("readers.no_such_part", what=what, wanted=wanted, names=", ".join(names))
         )
     return wanted
 
@@ -565,9 +557,7 @@ def _vector_table(
     )
     if len(layers) > 1 and layer is None:
         table.notes.append(
-            f"레이어 {len(layers)}개 중 '{chosen}'을(를) 읽었습니다 (--layer로 선택) / the file "
-            f"has {len(layers)} layers ({', '.join(layers)}); read '{chosen}' (choose with "
-            "--layer)"
+            Msg("readers.layer_chosen", n=len(layers), names=", ".join(layers), chosen=chosen)
         )
     return table
 
@@ -636,29 +626,28 @@ def read_shapefile(
     """A ``.shp`` (with its .dbf/.prj/.cpg) or a folder of them; ``layer`` is a file stem."""
     shps = _shapefiles(path) if path.is_dir() else [path]
     if not shps:
-        raise UnreadableFile("폴더에 .shp 파일이 없습니다 / no .shp file in the folder")
+        raise UnreadableFile(Msg("readers.no_shp_file_folder"))
     stems = [p.stem for p in shps]
     shp = shps[stems.index(_choose(stems, layer, "layer"))]
     cpg = [p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".cpg"]
     dbf = [p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".dbf"]
-    encoding, note = None, None
+    encoding: str | None = None
+    note: Msg | str | None = None
     if cpg:
         note = f".cpg: {cpg[0].read_text(errors='replace').strip()}"
     elif dbf:
         encoding = dbf_encoding(dbf[0])
         if encoding:
-            note = f".cpg 없음, 내용으로 판단 / no .cpg, detected from the text: {encoding}"
+            note = Msg("readers.no_cpg_detected_from", encoding=encoding)
     table = _vector_table(shp, "shapefile", encoding=encoding, crs_source=".prj")
     table.layers, table.layer = stems, shp.stem
     table.encoding = encoding or (cpg[0].read_text(errors="replace").strip() if cpg else None)
     if len(stems) > 1 and layer is None:
         table.notes.append(
-            f"Shapefile {len(stems)}개 중 '{shp.stem}'을(를) 읽었습니다 (--layer로 선택) / "
-            f"{len(stems)} shapefiles ({', '.join(stems)}); read '{shp.stem}' (choose with "
-            "--layer)"
+            Msg("readers.shapefile_chosen", n=len(stems), names=", ".join(stems), chosen=shp.stem)
         )
     if note:
-        table.notes.insert(0, f"인코딩 / encoding: {note}")
+        table.notes.insert(0, Msg("readers.encoding", note=note))
     return table
 
 
@@ -689,10 +678,7 @@ def read_zip(path: Path, target: Target, **options: object) -> SourceTable:
         inner = [p for p in inner if p.suffix.lower() != ".zip"]
         if len(inner) != 1:
             tmp.cleanup()
-            raise UnreadableFile(
-                "zip 안에 Shapefile이나 읽을 수 있는 파일이 하나여야 합니다 / the zip must hold a "
-                "shapefile or exactly one readable file"
-            )
+            raise UnreadableFile(Msg("readers.zip_must_hold_shapefile"))
         table = READERS[inner[0].suffix.lower()](inner[0], target, **options)
     table.path, table._tmp = path, tmp
     table.format = f"zip/{table.format}"
@@ -713,9 +699,7 @@ def check_unzipped_size(zf: zipfile.ZipFile) -> None:
     total = sum(info.file_size for info in zf.infolist())
     if total > limit_mb * 1024**2:
         raise ZipTooLarge(
-            f"압축을 풀면 {total / 1024**2:,.0f} MB가 되어 한도 {limit_mb:,} MB를 넘습니다. / "
-            f"The zip would expand to {total / 1024**2:,.0f} MB, beyond the limit of "
-            f"{limit_mb:,} MB."
+            Msg("readers.zip_would_expand_mb", total=total / 1024**2, limit_mb=limit_mb)
         )
 
 
@@ -766,14 +750,13 @@ def read_source(
     """
     path = Path(path)
     if not path.exists():
-        raise UnreadableFile(f"파일이 없습니다 / no such file: {path}")
+        raise UnreadableFile(Msg("common.no_such_file", path=path))
     if path.is_dir():
         return read_shapefile(path, target, layer=layer)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UnreadableFile(
-            f"지원하지 않는 형식입니다 / unsupported format '{path.suffix}'; supported: "
-            + ", ".join(sorted(READERS))
+            Msg("readers.unsupported_format", suffix=path.suffix, names=", ".join(sorted(READERS)))
         )
     try:
         table = reader(path, target, layer=layer, sheet=sheet)
@@ -783,7 +766,7 @@ def read_source(
         raise UnreadableFile(detail=str(exc)) from exc
     except csv.Error as exc:
         raise UnreadableFile(
-            f"CSV 형식 오류 / malformed CSV: {exc}", detail=f"{path.name}: {exc}"
+            Msg("readers.malformed_csv", exc=exc), detail=f"{path.name}: {exc}"
         ) from exc
     except MemoryError:
         raise  # the import's memory ceiling (loaders.bounded) turns it into a clear message
@@ -795,10 +778,7 @@ def read_source(
 
 def _check_width(n: int) -> None:
     if n > MAX_COLUMNS:
-        raise UnreadableFile(
-            f"열이 너무 많습니다 ({n:,}개, 최대 {MAX_COLUMNS:,}) / too many columns ({n:,}; "
-            f"at most {MAX_COLUMNS:,})"
-        )
+        raise UnreadableFile(Msg("readers.too_many_columns_most", n=n, most=MAX_COLUMNS))
 
 
 def iter_csv_chunks(source: CsvSource, *, size: int = 1 << 20) -> Iterator[bytes]:

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from geo import crs as kcrs
+from geo.messages import Msg
 from loaders.columns import ALIASES, COORDINATES, NAME_PART, Mapping, column_key, norm_key
 from loaders.targets import Target
 
@@ -57,7 +58,7 @@ _ROAD_WORDS = ("도로명", "신주소", "road", "rdnm")
 _DISTRICT_WORDS = ("자치구", "시군구", "signgu", "sgg")
 _NOT_DISTRICT = ("코드", "code", "구분", "cd")
 
-Why = tuple[str, str]  # (Korean, English)
+Why = Msg  # why a column was chosen, for the plan shown to the user
 
 
 @dataclass(frozen=True)
@@ -155,18 +156,15 @@ class _Recogniser:
         for name in names:
             found = self.alias_of(name)
             if found:
-                self.take(name, found[0], (f"머리글 '{found[1]}'", f"header is '{found[1]}'"))
+                self.take(name, found[0], Msg("recognise.header_is", header=found[1]))
 
     def kind(self) -> None:
         found = self.alias_of("kind")
         if found and self.frame is None:
-            self.take("kind", found[0], (f"머리글 '{found[1]}'", f"header is '{found[1]}'"))
+            self.take("kind", found[0], Msg("recognise.header_is", header=found[1]))
         elif found and self.code_share(found[0], "kind") >= 0.5:
             share = _pct(self.code_share(found[0], "kind"))
-            why = (
-                f"머리글 '{found[1]}', 값 {share}가 자원 유형",
-                f"header '{found[1]}', {share} of values are kinds",
-            )
+            why = Msg("recognise.kinds", header=found[1], share=share)
             self.take("kind", found[0], why)
 
     def category(self) -> None:
@@ -194,17 +192,11 @@ class _Recogniser:
         if share == 0 and not few:
             return
         if self.frame is None:
-            why = (f"머리글에 '{word}'", f"header has '{word}'")
+            why = Msg("recognise.header_has", word=word)
         elif share > 0:
-            why = (
-                f"머리글에 '{word}', 값 {_pct(share)}가 알려진 분류",
-                f"header has '{word}', {_pct(share)} of values are known categories",
-            )
+            why = Msg("recognise.categories", word=word, share=_pct(share))
         else:
-            why = (
-                f"머리글에 '{word}', 아는 분류 값은 아직 없음 (보고서에 목록)",
-                f"header has '{word}'; no value is a known category yet (listed in the report)",
-            )
+            why = Msg("recognise.no_known_category", word=word)
         self.take("category", col, why)
 
     def address(self) -> None:
@@ -227,14 +219,10 @@ class _Recogniser:
         if best is None:
             return
         _, col, stats, road, lot = best
-        what = ("주소", "address")
+        what = "recognise.address"
         if road or lot:
-            what = ("도로명주소", "road address") if road else ("지번주소", "lot address")
-        self.take(
-            "address",
-            col,
-            (f"{what[0]}, {_pct(stats.filled)} 채워짐", f"{what[1]}, {_pct(stats.filled)} filled"),
-        )
+            what = "recognise.road_address" if road else "recognise.lot_address"
+        self.take("address", col, Msg("recognise.filled", what=Msg(what), share=_pct(stats.filled)))
 
     def district(self) -> None:
         names = set(kcrs.district_codes_by_name())
@@ -259,10 +247,7 @@ class _Recogniser:
                 best = (score, col, share)
         if best is not None:
             _, col, share = best
-            why = (
-                f"값 {_pct(share)}가 자치구·시군구 이름",
-                f"{_pct(share)} of values are district names",
-            )
+            why = Msg("recognise.districts", share=_pct(share))
             self.take("district", col, why)
 
     def name(self, name: str) -> None:
@@ -293,14 +278,13 @@ class _Recogniser:
             return
         _, col, stats, alias, end = max(candidates, key=lambda c: c[0])
         if alias:
-            head = (f"알려진 머리글 '{col}'", f"known header '{col}'")
+            head = Msg("recognise.known_header", header=col)
         else:
-            head = (f"머리글이 {end[2]}(으)로 끝남", f"header ends in {end[2]}")
+            head = Msg("recognise.header_ends", end=end[2])
         if self.frame is None:
             self.take(name, col, head)
             return
-        distinct = _pct(stats.distinct)
-        why = (f"{head[0]}, 값 {distinct} 서로 다름", f"{head[1]}, {distinct} distinct")
+        why = Msg("recognise.distinct", head=head, share=_pct(stats.distinct))
         self.take(name, col, why)
         self._name_part(col, stats, [c[1] for c in candidates if c[1] != col])
 
@@ -329,10 +313,7 @@ class _Recogniser:
             self.take(
                 NAME_PART,
                 best[1],
-                (
-                    f"'{col}'만으로는 {alone}, '{best[1]}' 열과 함께 {together} 서로 다름",
-                    f"'{col}' alone is {alone} distinct, with '{best[1]}' {together}",
-                ),
+                Msg("recognise.name_part", col=col, alone=alone, other=best[1], together=together),
             )
 
 
@@ -381,5 +362,5 @@ def _loose_coordinates(r: _Recogniser) -> None:
             continue
         for col in r.free():
             if any(w in column_key(col) for w in words):
-                r.take(name, col, (f"머리글에 '{words[0]}'", f"header has '{words[0]}'"))
+                r.take(name, col, Msg("recognise.header_has", word=words[0]))
                 break

@@ -16,13 +16,13 @@ import pandas as pd
 
 from geo.areas import SNAP_M
 from geo.csvsafe import write_frame_csv
+from geo.messages import Msg, text
 from loaders.validate import REASONS
 
 
 def reason_label(code: str, lang: str = "ko") -> str:
     """The label of a rejection reason in ``lang``."""
-    pair = REASONS.get(code, (code, code))
-    return pair[0] if lang == "ko" else pair[1]
+    return text(REASONS[code], lang) if code in REASONS else code
 
 
 @dataclass
@@ -41,7 +41,7 @@ class ImportReport:
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     #: Rows that are not records (total and note rows): (row, reason).
     skipped: list[tuple[int, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
     #: One row per rejected row: row, reason (the first), reasons (all), detail, the cells.
     rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Rows imported whose named district differs from where they fall: row, named, found.
@@ -101,8 +101,7 @@ class ImportReport:
 
     def summary(self, lang: str = "ko") -> list[str]:
         """A few lines for the terminal: counts, reasons, warnings."""
-        ko = lang == "ko"
-        head = "미리보기 (저장 안 함)" if ko else "dry run (nothing written)"
+        head = text("report.dry_run", lang)
         lines = [
             f"{self.file} -> {self.target} [{self.source}]" + (f" · {head}" if self.dry_run else "")
         ]
@@ -113,16 +112,14 @@ class ImportReport:
         )
         if self.run_id is not None:
             lines.append(
-                f"  {'가져오기 번호' if ko else 'import run'} #{self.run_id} "
+                f"  {text('report.import_run', lang)} #{self.run_id} "
                 f"(python -m loaders import-added / undo-import {self.run_id})"
             )
         for code, n in self.rejected_by_reason.items():
             lines.append(f"  rejected {code} ({reason_label(code, lang)}): {n:,}")
         if self.skipped:
             rows = ", ".join(str(r) for r, _ in self.skipped[:10])
-            lines.append(
-                f"  skipped (합계·주석 행 / total or note rows): {len(self.skipped)} (row {rows})"
-            )
+            lines.append(f"  skipped ({Msg('report.skipped')}): {len(self.skipped)} (row {rows})")
         if len(self.mismatches):
             lines.append(
                 f"  district mismatch (자치구 불일치): {len(self.mismatches):,} "
@@ -133,22 +130,18 @@ class ImportReport:
             shown = ", ".join(f"{name} ({sid})" for sid, name in self.retired[:10])
             more = f" ... +{len(self.retired) - 10}" if len(self.retired) > 10 else ""
             lines.append(
-                f"  retired (파일에 없어 퇴역 / gone from the file): {len(self.retired):,}: "
-                f"{shown}{more}"
+                f"  retired ({Msg('report.retired')}): {len(self.retired):,}: {shown}{more}"
             )
         for pair, n in self.by_pair.items():
-            lines.append(f"  {'좌표쌍' if ko else 'pair'} {pair}: {n:,}")
+            lines.append(f"  {text('report.pair', lang)} {pair}: {n:,}")
         if self.at_dong:
-            lines.append(
-                f"  {'동 단위 위치 (주소)' if ko else 'dong-level (address)'}: {self.at_dong:,}"
-            )
+            lines.append(f"  {text('report.at_dong', lang)}: {self.at_dong:,}")
         for rec in _records(self.disagreements)[:10]:
             lines.append("  ≠ " + ", ".join(f"{k}={v}" for k, v in rec.items()))
         if len(self.snapped):
             first = self.snapped.iloc[0]
             lines.append(
-                f"  snapped (경계 밖 {SNAP_M:.0f} m 이내 -> 가장 가까운 법정동 / within "
-                f"{SNAP_M:.0f} m outside -> nearest dong): {len(self.snapped):,} "
+                f"  snapped ({Msg('report.snapped', m=SNAP_M)}): {len(self.snapped):,} "
                 f"(e.g. row {first['row']}: {first['distance_m']:.1f} m -> {first['dong']})"
             )
         lines += [f"  ! {w}" for w in self.warnings]
@@ -170,7 +163,7 @@ class ImportReport:
             "detected": self.detected,
             **self.counts(),
             "skipped_rows": [{"row": r, "reason": why} for r, why in self.skipped],
-            "warnings": self.warnings,
+            "warnings": [str(w) for w in self.warnings],  # both languages
             "unknown_categories": [{"value": v, "rows": n} for v, n in self.unknown_categories],
             "rejected_rows": _records(self.rejected_rows),
             "district_mismatches": _records(self.mismatches),

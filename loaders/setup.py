@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from geo import migrate
 from geo.db import bulk, get_engine, transaction
+from geo.messages import Msg
 from geo.progress import Progress, print_progress
 from geo.reference import load_reference
 from geo.settings import load_settings
@@ -47,7 +48,7 @@ def setup_database(
         report["programs"] = load_programs(conn)
     if with_open_data:
 
-        def sub(f: float, msg: str) -> None:
+        def sub(f: float, msg: Msg | str) -> None:
             progress(0.35 + 0.5 * f, f"open data: {msg}")
 
         results, summary = opendata.load_open_data(url, progress=sub)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from geo import vocab
 from geo.errors import InvalidInput
+from geo.messages import Msg
 
 #: Field types and what the validator makes of them.
 FIELD_TYPES = ("text", "number", "integer", "date", "code", "list")
@@ -162,7 +163,4 @@ def get_target(name: str) -> Target:
     try:
         return TARGETS[name]
     except KeyError:
-        raise InvalidInput(
-            f"가져올 대상은 {', '.join(TARGETS)} 중 하나입니다 / target must be one of "
-            f"{', '.join(TARGETS)}: {name}"
-        ) from None
+        raise InvalidInput(Msg("targets.unknown", names=", ".join(TARGETS), name=name)) from None

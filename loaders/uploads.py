@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 
 from geo.errors import InvalidInput
+from geo.messages import Msg
 from geo.settings import load_settings
 
 
@@ -24,9 +25,7 @@ def check_upload_size(size: int) -> None:
     limit_mb = load_settings().max_upload_mb
     if size > limit_mb * 1024**2:
         raise UploadTooLarge(
-            f"파일이 너무 큽니다 ({size / 1024**2:,.1f} MB). 최대 {limit_mb:,} MB까지 올릴 수 "
-            f"있습니다. / The file is too large ({size / 1024**2:,.1f} MB); the limit is "
-            f"{limit_mb:,} MB."
+            Msg("uploads.file_too_large_mb", size=size / 1024**2, limit_mb=limit_mb)
         )
 
 
@@ -36,8 +35,7 @@ def upload_suffix(name: str, allowed: Iterable[str]) -> str:
     allowed = {a.lower() if a.startswith(".") else "." + a.lower() for a in allowed}
     if suffix not in allowed:
         raise InvalidInput(
-            f"지원하지 않는 파일 형식입니다 / unsupported file type '{suffix}': "
-            + ", ".join(sorted(allowed))
+            Msg("uploads.unsupported_type", suffix=suffix, names=", ".join(sorted(allowed)))
         )
     return suffix
 

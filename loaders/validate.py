@@ -21,21 +21,18 @@ from loaders.locate import AreaNames, locate
 from loaders.plan import ImportPlan
 from loaders.targets import NOT_WRITTEN, Field
 
-#: Reason code -> (Korean, English). Order = priority of the reason a row is counted under.
-REASONS: dict[str, tuple[str, str]] = {
-    "malformed_row": ("행을 열로 나눌 수 없음", "row cannot be split into columns"),
-    "no_name": ("이름 없음", "no name"),
-    "no_coordinates": ("좌표 없음", "no coordinates"),
-    "no_location": (
-        "좌표 없음, 주소에 동 이름 없음",
-        "no coordinates and the address names no dong",
-    ),
-    "bad_number": ("좌표가 숫자가 아님", "coordinate is not a number"),
-    "invalid_geometry": ("도형 오류 (복구 불가)", "invalid geometry that cannot be repaired"),
-    "bad_value": ("값 오류", "invalid or missing value"),
-    "outside_seoul": ("서울 밖", "outside Seoul"),
-    "other_district": ("담당 자치구 밖", "outside your district"),
-    "duplicate": ("파일 안에서 중복", "duplicated in the file"),
+#: Reason code -> its message. Order = priority of the reason a row is counted under.
+REASONS: dict[str, str] = {
+    "malformed_row": "reason.malformed_row",
+    "no_name": "reason.no_name",
+    "no_coordinates": "reason.no_coordinates",
+    "no_location": "reason.no_location",
+    "bad_number": "reason.bad_number",
+    "invalid_geometry": "reason.invalid_geometry",
+    "bad_value": "reason.bad_value",
+    "outside_seoul": "reason.outside_seoul",
+    "other_district": "reason.other_district",
+    "duplicate": "reason.duplicate",
 }
 
 #: Characters dropped when comparing values (same as ``loaders.columns.norm_key``).

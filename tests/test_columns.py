@@ -230,7 +230,9 @@ def test_names_are_recognised_by_their_shape_not_a_list(engine, cols, expected, 
     m = detect_mapping(list(frame.columns), RES, has_geometry=False, frame=frame, codes=codes)
     assert {k: m.columns.get(k) for k in expected} == expected
     # The report can say why: the header's ending and how distinct the names are.
-    assert f"ends in {why}" in m.evidence["name"][1] and "100 % distinct" in m.evidence["name"][1]
+    assert f"ends in {why}" in m.evidence["name"].text("en") and "100 % distinct" in m.evidence[
+        "name"
+    ].text("en")
 
 
 def test_a_column_of_repeated_values_is_not_taken_for_names(engine):
@@ -264,7 +266,7 @@ def test_the_type_column_whose_values_are_categories_wins(engine):
     codes = code_lookup(RES, Mapping())
     m = detect_mapping(list(frame.columns), RES, has_geometry=True, frame=frame, codes=codes)
     assert m.columns["category"] == "시설종류명(시설유형)"
-    assert "100 % of values are known categories" in m.evidence["category"][1]
+    assert "100 % of values are known categories" in m.evidence["category"].text("en")
     assert m.columns["address"] == "시설주소" and m.columns["name"] == "시설명"
 
 

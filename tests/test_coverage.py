@@ -747,7 +747,7 @@ def test_population_import_reports_matched_missing_and_unknown_rows(engine, clea
     assert len(report.matched) == 23 and report.missing == ["송파구", "강동구"]
     assert report.unmatched == ["기타구"]
     assert report.total_matches is True
-    text = "\n".join(report.summary())
+    text = "\n".join(map(str, report.summary()))
     assert "23/25" in text and "송파구, 강동구" in text and "기타구" in text
     with engine.connect() as conn:
         stored = dict(

@@ -60,7 +60,7 @@ def test_epsg_5174_carries_the_korean_1985_datum_shift():
 def test_a_bessel_tm_prj_without_datum_shift_becomes_epsg_5174():
     fixed = kcrs.repair(BESSEL_TM_PRJ)
     assert fixed.epsg == 5174
-    assert "Bessel" in fixed.note and "300-400 m" in fixed.note
+    assert "Bessel" in str(fixed.note) and "300-400 m" in str(fixed.note)
     # As written, PROJ can only guess the datum: the points would land ~360 m off.
     pts = true_points(3, seed=22)
     x, y = project(pts["lon"], pts["lat"], EPSG_5174_PROJ)
@@ -123,7 +123,7 @@ def test_points_outside_seoul_fit_no_candidate_and_say_so():
     x, y = project(out["lon"], out["lat"], 5186)
     det = kcrs.detect(x, y)
     assert all(c.inside == 0 for c in det.candidates)
-    assert any("inside Seoul" in n for n in det.notes)
+    assert any("inside Seoul" in n for n in map(str, det.notes))
 
 
 def _near_district_boundaries(n: int, seed: int):
@@ -158,7 +158,7 @@ def test_values_win_over_a_column_label_that_contradicts_them():
     det = kcrs.detect(x, y, hints=codes, hint_label=label)
     assert det.epsg == 5186
     assert det.contradicted == "X좌표(UTM-K)"
-    assert any("values were trusted" in n for n in det.notes)
+    assert any("values were trusted" in n for n in map(str, det.notes))
 
 
 def test_a_label_that_fits_the_values_breaks_the_tie():

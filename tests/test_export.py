@@ -292,7 +292,7 @@ def test_utf8_shapefile_keeps_characters_cp949_cannot_hold(db_url, sample, tmp_p
     names_cp949 = set(read_back(cp949, "shp", "resources")[0]["name"])
     assert "🌱 옥상 텃밭" in names_utf8
     assert "? 옥상 텃밭" in names_cp949  # the emoji cannot be CP949: replaced, and said so
-    assert not any("'?'" in n for n in result.notes)  # nothing replaced in UTF-8
+    assert not any("'?'" in n for n in map(str, result.notes))  # nothing replaced in UTF-8
 
 
 def test_long_text_is_cut_for_dbf_at_a_character_boundary_and_reported(db_url, sample, tmp_path):
@@ -301,8 +301,8 @@ def test_long_text_is_cut_for_dbf_at_a_character_boundary_and_reported(db_url, s
     cut = got.loc[got["name"] == "? 옥상 텃밭", "description"].iloc[0]
     assert len(cut.encode("cp949")) <= 254
     assert LONG_TEXT.startswith(cut) and len(cut) > 100
-    assert any("254" in n for n in result.notes)
-    assert any("'?'" in n for n in result.notes)
+    assert any("254" in n for n in map(str, result.notes))
+    assert any("'?'" in n for n in map(str, result.notes))
     # GeoPackage holds it whole
     _, gpkg = _export(tmp_path, "gpkg", districts=(JONGNO,))
     whole = read_back(gpkg, "gpkg", "resources")[0]

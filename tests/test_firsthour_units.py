@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo.messages import Msg, render
 from layers.export.bundle import export_stem
 from views.common import tidy_numbers
-from views.i18n import in_lang
 
 
-def test_a_bilingual_message_shows_in_one_language():
-    assert in_lang("완료 / done", "ko") == "완료"
-    assert in_lang("완료 / done", "en") == "done"
-    # A slash inside the Korean part stays with it.
-    message = "X좌표 / Y좌표: 값으로 판단 / X / Y: detected"
-    assert in_lang(message, "ko") == "X좌표 / Y좌표: 값으로 판단"
-    assert in_lang(message, "en") == "X / Y: detected"
-    assert in_lang("done", "ko") == "done"  # nothing to split: as it is
+def test_a_message_shows_in_one_language():
+    assert Msg("common.done").text("ko") == "완료"
+    assert Msg("common.done").text("en") == "done"
+    # A slash in a parameter (column names) stays with it, in both languages.
+    message = Msg("plan.pair_note", x="X좌표", y="Y좌표", note=Msg("crs.x_y_columns_swapped"))
+    assert message.text("ko") == "[X좌표 / Y좌표] X와 Y 열이 서로 바뀌어 있어 바로잡았습니다"
+    assert message.text("en") == "[X좌표 / Y좌표] the X and Y columns were swapped; corrected"
+    assert render("done", "ko") == "done"  # text that is no message: as it is
 
 
 def test_counts_become_integers_and_other_numbers_are_rounded():

@@ -146,7 +146,7 @@ def test_grid_with_islands_works_and_islands_are_never_significant():
     assert islands["p_value"].isna().all() and islands["gi_z"].isna().all()
     assert (islands["neighbours"] == 0).all()
     assert islands["n_cases"].sum() == 31
-    assert any("2" in note and "neighbours" in note for note in result.notes)
+    assert any("2" in note and "neighbours" in note for note in map(str, result.notes))
     # Only the analysed (non-island) cells enter the counts per class.
     assert result.class_counts()["island"] == 2
 
@@ -318,7 +318,8 @@ def test_sparse_data_are_called_sparse_and_a_coarser_grid_is_proposed():
     per_cell, empty = hotspots.sparsity(fine)
     assert per_cell < hotspots.MIN_CASES_PER_CELL and empty > hotspots.MAX_EMPTY_SHARE
     note = hotspots.sparse_note(fine)
-    assert note is not None and "H3 resolution 7" in note and "legal dongs" in note
+    assert note is not None and "H3 resolution 7" in note.text("en")
+    assert "legal dongs" in note.text("en") and "H3 해상도 7" in note.text("ko")
     dense = _with_cluster(_uniform(600, seed=6, resolution=6), 0, seed=7)
     coarse = hotspots.h3_hotspots(dense, hotspots.HotspotOptions(resolution=6), area=_seoul())
     assert hotspots.sparse_note(coarse) is None

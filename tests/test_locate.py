@@ -150,7 +150,7 @@ def test_every_coordinate_pair_is_used_and_disagreements_are_listed(tmp_path, en
         back = distances_m([glon], [glat], [wlon], [wlat])[0]
         assert abs(rec["distance_m"] - back) <= 1.0
         assert rec["distance_m"] > 50
-    assert any("50 m" in w for w in report.warnings)
+    assert any("50 m" in w for w in map(str, report.warnings))
 
 
 def test_the_grs80_position_in_the_report_is_where_the_file_puts_it(tmp_path, engine, imported):
@@ -250,7 +250,7 @@ def test_address_only_rows_sit_at_the_label_point_of_their_dong(tmp_path, engine
         assert row["at_label_point"], name
     # 신사동 is in two districts: the address's district decides.
     assert stored.loc["강남 신사 쉼터", "dong_code"] != stored.loc["은평 신사 쉼터", "dong_code"]
-    assert any("동 단위 위치" in w for w in report.warnings)
+    assert any("동 단위 위치" in w for w in map(str, report.warnings))
 
 
 def test_a_file_with_coordinates_places_rows_without_them_at_their_dong(tmp_path, engine, imported):
@@ -286,7 +286,7 @@ def test_blank_coordinate_columns_with_an_address_go_to_address_mode(tmp_path, e
     write_csv(tmp_path / "blank.csv", df)
     plan = prepare(tmp_path / "blank.csv", _opts("t-blank"))
     assert plan.mode == "address"
-    assert any("비어" in n for n in plan.notes)
+    assert any("비어" in n for n in map(str, plan.notes))
 
 
 # --- where dong precision shows --------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_a_folder_of_shapefiles_offers_its_layers(tmp_path):
     _points_gdf(3, seed=35).to_file(tmp_path / "second.shp")
     default = read_source(tmp_path, RES)
     assert default.layers == ["first", "second"] and len(default.frame) == 2
-    assert any("2 shapefiles" in n for n in default.notes)
+    assert any("2 shapefiles" in n for n in map(str, default.notes))
     assert len(read_source(tmp_path, RES, layer="second").frame) == 3
 
 

@@ -11,45 +11,9 @@ import streamlit as st
 from geo import datasets
 from geo.errors import AtlasError
 from views.common import csv_download, show_error
-from views.i18n import lang, translator
+from views.i18n import pick, translator
 
-t = translator(
-    {
-        "title": ("데이터 출처", "About the data"),
-        "intro": (
-            "공간·인문자원은 아래의 공개 데이터를 게시된 그대로 가져온 것입니다. 같은 장소가 "
-            "여러 자료에 있으면 (같은 이름, 50 m 이내) 지도에는 한 번, 모든 출처와 함께 "
-            "표시합니다. 인적자원·지원사업 대상지·갈등 사례는 공개 데이터가 없어 예시 "
-            "데이터입니다.",
-            "Space and heritage resources are the published open data below, imported as "
-            "published. A place listed in several files (same name, within 50 m) is shown "
-            "once on maps, with all its sources. People, program sites and conflict cases "
-            "have no public data: they are demo data.",
-        ),
-        "licence": ("이용 조건", "Licence"),
-        "col_title": ("자료", "Dataset"),
-        "col_publisher": ("게시 기관", "Publisher"),
-        "col_edition": ("기준일·판", "Date / edition"),
-        "col_records": ("현재 기록", "Records now"),
-        "col_read": ("읽은 행", "Rows read"),
-        "col_in_seoul": ("서울 안", "In Seoul"),
-        "col_outside": ("서울 밖", "Outside Seoul"),
-        "col_dong": ("동 단위 위치", "Located at dong"),
-        "col_linked": ("다른 출처와 연결", "Linked to other sources"),
-        "col_file": ("파일", "File"),
-        "col_found": ("찾은 곳", "Found at"),
-        "col_note": ("참고", "Note"),
-        "col_imported": ("가져온 때", "Imported"),
-        "other_sources": ("그 밖의 출처", "Other sources"),
-        "none": ("아직 가져온 공개 데이터가 없습니다.", "No open data imported yet."),
-        "download": ("출처 목록 CSV", "Sources as CSV"),
-        "counts": (
-            "현재 {n:,}건 (서울 밖 {outside:,}행, 동 단위 위치 {dong:,}건)",
-            "{n:,} records now ({outside:,} rows outside Seoul, {dong:,} located at dong)",
-        ),
-        "linked_n": (", 다른 출처와 연결 {n:,}건", ", {n:,} linked to other sources"),
-    }
-)
+t = translator("about")
 
 _OPEN_COLUMNS = {
     "title": "col_title",
@@ -86,7 +50,7 @@ def render() -> None:
         df = datasets.sources()
     except AtlasError as exc:
         show_error(exc)
-    df["title"] = df["title_ko" if lang() == "ko" else "title_en"]
+    df["title"] = df[pick(("title_ko", "title_en"))]
     open_data = df[df["is_open_data"]]
     if open_data.empty:
         st.info(t("none"))

@@ -10,22 +10,9 @@ from geo import auth
 from geo.errors import AtlasError
 from geo.settings import load_settings
 from views.common import EXPIRED_KEY, SESSION_KEY, viewer
-from views.i18n import translator
+from views.i18n import say, translator
 
-t = translator(
-    {
-        "staff_login": ("직원 로그인", "Staff sign-in"),
-        "username": ("아이디", "User name"),
-        "password": ("비밀번호", "Password"),
-        "sign_in": ("로그인", "Sign in"),
-        "sign_out": ("로그아웃", "Sign out"),
-        "sso_sign_in": ("기관 계정으로 로그인", "Sign in with your organisation"),
-        "signed_in": ("{user} ({role}) 로그인 중", "Signed in: {user} ({role})"),
-        "role_district_officer": ("자치구 담당", "district officer"),
-        "role_planner": ("기획 담당", "planner"),
-        "role_admin": ("관리자", "administrator"),
-    }
-)
+t = translator("account")
 
 
 def _sso_configured() -> bool:
@@ -58,7 +45,7 @@ def _sso_box() -> None:
             st.user.to_dict(), claim=settings.oidc_role_claim, role_map=settings.oidc_roles
         )
     except AtlasError as exc:
-        st.error(exc.user_msg)
+        st.error(say(exc))
         if st.button(t("sign_out"), key="sso_refused_out"):
             st.logout()
         return
@@ -90,7 +77,7 @@ def account_box() -> None:
                     username.strip(), password, client=st.context.ip_address
                 )
             except AtlasError as exc:
-                st.error(exc.user_msg)
+                st.error(say(exc))
                 return
             st.session_state[SESSION_KEY] = (signed_in, dt.datetime.now(dt.UTC))
             st.rerun()

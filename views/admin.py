@@ -12,46 +12,9 @@ from geo import audit, auth, vocab
 from geo import categories as cats
 from geo.errors import AtlasError
 from views.common import csv_download, districts, keep, show_error, viewer
-from views.i18n import lang, translator
+from views.i18n import lang, name_column, say, translator
 
-t = translator(
-    {
-        "title": ("관리", "Administration"),
-        "users": ("계정", "Accounts"),
-        "new_user": ("새 계정", "New account"),
-        "username": ("아이디", "User name"),
-        "password": ("초기 비밀번호 (10자 이상)", "Initial password (10+ characters)"),
-        "role": ("역할", "Role"),
-        "district": ("자치구 (자치구 담당만)", "District (district officers only)"),
-        "create": ("만들기", "Create"),
-        "created": ("{u} 계정을 만들었습니다.", "Account {u} created."),
-        "account": ("계정 선택", "Choose an account"),
-        "deactivate": ("사용 중지", "Deactivate"),
-        "activate": ("다시 사용", "Reactivate"),
-        "unlock": ("잠금 해제", "Unlock"),
-        "audit": ("감사 기록 (최근 1,000건)", "Audit log (newest 1,000)"),
-        "categories": ("자원 분류와 표기", "Resource categories and spellings"),
-        "categories_help": (
-            "가져오기 보고서의 '모르는 분류 값'을 여기서 분류에 연결하면, 파일을 다시 가져올 때 "
-            "그 행들이 분류됩니다.",
-            "Map the 'unknown category values' of an import report to a category here; "
-            "importing the file again classifies those rows.",
-        ),
-        "new_category": ("새 분류", "New category"),
-        "code": ("코드 (영문 소문자, 예: youth_center)", "Code (lower case, e.g. youth_center)"),
-        "kind": ("자원 유형", "Kind"),
-        "label_ko": ("한글 이름", "Korean label"),
-        "label_en": ("영문 이름", "English label"),
-        "add": ("추가", "Add"),
-        "added": ("분류 {c}을(를) 추가했습니다.", "Category {c} added."),
-        "map_spelling": ("표기 연결", "Map a spelling"),
-        "spelling": ("파일에 쓰인 값 (예: 회원이용시설)", "Value as files write it"),
-        "category": ("분류", "Category"),
-        "map": ("연결", "Map"),
-        "mapped": ("'{s}' → {c}", "'{s}' → {c}"),
-        "spellings": ("표기 목록", "Spellings"),
-    }
-)
+t = translator("admin")
 
 
 def _categories(who) -> None:
@@ -76,7 +39,7 @@ def _categories(who) -> None:
                 cats.add_category(who, code, kind=kind, label_ko=label_ko, label_en=label_en)
                 st.success(t("added", c=code))
             except AtlasError as exc:
-                st.error(exc.user_msg)
+                st.error(say(exc))
     with right.form("map_spelling", clear_on_submit=True):
         st.markdown(f"**{t('map_spelling')}**")
         spelling = st.text_input(t("spelling"), max_chars=100, key=keep("adm_spelling"))
@@ -92,7 +55,7 @@ def _categories(who) -> None:
                 cats.map_spelling(who, spelling, category)
                 st.success(t("mapped", s=spelling, c=category))
             except AtlasError as exc:
-                st.error(exc.user_msg)
+                st.error(say(exc))
     with st.expander(t("spellings")):
         st.dataframe(cats.spellings_frame(), hide_index=True, width="stretch")
 
@@ -117,7 +80,7 @@ def render() -> None:
         )
         role = c1.selectbox(t("role"), auth.STAFF_ROLES, key=keep("adm_new_role"))
         d = districts()
-        names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+        names = dict(zip(d["code"], d[name_column()], strict=True))
         district = c2.selectbox(
             t("district"),
             [None, *names],
@@ -129,7 +92,7 @@ def render() -> None:
                 auth.add_account(who, username.strip(), password, role=role, district_code=district)
                 st.success(t("created", u=username))
             except AtlasError as exc:
-                st.error(exc.user_msg)
+                st.error(say(exc))
     if len(users):
         name = st.selectbox(t("account"), users["username"].tolist(), key=keep("adm_account"))
         c1, c2, c3 = st.columns(3)

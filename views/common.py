@@ -14,7 +14,9 @@ from geo.auth import SessionEnded, refresh_viewer
 from geo.csvsafe import frame_csv
 from geo.errors import AtlasError
 from geo.logs import log_shown_error, logger
+from geo.messages import Msg
 from geo.settings import load_settings
+from views.i18n import say
 
 SESSION_KEY = "signed_in"
 #: Set when a sign-in expired (a single sign-on session is then ended at the provider too).
@@ -99,19 +101,17 @@ def show_error(exc: AtlasError) -> None:
     """Show a user-safe message for ``exc`` and stop the page (never a traceback); the
     operator's log gets its detail and traceback."""
     log_shown_error(_logger, exc, "page")
-    st.error(exc.user_msg)
+    st.error(say(exc))
     st.stop()
 
 
 def page_progress(label: str):
-    """A :data:`geo.progress.Progress` callable drawing a progress bar on the page; a
-    ``"한국어 / English"`` message shows in the interface language only."""
-    from views.i18n import in_lang
-
+    """A :data:`geo.progress.Progress` callable drawing a progress bar on the page, its
+    messages in the interface language."""
     bar = st.progress(0.0, text=label)
 
-    def update(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {in_lang(message)}")
+    def update(fraction: float, message: Msg | str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {say(message)}")
 
     return update
 

@@ -20,151 +20,9 @@ from layers import choropleth, maps
 from layers.fit import fit_when_shown
 from loaders import population
 from views.common import csv_download, keep, keep_tab, show_error, tidy_numbers, viewer
-from views.i18n import lang, translator
+from views.i18n import lang, name_column, pick, say, translator
 
-t = translator(
-    {
-        "title": ("사업 현황", "Coverage"),
-        "caption": (
-            "지원사업 대상지와 지원금이 어디에 닿고 어디에 닿지 않는지. "
-            "모든 수치는 아래 필터를 따릅니다.",
-            "Where program sites and grants reach, and where they don't. Every figure follows "
-            "the filters below.",
-        ),
-        "office": ("실·국·본부", "Office"),
-        "division": ("부서", "Division"),
-        "program": ("사업", "Program"),
-        "year": ("연도", "Year"),
-        "stage": ("단계", "Stage"),
-        "source": ("데이터 출처", "Data source"),
-        "tab_maps": ("지도", "Maps"),
-        "tab_matrix": ("사업 × 자치구", "Program × district"),
-        "tab_gaps": ("공백 분석", "Gap analysis"),
-        "tab_eval": ("분기 평가", "Quarterly evaluation"),
-        "tab_pop": ("인구", "Population"),
-        "level": ("단위", "Level"),
-        "level_district": ("자치구", "District"),
-        "level_dong": ("법정동", "Legal dong"),
-        "metric": ("지표", "Measure"),
-        "scheme": ("분류 방법", "Classification"),
-        "classes": ("계급 수", "Classes"),
-        "c_class": ("계급 (범위)", "Class (range)"),
-        "names_layer": ("자치구 이름", "District names"),
-        "m_sites": ("대상지 수", "Program sites"),
-        "m_grant": ("지원금 (백만원)", "Grants (million KRW)"),
-        "m_grant_km2": ("㎢당 지원금 (백만원)", "Grants per km² (million KRW)"),
-        "m_grant_res": ("주민 1인당 지원금 (원)", "Grants per resident (KRW)"),
-        "m_share_seed": ("씨앗마을 비율 (%)", "Share of seed sites (%)"),
-        "m_share_sprout": ("새싹마을 비율 (%)", "Share of sprout sites (%)"),
-        "m_share_hope": ("희망마을 비율 (%)", "Share of hope sites (%)"),
-        "no_data": ("자료 없음", "No data"),
-        "no_population": (
-            "인구 자료가 없어 1인당 지원금은 표시하지 않습니다. "
-            "'인구' 탭에서 서울시 주민등록인구 표를 올리세요.",
-            "No population imported: per-resident figures appear once Seoul's registered "
-            "population table is uploaded in the 'Population' tab.",
-        ),
-        "per_resident_dong": (
-            "인구는 자치구 단위로만 있어 1인당 지원금은 자치구 지도에서만 볼 수 있습니다.",
-            "Population is by district only: per-resident grants are on the district map.",
-        ),
-        "legend_note": (
-            "계급: {scheme} · 오른쪽 숫자: 지역 수",
-            "Classes: {scheme} · right: number of areas",
-        ),
-        "stage_mix": ("단계별 대상지 (씨앗·새싹·희망)", "Sites by stage (seed, sprout, hope)"),
-        "c_code": ("코드", "Code"),
-        "c_name": ("이름", "Name"),
-        "c_district": ("자치구", "District"),
-        "c_area": ("면적 (㎢)", "Area (km²)"),
-        "c_population": ("인구", "Population"),
-        "c_period": ("인구 기준", "Population period"),
-        "matrix_value": ("칸 값", "Cells show"),
-        "v_grant": ("지원금 (백만원)", "Grants (million KRW)"),
-        "v_sites": ("대상지 수", "Site count"),
-        "c_no": ("연번", "No."),
-        "c_program": ("사업명", "Program"),
-        "c_unassigned": ("구 밖", "Outside districts"),
-        "c_total": ("행 합계", "Row total"),
-        "c_granted": ("지원금 합계 (백만원)", "Granted (million KRW)"),
-        "c_budget": ("예산 (백만원)", "Budget (million KRW)"),
-        "c_remaining": ("잔액 (백만원)", "Remaining (million KRW)"),
-        "c_used": ("집행률 (%)", "Used (%)"),
-        "total_row": ("합계", "Total"),
-        "matrix_check": (
-            "합계 검증: 표의 지원금 {cells:,.1f}백만원 = 사업별 지원금 합계 {granted:,.1f}백만원, "
-            "예산 합계 "
-            "{budget:,}백만원 중 {used:.1f}% 집행. 열 제목을 누르면 정렬됩니다.",
-            "Check: grants in the cells {cells:,.1f} = programs' grants {granted:,.1f} million "
-            "KRW, {used:.1f}% of their budgets ({budget:,}). Click a column header to sort.",
-        ),
-        "budget_m": ("예산 합계 (백만원)", "Budgets (million KRW)"),
-        "granted_m": ("지원금 합계 (백만원)", "Granted (million KRW)"),
-        "sites_m": ("대상지 수", "Program sites"),
-        "kinds": ("자원 유형", "Resource kinds"),
-        "distance": ("도보 거리 (m)", "Walking distance (m)"),
-        "rich_min": ("'자원 많음' 기준 (개 이상)", "'Rich' = at least (resources)"),
-        "thin_max": ("'자원 적음' 기준 (개 이하)", "'Few' = at most (resources)"),
-        "thresholds_help": (
-            "기본값은 법정동별 자원 수의 상위·하위 25% 경계입니다.",
-            "Defaults: the upper and lower quartiles of resources per dong.",
-        ),
-        "gap_map": ("법정동 공백 유형", "Gap class per dong"),
-        "reach_layer": ("대상지 {d:,.0f} m 이내", "Within {d:,.0f} m of a site"),
-        "c_gap": ("유형", "Class"),
-        "c_rank": ("순위", "Rank"),
-        "c_resources": ("자원 (선택 유형)", "Resources (chosen kinds)"),
-        "gap_ranked": ("공백 순위 (법정동)", "Gaps ranked (dongs)"),
-        "reach_title": (
-            "도보 {d:,.0f} m 이내 비율 (자치구)",
-            "Share within {d:,.0f} m (districts)",
-        ),
-        "c_near": ("거리 내 자원", "Resources within reach"),
-        "c_res_share": ("자원 비율 (%)", "Resources within (%)"),
-        "c_cov_km2": ("거리 내 면적 (㎢)", "Area within (km²)"),
-        "c_area_share": ("면적 비율 (%)", "Area within (%)"),
-        "seoul_reach": (
-            "서울 전체: 자원 {near:,}/{total:,} ({rs:.1f}%), "
-            "면적 {ca:,.1f}/{ta:,.1f}㎢ ({cs:.1f}%)가 대상지 "
-            "{d:,.0f} m 이내",
-            "All Seoul: {near:,} of {total:,} resources ({rs:.1f}%) and {ca:,.1f} of {ta:,.1f} "
-            "km² ({cs:.1f}%) lie within {d:,.0f} m of a site",
-        ),
-        "privacy_gap": (
-            "자원은 법정동별 건수로만 집계합니다. "
-            "공개 화면에서 인적자원은 법정동 대표 위치로 계산합니다.",
-            "Resources are counted per dong only; for the public, people count at their dong's "
-            "representative point.",
-        ),
-        "eval_by": ("묶음", "Group by"),
-        "by_program": ("사업별", "By program"),
-        "by_district": ("자치구별", "By district"),
-        "criterion": ("평가 항목", "Criterion"),
-        "overall": ("세 항목 평균", "Mean of the three"),
-        "c_period_q": ("분기", "Quarter"),
-        "c_sites_eval": ("평가 대상지", "Sites evaluated"),
-        "latest": ("최근 분기 순위: {period}", "Latest quarter ranked: {period}"),
-        "no_eval": ("조건에 맞는 평가 기록이 없습니다.", "No evaluations match the filters."),
-        "pop_current": ("가져온 인구 (자치구별 최신)", "Imported population (latest per district)"),
-        "pop_none": ("아직 가져온 인구 자료가 없습니다.", "No population has been imported yet."),
-        "pop_upload": (
-            "서울시 주민등록인구 (자치구별) 표 올리기 (XLSX, XLS, CSV)",
-            "Upload Seoul's registered population by district (XLSX, XLS, CSV)",
-        ),
-        "pop_period": (
-            "기간 (파일에 없을 때, 예: 2023Q4)",
-            "Period (if the file lacks it, e.g. 2023Q4)",
-        ),
-        "pop_import": ("가져오기", "Import"),
-        "pop_done": ("가져왔습니다.", "Imported."),
-        "pop_staff_only": (
-            "인구 표 가져오기는 로그인한 계획 담당자·관리자만 할 수 있습니다.",
-            "Importing a population table needs a planner or administrator sign-in.",
-        ),
-        "c_households": ("세대", "Households"),
-        "c_source": ("출처 파일", "Source file"),
-    }
-)
+t = translator("coverage")
 
 _METRICS = {
     "sites": "m_sites",
@@ -229,7 +87,7 @@ def _classify(values: tuple[float, ...], scheme: str, k: int):
 
 
 def _name_col() -> str:
-    return "name_ko" if lang() == "ko" else "name_en"
+    return name_column()
 
 
 def _label(table: dict, code) -> str:
@@ -310,7 +168,7 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
     scheme = c[2].selectbox(
         t("scheme"),
         list(SCHEMES),
-        format_func=lambda s: SCHEMES[s][0 if lang() == "ko" else 1],
+        format_func=lambda s: pick(SCHEMES[s]),
         key=keep("cov_scheme"),
     )
     k = c[3].slider(t("classes"), 3, 7, 5, key=keep("cov_classes"))
@@ -338,7 +196,7 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         },
     )
     _district_names(m)
-    scheme_label = SCHEMES[scheme][0 if lang() == "ko" else 1]
+    scheme_label = pick(SCHEMES[scheme])
     map_col, side = st.columns([3, 1.3])
     with map_col:
         st_folium(
@@ -519,9 +377,7 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
         )
     )
     shapes = _shapes("dong")[["code", "geom"]].merge(gaps, on="code")
-    shapes["gap_label"] = [
-        coverage.GAP_CLASSES[g][0 if lang() == "ko" else 1] for g in shapes["gap"]
-    ]
+    shapes["gap_label"] = [pick(coverage.GAP_CLASSES[g]) for g in shapes["gap"]]
     m = maps.base_map(_shapes("district"), None, attribution=attribution(lang()), lang=lang())
     choropleth.add_areas(
         m,
@@ -552,7 +408,7 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
         st.markdown(
             choropleth.legend_html(
                 t("gap_map"),
-                [coverage.GAP_CLASSES[g][0 if lang() == "ko" else 1] for g in codes],
+                [pick(coverage.GAP_CLASSES[g]) for g in codes],
                 [coverage.GAP_CLASSES[g][2] for g in codes],
                 counts=[int(present.get(g, 0)) for g in codes],
                 note=t("reach_layer", d=distance),
@@ -573,9 +429,7 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
             "grant_mkrw",
         ]
     ].copy()
-    gap_shown["gap"] = [
-        coverage.GAP_CLASSES[g][0 if lang() == "ko" else 1] for g in gap_shown["gap"]
-    ]
+    gap_shown["gap"] = [pick(coverage.GAP_CLASSES[g]) for g in gap_shown["gap"]]
     gap_shown = gap_shown.rename(
         columns={
             "rank": t("c_rank"),
@@ -638,7 +492,7 @@ def _eval_tab(flt: coverage.CoverageFilter) -> None:
     if trends.empty:
         st.info(t("no_eval"))
         return
-    name = "name_ko" if lang() == "ko" else "name_en"
+    name = name_column()
     wide = trends.pivot_table(index="period", columns=name, values=crit).round(1)
     crit_label = t("overall") if crit == "overall" else _label(vocab.EVALUATION_CRITERIA, crit)
     chart_col, table_col = st.columns([1.4, 1])
@@ -702,7 +556,7 @@ def _population_tab(pop: pd.DataFrame) -> None:
         except AtlasError as exc:
             show_error(exc)
         _populations.clear()
-        st.success(t("pop_done") + "\n\n" + "\n\n".join(report.summary()))
+        st.success(t("pop_done") + "\n\n" + "\n\n".join(map(say, report.summary())))
         st.dataframe(report.matched, hide_index=True, width="stretch")
 
 

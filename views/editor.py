@@ -19,73 +19,16 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import maps
 from views.common import csv_download, district_label, keep, outlines, show_error, viewer
-from views.i18n import lang, translator
+from views.i18n import lang, pick, translator
 
-t = translator(
-    {
-        "title": ("기록 편집", "Edit records"),
-        "intro": (
-            "자원·지원사업 대상지·갈등 사례를 추가·수정·폐지합니다. 모든 변경은 누가·언제·무엇을 "
-            "바꿨는지 이력에 남고, 폐지한 기록은 공개 화면에서 사라지지만 지워지지 않습니다.",
-            "Add, change and retire resources, program sites and conflict cases. Every change "
-            "is kept in the record's history (who, when, old and new values); retired records "
-            "leave the public views but are never deleted.",
-        ),
-        "no_rights": (
-            "편집은 자치구 담당자와 관리자만 할 수 있습니다. 기획 담당자는 읽기만 합니다.",
-            "Only district officers and administrators edit; planners read.",
-        ),
-        "own_district": (
-            "담당 자치구({district})의 기록만 보이고 고칠 수 있습니다.",
-            "You see and change records of your district ({district}) only.",
-        ),
-        "table": ("대상", "Records"),
-        "mode": ("작업", "Action"),
-        "mode_edit": ("기존 기록 수정", "Change a record"),
-        "mode_add": ("새 기록 추가", "Add a record"),
-        "search": ("이름으로 찾기", "Find by name"),
-        "with_retired": ("폐지한 기록 포함", "Include retired records"),
-        "record": ("기록", "Record"),
-        "none_found": ("찾은 기록이 없습니다.", "No records found."),
-        "retired_mark": ("폐지됨", "retired"),
-        "location": ("위치: 지도를 누르거나 좌표를 입력하세요", "Location: click the map or type"),
-        "lat": ("위도", "Latitude"),
-        "lon": ("경도", "Longitude"),
-        "save": ("저장", "Save"),
-        "saved": ("저장했습니다 (#{id}).", "Saved (#{id})."),
-        "retire": ("폐지", "Retire"),
-        "restore": ("복원", "Restore"),
-        "retired": ("폐지했습니다.", "Retired."),
-        "restored": ("복원했습니다.", "Restored."),
-        "retired_info": (
-            "{at}에 {by}이(가) 폐지한 기록입니다. 공개 화면과 분석에서 빠져 있습니다.",
-            "Retired on {at} by {by}: it is left out of public views and analyses.",
-        ),
-        "history": ("변경 이력", "Change history"),
-        "download_csv": ("CSV 내려받기", "Download CSV"),
-        "conflicts_add": (
-            "갈등 사례는 '갈등' 화면에서 등록하고 단계를 옮깁니다. 여기서는 내용·위치를 "
-            "고치거나 폐지합니다.",
-            "Conflict cases are added, and move stage, on the Conflicts page; here you change "
-            "their details or location, or retire them.",
-        ),
-        "pick": ("수정할 기록을 고르세요.", "Choose a record to change."),
-        "h_changed_at": ("바꾼 때", "Changed at"),
-        "h_changed_by": ("바꾼 사람", "Changed by"),
-        "h_operation": ("작업", "Operation"),
-        "h_field": ("항목", "Field"),
-        "h_old": ("이전 값", "Old value"),
-        "h_new": ("새 값", "New value"),
-        "geom_field": ("위치", "Location"),
-    }
-)
+t = translator("editor")
 
 _POINT = "editor_point"
 _CLICK = "editor_click"
 
 
 def _label(pair: tuple[str, str]) -> str:
-    return pair[0] if lang() == "ko" else pair[1]
+    return pick(pair)
 
 
 def _input(f: editing.EditField, current, key: str):
@@ -207,12 +150,8 @@ def _history(table: str, record_id: int) -> None:
     )
 
 
-#: Change operations as people say them.
-_OPERATIONS = {
-    "INSERT": ("추가", "added"),
-    "UPDATE": ("수정", "changed"),
-    "DELETE": ("삭제", "deleted"),
-}
+#: Change operations as people say them (their keys).
+_OPERATIONS = {"INSERT": "op_insert", "UPDATE": "op_update", "DELETE": "op_delete"}
 
 
 def _history_table(table: str, hist):
@@ -230,7 +169,7 @@ def _history_table(table: str, hist):
 
     out["old"] = [value(f, v) for f, v in zip(out["field"], out["old"], strict=True)]
     out["new"] = [value(f, v) for f, v in zip(out["field"], out["new"], strict=True)]
-    out["operation"] = [_label(_OPERATIONS.get(op, (op, op))) for op in out["operation"]]
+    out["operation"] = [t(_OPERATIONS[op]) if op in _OPERATIONS else op for op in out["operation"]]
     out["field"] = [
         _label(fields[f].label) if f in fields else t("geom_field") if f == "geom" else f
         for f in out["field"]

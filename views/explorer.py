@@ -19,7 +19,7 @@ from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
 from layers import mapdata, mapview
 from views.common import DISPLAY_SIMPLIFY_M, csv_download, districts, show_error, viewer
-from views.i18n import lang, t
+from views.i18n import lang, name_column, t
 
 MAP_KEY = "explorer_map"
 #: The last payload computed for the map: (its inputs, when, payload, id, count).
@@ -54,7 +54,7 @@ def _filters(d: pd.DataFrame) -> tuple[queries.ResourceFilter, bool]:
     switch."""
     _relabel_on_language_change()
     cols = st.columns([1.1, 1.8, 1.8, 1.3, 0.9], vertical_alignment="bottom")
-    names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+    names = dict(zip(d["code"], d[name_column()], strict=True))
     district = cols[0].selectbox(
         t("district"),
         [None, *d["code"]],
@@ -232,11 +232,7 @@ def render() -> None:
             )
         except AtlasError as exc:
             show_error(exc)
-        title = (
-            t("summary_title", name=summary["name_ko" if lang() == "ko" else "name_en"])
-            if summary
-            else t("seoul_summary")
-        )
+        title = t("summary_title", name=summary[name_column()]) if summary else t("seoul_summary")
         st.subheader(title)
         table = _summary_table(counts, summary)
         for label, value in table.itertuples(index=False):

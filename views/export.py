@@ -27,66 +27,13 @@ from views.common import (
     show_error,
     viewer,
 )
-from views.i18n import lang, translator
+from views.i18n import lang, name_column, pick, say, translator
 
-t = translator(
-    {
-        "title": ("내보내기", "Export"),
-        "intro": (
-            "자치구 GIS(QGIS, ArcGIS, 구글어스, 엑셀)에서 바로 여는 레이어 파일을 만듭니다. "
-            "QGIS는 OGC API로 직접 연결할 수도 있습니다 (docs/ogcapi.md).",
-            "Make layer files that open in district GIS (QGIS, ArcGIS, Google Earth, Excel). "
-            "QGIS can also connect directly over OGC API (docs/ogcapi.md).",
-        ),
-        "files_header": ("레이어 파일", "Layer files"),
-        "districts": ("자치구 (비우면 서울 전체)", "Districts (empty: all of Seoul)"),
-        "layers": ("레이어", "Layers"),
-        "format": ("형식", "Format"),
-        "crs": ("좌표계", "CRS"),
-        "encoding": ("Shapefile 인코딩", "Shapefile encoding"),
-        "encoding_help": (
-            "CP949: 한글 윈도우용 프로그램(ArcMap 등)이 기대하는 인코딩. "
-            "UTF-8: 최신 QGIS·ArcGIS Pro.",
-            "CP949: what Korean Windows tools (e.g. ArcMap) expect. "
-            "UTF-8: current QGIS, ArcGIS Pro.",
-        ),
-        "kml_crs": ("KML은 항상 WGS84 경위도입니다.", "KML is always WGS 84 longitude/latitude."),
-        "filters": ("자원 필터 (지도와 같음)", "Resource filters (as on the map)"),
-        "open_only": ("진행 중인 갈등만", "Open conflicts only"),
-        "make": ("파일 만들기", "Make the file"),
-        "making": ("내보내는 중", "Exporting"),
-        "download": ("내려받기: {name}", "Download: {name}"),
-        "bundle_header": ("자치구 묶음 (GeoPackage + Shapefile + CSV + README)", "District bundle"),
-        "bundle_intro": (
-            "한 자치구의 모든 레이어를 세 가지 형식과 설명서(README)로 묶은 zip 파일입니다.",
-            "One zip with every layer of a district in three formats, with a README.",
-        ),
-        "bundle_district": ("자치구", "District"),
-        "make_bundle": ("묶음 만들기", "Make the bundle"),
-        "layer": ("레이어", "Layer"),
-        "records": ("레코드 수", "Records"),
-        "demo_records": ("데모 레코드", "Demo records"),
-        "demo_note": (
-            "시연용 가상 데이터 {n:,}건이 포함되어 있습니다 (is_demo 열).",
-            "{n:,} demo records are included (column is_demo).",
-        ),
-        "own_district": (
-            "자치구 담당자는 담당 자치구({district})만 내보낼 수 있습니다.",
-            "District officers export their own district ({district}) only.",
-        ),
-        "people_note": (
-            "공개 내보내기: 인적자원은 법정동 대표 위치로만, 주소·연락처 없이 들어갑니다.",
-            "Public export: people appear only at their dong's representative point, "
-            "without address or contact.",
-        ),
-        "counts_csv": ("레코드 수 CSV", "Record counts CSV"),
-        "nothing_yet": ("아직 만든 파일이 없습니다.", "No file made yet."),
-    }
-)
+t = translator("export")
 
 
 def _layer_label(name: str) -> str:
-    return LAYERS[name].label[0 if lang() == "ko" else 1]
+    return pick(LAYERS[name].label)
 
 
 def _resource_filter() -> ResourceFilter:
@@ -118,7 +65,7 @@ def _crs_select(key: str, *, default: int, disabled: bool = False) -> int:
         t("crs"),
         codes,
         index=codes.index(default),
-        format_func=lambda c: f"EPSG:{c} {EXPORT_CRS[c][0 if lang() == 'ko' else 1]}",
+        format_func=lambda c: f"EPSG:{c} {pick(EXPORT_CRS[c])}",
         disabled=disabled,
         key=keep(key),
     )
@@ -155,7 +102,7 @@ def _show_result(slot: str) -> None:
     if sum(made["demo"].values()):
         st.warning(t("demo_note", n=sum(made["demo"].values())))
     for note in made["notes"]:
-        st.info(note)
+        st.info(say(note))
 
 
 def _remember(slot: str, result, data: bytes, stem: str) -> None:
@@ -173,7 +120,7 @@ def _remember(slot: str, result, data: bytes, stem: str) -> None:
 def _files_section(d: pd.DataFrame) -> None:
     who = viewer()
     st.subheader(t("files_header"))
-    names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+    names = dict(zip(d["code"], d[name_column()], strict=True))
     cols = st.columns(2)
     chosen = cols[0].multiselect(
         t("districts"),
@@ -195,7 +142,7 @@ def _files_section(d: pd.DataFrame) -> None:
     fmt = cols[0].selectbox(
         t("format"),
         list(FORMATS),
-        format_func=lambda f: FORMATS[f].label[0 if lang() == "ko" else 1],
+        format_func=lambda f: pick(FORMATS[f].label),
         key=keep("export_format"),
     )
     fixed = FORMATS[fmt].fixed_crs
@@ -236,7 +183,7 @@ def _files_section(d: pd.DataFrame) -> None:
 def _bundle_section(d: pd.DataFrame) -> None:
     st.subheader(t("bundle_header"))
     st.caption(t("bundle_intro"))
-    names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+    names = dict(zip(d["code"], d[name_column()], strict=True))
     cols = st.columns(3)
     code = cols[0].selectbox(
         t("bundle_district"), list(d["code"]), format_func=names.get, key=keep("bundle_district")

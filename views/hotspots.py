@@ -16,89 +16,9 @@ from layers import hotspots as hotspot_layers
 from layers import maps
 from layers.fit import fit_when_shown
 from views.common import csv_download, districts, keep, keep_tab, page_progress, show_error
-from views.i18n import in_lang, lang, translator
+from views.i18n import lang, say, translator
 
-t = translator(
-    {
-        "title": ("갈등 집중지", "Hotspots"),
-        "caption": (
-            "갈등 사례가 어디에 모여 있는지: 밀도 지도로 먼저 훑어보고, Getis-Ord Gi* 검정으로 "
-            "통계적으로 유의한 집중지(핫스팟)와 희소지(콜드스팟)를 확인합니다.",
-            "Where conflict cases gather: a density map for a first look, then Getis-Ord Gi* "
-            "to find statistically significant hot spots and cold spots.",
-        ),
-        "settings": ("분석 설정", "Analysis settings"),
-        "grid": ("격자", "Grid"),
-        "resolution": ("H3 해상도 (셀 한 변 길이)", "H3 resolution (cell edge length)"),
-        "weighting": ("값", "Value"),
-        "window": ("기간 (그 기간에 진행 중이던 사례)", "Period (cases active in it)"),
-        "permutations": ("순열 횟수", "Permutations"),
-        "seed": ("난수 시드 (같은 시드 = 같은 결과)", "Random seed (same seed, same result)"),
-        "fdr": ("거짓 발견율(FDR) 보정", "Control the false discovery rate (FDR)"),
-        "only_significant": ("유의한 셀만 표시", "Show significant cells only"),
-        "run": ("분석", "Analyse"),
-        "progress": ("집중지 분석", "Hotspot analysis"),
-        "tab_heat": ("밀도 지도", "Density heatmap"),
-        "tab_gi": ("Gi* 핫스팟", "Gi* hotspots"),
-        "heat_layer": ("갈등 밀도", "Conflict density"),
-        "cells_layer": ("Gi* 결과", "Gi* result"),
-        "heat_note": (
-            "밀도 지도는 훑어보기용입니다: 색이 진하다고 통계적으로 유의한 것은 아닙니다.",
-            "The heatmap is for a first look only: a dark spot is not a tested result.",
-        ),
-        "n_cases": ("분석한 사례", "Cases analysed"),
-        "n_cells": ("셀 수", "Cells"),
-        "n_hot": ("핫스팟 셀", "Hot cells"),
-        "n_cold": ("콜드스팟 셀", "Cold cells"),
-        "legend": ("범례 (셀 수)", "Legend (cells)"),
-        "outside": (
-            "법정동 밖 사례 {n}건은 제외했습니다.",
-            "{n} cases outside every dong were left out.",
-        ),
-        "significance_title": ("'유의하다'는 것은", "What 'significant' means here"),
-        "significance": (
-            "각 셀에 대해 그 셀과 바로 이웃한 셀들의 값의 합(Gi*)을 구하고, 같은 값들을 다른 셀에 "
-            "무작위로 다시 배치한 {perms:,}번의 모의실험과 비교합니다. "
-            "실제 합이 모의실험 대부분보다 크면 핫스팟, 작으면 콜드스팟입니다. "
-            "'99% 신뢰'는 이런 쏠림이 순전히 우연으로 나올 확률이 "
-            "1% 이하(양측 p ≤ 0.01)라는 뜻입니다. 셀이 많으면 우연만으로도 일부 셀이 유의하게 "
-            "나옵니다(90% 수준이면 대략 10개 중 1개). FDR 보정을 켜면 유의하다고 표시된 셀 가운데 "
-            "잘못 잡힌 셀의 비율이 그 수준(예: 5%) 이하가 되도록 기준을 높입니다. 이 결과는 갈등이 "
-            "모여 있다는 뜻일 뿐 원인을 말해 주지 않으며, 서울 경계에 걸친 셀은 일부가 시 밖이라 "
-            "사례가 적게 잡히고, 법정동 격자에서는 면적이 큰 동일수록 사례가 많아지기 쉽습니다.",
-            "For each cell, Gi* sums the values of the cell and its immediate neighbours and "
-            "compares that sum with {perms:,} simulations in which the same values are "
-            "shuffled at random over the other cells. A sum larger than almost all simulations "
-            "makes a hot spot, smaller a cold spot (the cell's own value stays fixed and its "
-            "neighbours are shuffled, so one busy cell among quiet ones is not a hot spot). "
-            "'99% confidence' means such a concentration "
-            "would arise by chance alone at most 1% of the time (two-sided p ≤ 0.01). With many "
-            "cells some come out significant by chance (about 1 in 10 at 90%). With FDR on, "
-            "the bar is raised so that among the cells called significant the share of false "
-            "ones stays below the level (e.g. 5%). A hotspot says that conflicts gather, not "
-            "why; cells on the city edge lie partly outside Seoul and so hold fewer cases, and "
-            "on dongs a large dong tends to hold more cases just by its size.",
-        ),
-        "sig_table": ("유의한 셀과 그 안의 사례", "Significant cells and the cases inside"),
-        "none_significant": (
-            "이 설정에서는 유의한 셀이 없습니다.",
-            "No cell is significant with these settings.",
-        ),
-        "col_cell": ("셀", "Cell"),
-        "col_class": ("분류", "Class"),
-        "col_confidence": ("신뢰수준 (%)", "Confidence (%)"),
-        "col_z": ("Gi* z", "Gi* z"),
-        "col_p": ("p (양측)", "p (two-sided)"),
-        "col_cell_cases": ("셀의 사례 수", "Cases in cell"),
-        "col_value": ("셀 값", "Cell value"),
-        "col_case": ("사례 번호", "Case no."),
-        "col_title": ("사례", "Case"),
-        "col_stage": ("단계", "Stage"),
-        "col_type": ("유형", "Type"),
-        "col_severity": ("심각도", "Severity"),
-        "col_opened": ("시작일", "Opened"),
-    }
-)
+t = translator("hotspots")
 
 _TABLE_COLUMNS = {
     "name": "col_cell",
@@ -271,9 +191,9 @@ def render() -> None:
     if result.n_outside:
         st.caption(t("outside", n=result.n_outside))
     if sparse := hotspots.sparse_note(result):
-        st.warning(in_lang(sparse), icon=":material/grain:")
+        st.warning(say(sparse), icon=":material/grain:")
     for note in result.notes:
-        st.info(in_lang(note))
+        st.info(say(note))
     # Only the open tab is drawn (a tab switch reruns the page): one map before first paint.
     labels = [t("tab_heat"), t("tab_gi")]
     tab_heat, tab_gi = st.tabs(labels, key=keep_tab("hot_tabs", labels), on_change="rerun")

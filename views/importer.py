@@ -38,111 +38,15 @@ from views.common import (
     show_error,
     viewer,
 )
-from views.i18n import in_lang, lang, translator
+from views.i18n import lang, pick, say, translator
 
-t = translator(
-    {
-        "title": ("가져오기", "Import"),
-        "intro": (
-            "공공데이터 포털·자치구 GIS의 파일을 그대로 올리세요 (CSV, XLSX, GeoJSON, Shapefile "
-            "zip, GeoPackage, KML). 인코딩·좌표계·열은 자동으로 찾고, 확인한 뒤 가져옵니다. "
-            "같은 파일을 다시 가져와도 바뀌는 것은 없습니다.",
-            "Upload files as they come from the open-data portals or district GIS (CSV, XLSX, "
-            "GeoJSON, zipped Shapefile, GeoPackage, KML). Encoding, CRS and columns are "
-            "detected; confirm, check, then import. Importing the same file again changes "
-            "nothing.",
-        ),
-        "staff_only": (
-            "가져오기는 자치구 담당자나 관리자 계정으로 로그인해야 쓸 수 있습니다.",
-            "Importing requires signing in as a district officer or administrator.",
-        ),
-        "own_district": (
-            "담당 자치구({district}) 안의 행만 가져옵니다. 다른 자치구의 행은 사유와 함께 "
-            "제외됩니다.",
-            "Only rows in your district ({district}) are imported; rows elsewhere are "
-            "rejected with their reason.",
-        ),
-        "target": ("가져올 대상", "Import into"),
-        "file": ("파일", "File"),
-        "file_help": ("최대 {mb} MB", "At most {mb} MB"),
-        "source": ("출처 이름", "Source name"),
-        "source_help": (
-            "다시 가져올 때 같은 이름을 쓰면 기존 기록을 갱신합니다.",
-            "Use the same name when re-importing: records are matched on it.",
-        ),
-        "crs": ("좌표계 (EPSG, 비우면 자동)", "CRS (EPSG, empty: detect)"),
-        "layer": ("레이어", "Layer"),
-        "sheet": ("시트", "Sheet"),
-        "kind": ("자원 유형", "Kind"),
-        "category": ("세부 분류", "Category"),
-        "from_column": ("(파일의 열에서)", "(from a column)"),
-        "from_rows": (
-            "(행마다: 분류 열·이름 끝말, 나머지는 미분류)",
-            "(per row: category column or name ending, else unclassified)",
-        ),
-        "category_scope": ("이 분류를 적용할 행", "Apply this category to"),
-        "scope_rest": (
-            "분류를 스스로 정하지 못한 행에만",
-            "rows that do not tell their own category",
-        ),
-        "scope_all": ("모든 행", "every row"),
-        "needs": ("가져오기 전에 정해 주세요", "Before importing, please choose"),
-        "rejected_row": ("행", "Row"),
-        "rejected_reasons": ("모든 사유", "All reasons"),
-        "rejected_detail": ("자세히", "Detail"),
-        "detected": ("찾아낸 내용", "Detected"),
-        "item": ("항목", "Item"),
-        "value": ("값", "Value"),
-        "mapping": ("열 연결 (바꿀 수 있음)", "Column mapping (editable)"),
-        "field": ("필드", "Field"),
-        "column": ("파일의 열", "Column in the file"),
-        "check": ("검사 (저장 안 함)", "Check (writes nothing)"),
-        "commit": ("가져오기 실행", "Import now"),
-        "checking": ("검사 중", "Checking"),
-        "importing": ("가져오는 중", "Importing"),
-        "dry_note": (
-            "검사 결과입니다. 아직 아무것도 저장하지 않았습니다.",
-            "This is a check: nothing has been written yet.",
-        ),
-        "done": ("가져오기 완료 (기록 #{run}).", "Import done (run #{run})."),
-        "read": ("읽은 행", "Read"),
-        "inserted": ("추가", "Inserted"),
-        "updated": ("갱신", "Updated"),
-        "unchanged": ("변경 없음", "Unchanged"),
-        "rejected": ("제외", "Rejected"),
-        "reason": ("사유", "Reason"),
-        "count": ("건수", "Count"),
-        "preview": ("가져올 행 미리보기", "Rows to import"),
-        "rejected_rows": ("제외된 행", "Rejected rows"),
-        "mismatches": ("자치구 불일치 (위치를 따름)", "District mismatches (location wins)"),
-        "snapped": (
-            "서울 경계 바로 밖 → 가장 가까운 법정동 (거리 m)",
-            "Just outside Seoul's outline → nearest dong (distance in m)",
-        ),
-        "download_csv": ("CSV 내려받기", "Download CSV"),
-        "by_pair": ("좌표쌍 {pair}", "Coordinate pair {pair}"),
-        "at_dong": ("동 단위 위치 (주소의 법정동)", "Dong-level location (address's dong)"),
-        "disagreements": (
-            "좌표쌍이 50 m 넘게 다른 행 (서울·자치구에 맞는 쪽을 씀)",
-            "Rows whose coordinate pairs are more than 50 m apart (the pair in Seoul and the "
-            "named district was used)",
-        ),
-        "x": ("X / 경도", "X / longitude"),
-        "y": ("Y / 위도", "Y / latitude"),
-        "none": ("(없음)", "(none)"),
-        "unknown_categories": (
-            "모르는 분류 값 (관리 화면에서 분류에 연결)",
-            "Unknown category values (map them on the Administration page)",
-        ),
-        "value_in_file": ("파일의 값", "Value in the file"),
-    }
-)
+t = translator("importer")
 
 _SESSION = "importer"
 
 
 def _pair(label: tuple[str, str]) -> str:
-    return label[0] if lang() == "ko" else label[1]
+    return pick(label)
 
 
 def _saved(upload) -> tuple[Path, str] | None:
@@ -180,7 +84,7 @@ def _needed(path: Path, options: ImportOptions) -> ImportPlan | None:
         return _plan(path, options)
     except MissingFields as need:
         st.subheader(t("needs"))
-        st.warning(in_lang(need.user_msg))
+        st.warning(say(need))
         st.subheader(t("mapping"))
         edited = _mapping_editor(
             need.mapping,
@@ -301,7 +205,7 @@ def _show_report(report: ImportReport) -> None:
     ):
         col.metric(t(key), f"{getattr(report, key):,}")
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(say(warning))
     counts = pd.DataFrame(
         [(t(k), getattr(report, k)) for k in ("read", "inserted", "updated", "unchanged")]
         + [(reason_label(r, lang()), n) for r, n in report.rejected_by_reason.items()]
@@ -415,7 +319,7 @@ def render() -> None:
         )
         st.dataframe(detected, hide_index=True, width="content")
         for note in plan.notes:
-            st.caption(note)
+            st.caption(say(note))
         st.subheader(t("mapping"))
         edited = _mapping_editor(
             plan.mapping, plan.target, plan.table.columns, geometry=plan.mode == "geometry"

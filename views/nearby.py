@@ -18,53 +18,9 @@ from geo.reference import attribution
 from layers import maps, styles
 from layers.legend import add_kind_legend
 from views.common import csv_download, keep, outlines, show_error, viewer
-from views.i18n import lang, translator
+from views.i18n import lang, say, translator
 
-t = translator(
-    {
-        "title": ("근처 자원 찾기", "Find resources nearby"),
-        "how": ("장소 정하기", "Choose the place"),
-        "by_dong": ("동 이름", "Dong name"),
-        "dong_placeholder": ("동 이름을 입력하세요 (예: 망원동)", "Type a dong (e.g. 망원동)"),
-        "by_coords": ("좌표 붙여넣기 (위도, 경도)", "Paste coordinates (lat, lon)"),
-        "click_hint": (
-            "지도를 누르면 그 자리를 중심으로 다시 찾습니다.",
-            "Click the map to search around that spot.",
-        ),
-        "radius": ("반경 (m)", "Radius (m)"),
-        "more_filters": ("분류·결과 수", "Categories, number of results"),
-        "limit": ("최대 결과 수", "Most results"),
-        "centre": ("검색 중심: {label}", "Search centre: {label}"),
-        "clicked": ("지도에서 고른 지점", "point chosen on the map"),
-        "none": (
-            "반경 {r:,} m 안에 조건에 맞는 자원이 없습니다. 반경을 넓혀 보세요.",
-            "Nothing matches within {r:,} m. Try a larger radius.",
-        ),
-        "found": (
-            "{n}건 · 거리는 직선거리, 도보 시간은 시속 4.5 km 직선 기준 추정입니다.",
-            "{n} found · distances are straight-line; walking times assume 4.5 km/h "
-            "in a straight line.",
-        ),
-        "col_rank": ("순위", "#"),
-        "col_name": ("이름", "Name"),
-        "col_kind": ("유형", "Kind"),
-        "col_category": ("분류", "Category"),
-        "col_distance": ("거리", "Distance"),
-        "col_walk": ("도보 (분, 추정)", "Walk (min, est.)"),
-        "walk_card": ("도보 {m}분", "{m} min walk"),
-        "legend": ("유형", "Kinds"),
-        "address": ("주소", "Address"),
-        "contact": ("연락처", "Contact"),
-        "description": ("설명", "Description"),
-        "where_generalised": (
-            "개인정보 보호를 위해 법정동 대표 위치로 표시됩니다.",
-            "Shown at the dong's representative point to protect personal data.",
-        ),
-        "demo": ("데모 기록", "demo record"),
-        "search_circle": ("검색 반경", "Search radius"),
-        "results_layer": ("검색 결과", "Results"),
-    }
-)
+t = translator("nearby")
 
 _DEFAULT = nb.Place(126.9045, 37.5563, "망원동 (마포구)")  # a place, not a person
 
@@ -273,7 +229,7 @@ def render() -> None:
         radius, flt, limit = _filters()
         hits = nb.nearby(viewer(), place, radius_m=radius, flt=flt, limit=limit)
     except InvalidInput as exc:
-        st.warning(exc.user_msg)
+        st.warning(say(exc))
         st.stop()
     except AtlasError as exc:
         show_error(exc)

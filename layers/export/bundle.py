@@ -17,6 +17,7 @@ from pathlib import Path
 
 from geo.access import Viewer
 from geo.errors import InvalidInput
+from geo.messages import Msg, Pair
 from geo.progress import Progress, no_progress
 from geo.queries import ResourceFilter
 from geo.reference import district_names, resolve_districts
@@ -46,7 +47,7 @@ class BundleResult:
     generalised: int
     exported_at: dt.datetime
     files: list[str]
-    notes: list[str]
+    notes: list[Msg]
     readme: str
     mime: str = "application/zip"
 
@@ -108,18 +109,18 @@ def export_bundle(
     """
     codes = resolve_districts([district])
     if len(codes) != 1:
-        raise InvalidInput("자치구 하나를 고르세요. / Choose one district.")
+        raise InvalidInput(Msg("export.choose_one_district"))
     code = codes[0]
     crs = check_crs(crs)
     if encoding not in SHAPEFILE_ENCODINGS:
-        raise InvalidInput(f"지원하지 않는 인코딩입니다 / unsupported encoding: {encoding}")
+        raise InvalidInput(Msg("export.unsupported_encoding", encoding=encoding))
     out = Path(out)
     if out.suffix.lower() != ".zip":
-        raise InvalidInput(f"묶음은 .zip 파일입니다 / a bundle is a .zip file: {out.name}")
+        raise InvalidInput(Msg("export.bundle_zip_file", name=out.name))
     check_folder(out)
     name_ko, name_en = district_names([code])[code]
     selection = Selection(districts=(code,), resources=resources or ResourceFilter())
-    progress(0.0, "데이터 읽는 중 / reading from the database")
+    progress(0.0, Msg("export.reading_from_database"))
     tables = read_layers(
         BUNDLE_LAYERS,
         viewer=viewer,
@@ -131,11 +132,11 @@ def export_bundle(
     exported_at = dt.datetime.now(KST).replace(microsecond=0)
     stem = bundle_stem(code, name_en)
     files: list[tuple[Path, str]] = []
-    notes: list[str] = []
+    notes: list[Msg] = []
     with tempfile.TemporaryDirectory(prefix=".bundle-", dir=out.parent) as tmp:
         for i, (fmt_code, folder) in enumerate(BUNDLE_FORMATS.items()):
             fmt = FORMATS[fmt_code]
-            progress(0.4 + 0.15 * i, f"{fmt.label[1]} 쓰는 중 / writing")
+            progress(0.4 + 0.15 * i, Msg("export.writing", format=Pair(*fmt.label)))
             target = Path(tmp, folder or ".")
             target.mkdir(exist_ok=True)
             written = fmt.writer(tables, target, WriteOptions(stem, encoding))
@@ -150,11 +151,11 @@ def export_bundle(
             formats=[FORMATS[f].label[1] for f in BUNDLE_FORMATS],
             encoding=encoding,
             notes=notes,
-            title=f"마을 아틀라스 {name_ko} 레이어 묶음 / Maeul Atlas layers of {name_en}",
+            title=str(Msg("export.bundle_title", district=Pair(name_ko, name_en))),
         )
-        progress(0.9, "zip 만드는 중 / packing")
+        progress(0.9, Msg("export.packing"))
         zip_files(out, files, {readme.FILE_NAME: text.encode("utf-8-sig")})
-    progress(1.0, "완료 / done")
+    progress(1.0, Msg("common.done"))
     return BundleResult(
         path=out,
         district=(code, name_ko, name_en),

@@ -27,6 +27,7 @@ from geo.access import Viewer, require_districts, resource_source, source_params
 from geo.audit import audit
 from geo.db import bulk, connect, transaction
 from geo.errors import InvalidInput
+from geo.messages import Msg
 from geo.progress import Progress, no_progress
 from geo.queries import ResourceFilter
 
@@ -348,8 +349,7 @@ def layer_spec(name: str) -> LayerSpec:
         return LAYERS[name]
     except KeyError:
         raise InvalidInput(
-            f"알 수 없는 레이어입니다 / unknown layer: {name} "
-            f"(가능 / available: {', '.join(LAYERS)})"
+            Msg("export.unknown_layer", name=name, names=", ".join(LAYERS))
         ) from None
 
 
@@ -358,8 +358,11 @@ def check_crs(crs: int | str) -> int:
     text = str(crs).upper().removeprefix("EPSG:")
     if not text.isdigit() or int(text) not in EXPORT_CRS:
         raise InvalidInput(
-            f"지원하지 않는 좌표계입니다 / unsupported CRS: {crs} "
-            f"(가능 / available: {', '.join(f'EPSG:{c}' for c in EXPORT_CRS)})"
+            Msg(
+                "export.unsupported_crs",
+                crs=crs,
+                names=", ".join(f"EPSG:{c}" for c in EXPORT_CRS),
+            )
         )
     return int(text)
 

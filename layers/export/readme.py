@@ -12,48 +12,44 @@ from collections.abc import Sequence
 
 from geo import datasets, vocab
 from geo.access import Viewer
+from geo.messages import Msg
 from geo.reference import attribution, district_names
 from layers.export.fieldmap import mapping_rows
 from layers.export.read import EXPORT_CRS, LayerTable, Selection
 
 FILE_NAME = "README.txt"
-SOURCE_LINE = (
-    "마을 아틀라스 (서울 마을공동체 자원 DB) / Maeul Atlas, Seoul village-community resources"
-)
+#: The README is one text for every reader: each line in both languages (``str(Msg)``).
+SOURCE_LINE = str(Msg("readme.source_line"))
 _ROLE_TEXT = {
-    "public": (
-        "공개 (인적자원은 법정동 대표 위치, 주소·연락처 없음, 직원 전용 기록 제외)",
-        "public (people at their legal dong's representative point, no address or contact; "
-        "staff-only records left out)",
-    ),
-    "district_officer": (
-        "자치구 담당자 (담당 자치구만 정확한 위치·연락처, 그 밖은 공개 수준)",
-        "district officer (exact points and contacts in their own district only; "
-        "elsewhere as public)",
-    ),
-    "planner": ("서울시 담당자 (정확한 위치·연락처 포함)", "city planner (exact points, contacts)"),
-    "admin": ("관리자 (정확한 위치·연락처 포함)", "administrator (exact points, contacts)"),
+    "public": "readme.role_public",
+    "district_officer": "readme.role_district_officer",
+    "planner": "readme.role_planner",
+    "admin": "readme.role_admin",
 }
+
+
+def _both(key: str, **params: object) -> str:
+    return str(Msg(key, **params))
 
 
 def _filters(selection: Selection) -> list[str]:
     names = district_names(selection.districts) if selection.districts else {}
-    where = (
-        ", ".join(f"{names[c][0]} ({names[c][1]}, {c})" for c in selection.districts if c in names)
-        or "서울 전체 / all of Seoul"
-    )
+    where = ", ".join(
+        f"{names[c][0]} ({names[c][1]}, {c})" for c in selection.districts if c in names
+    ) or _both("readme.all_seoul")
     flt = selection.resources
-    kinds = ", ".join(f"{vocab.label(vocab.KINDS, k)} ({k})" for k in flt.kinds) or "전체 / all"
+    every = _both("readme.all")
+    kinds = ", ".join(f"{vocab.label(vocab.KINDS, k)} ({k})" for k in flt.kinds) or every
     cats = vocab.all_categories()
     categories = ", ".join(f"{vocab.label(cats, c)} ({c})" for c in flt.categories)
     lines = [
-        f"- 자치구 / Districts: {where}",
-        f"- 자원 유형 / Resource kinds: {kinds}",
-        f"- 세부 분류 / Categories: {categories or '전체 / all'}",
-        f"- 검색어 / Text: {flt.text.strip() or '없음 / none'}",
+        f"- {_both('readme.districts')}: {where}",
+        f"- {_both('readme.kinds')}: {kinds}",
+        f"- {_both('readme.categories')}: {categories or every}",
+        f"- {_both('readme.text')}: {flt.text.strip() or _both('readme.none')}",
     ]
     if selection.open_conflicts_only:
-        lines.append("- 갈등: 진행 중인 사례만 / Conflicts: open cases only")
+        lines.append(f"- {_both('readme.open_conflicts_only')}")
     return lines
 
 
@@ -66,7 +62,7 @@ def _sources(tables: Sequence[LayerTable]) -> list[str]:
         for value in t.table["source"].to_pylist():
             counts[value] = counts.get(value, 0) + 1
     if not counts:
-        return ["  (없음 / none)"]
+        return [f"  ({_both('readme.none')})"]
     known = datasets.sources().set_index("source")
     lines = []
     for source, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
@@ -92,74 +88,55 @@ def render(
     files: Sequence[str],
     formats: Sequence[str],
     encoding: str | None = None,
-    notes: Sequence[str] = (),
-    title: str = "마을 아틀라스 레이어 내보내기 / Maeul Atlas layer export",
+    notes: Sequence[Msg] = (),
+    title: str | None = None,
 ) -> str:
-    """The README text for an export of ``tables``."""
+    """The README text for an export of ``tables`` (``title``: the export's by default)."""
     demo = sum(t.demo_rows for t in tables)
     crs = tables[0].crs if tables else 4326
-    out = [title, "=" * 60, ""]
+    out = [title or _both("readme.title"), "=" * 60, ""]
     if demo:
-        out += [
-            f"!! 주의: 시연용 가상 데이터(데모) {demo:,}건이 포함되어 있습니다 (is_demo = true). "
-            "실제 현황이 아닙니다.",
-            f"!! Note: {demo:,} demo records are included (is_demo = true). They are invented, "
-            "not real.",
-            "",
-        ]
+        warning = Msg("readme.demo_warning", n=demo)
+        out += [warning.text("ko"), warning.text("en"), ""]
+    csv_note = Msg("readme.csv_note")
     out += [
-        f"출처 / Source: {SOURCE_LINE}",
-        f"내보낸 시각 / Exported at: {exported_at.isoformat()}",
-        f"권한 / Viewer: {' / '.join(_ROLE_TEXT[viewer.role])}",
-        f"형식 / Format: {', '.join(formats)}",
-        f"좌표계 / CRS: EPSG:{crs} {EXPORT_CRS[crs][0]} / {EXPORT_CRS[crs][1]}",
-        "  CSV: x, y = 같은 좌표계의 좌표 (경위도일 때 x = 경도, y = 위도), 면 레이어는 wkt 열에 "
-        "전체 도형과 x, y에 면 위의 한 점.",
-        "  CSV: x, y are in the same CRS (for EPSG:4326 x = longitude, y = latitude); area "
-        "layers add the whole shape as WKT and a point on the surface as x, y.",
+        f"{_both('readme.source')}: {SOURCE_LINE}",
+        f"{_both('readme.exported_at')}: {exported_at.isoformat()}",
+        f"{_both('readme.viewer')}: {_both(_ROLE_TEXT[viewer.role])}",
+        f"{_both('readme.format')}: {', '.join(formats)}",
+        f"{_both('readme.crs')}: EPSG:{crs} {EXPORT_CRS[crs][0]} / {EXPORT_CRS[crs][1]}",
+        f"  {csv_note.text('ko')}",
+        f"  {csv_note.text('en')}",
     ]
     if encoding:
-        out.append(
-            f"Shapefile 인코딩 / encoding: {encoding.upper()} (.cpg 파일에 기록 / stated in .cpg)"
-        )
-    out += ["", "필터 / Filters:", *_filters(selection), "", "레코드 수 / Record counts:"]
-    out.append(f"  {'layer':<20}{'records':>10}{'demo':>10}  이름 / name")
+        out.append(_both("readme.encoding", encoding=encoding.upper()))
+    out += ["", f"{_both('readme.filters')}:", *_filters(selection), ""]
+    out.append(f"{_both('readme.counts')}:")
+    out.append(f"  {'layer':<20}{'records':>10}{'demo':>10}  {_both('readme.name')}")
     for t in tables:
         out.append(f"  {t.spec.name:<20}{t.n:>10,}{t.demo_rows:>10,}  {' / '.join(t.spec.label)}")
     generalised = sum(t.generalised_rows for t in tables)
     if generalised:
-        out.append(
-            f"  인적자원 {generalised:,}건은 위치가 일반화되었습니다 (location_generalised). / "
-            f"{generalised:,} people are at a generalised location."
-        )
+        out.append(f"  {_both('readme.generalised', n=generalised)}")
     at_dong = sum(t.dong_precision_rows for t in tables)
     if at_dong:
-        out.append(
-            f"  {at_dong:,}건은 주소의 법정동 대표 지점에 있습니다 (location_precision = dong, "
-            f"정확한 위치 아님). / {at_dong:,} records sit at the label point of their "
-            "address's legal dong (location_precision = dong), not at an exact point."
-        )
-    out += ["", "파일 / Files:", *(f"  {f}" for f in files)]
+        out.append(f"  {_both('readme.at_dong', n=at_dong)}")
+    out += ["", f"{_both('readme.files')}:", *(f"  {f}" for f in files)]
     renamed = {
         (name, short, meaning)
         for _layer, name, short, meaning in mapping_rows([t.spec for t in tables])
         if name != short
     }
-    out += [
-        "",
-        "Shapefile 필드 이름: DBF는 10자까지라 아래 이름은 고정 대응표로 줄입니다 (전체 표: "
-        "fieldmap.csv, docs/export.md). / Shapefile field names: DBF holds 10 characters, so "
-        "these names are shortened by a fixed mapping (full table in fieldmap.csv):",
-    ]
+    out += ["", _both("readme.field_names")]
     for name, short, meaning in sorted(renamed):
         out.append(f"  {name:<22} -> {short:<11} {meaning}")
-    out += ["", "자료 출처 / Data sources:", *_sources(tables)]
+    out += ["", f"{_both('readme.data_sources')}:", *_sources(tables)]
     out += [
         "",
-        "경계 자료 / Boundary data:",
+        f"{_both('readme.boundaries')}:",
         f"  {attribution('ko')}",
         f"  {attribution('en')}",
     ]
     if notes:
-        out += ["", "알림 / Notes:", *(f"  - {n}" for n in notes)]
+        out += ["", f"{_both('readme.notes')}:", *(f"  - {n}" for n in notes)]
     return "\r\n".join(out) + "\r\n"

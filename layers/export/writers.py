@@ -34,6 +34,7 @@ from geo.access import Viewer
 from geo.csvsafe import FORMULA_PATTERN
 from geo.errors import AtlasError, InvalidInput
 from geo.logs import logger
+from geo.messages import Msg, Pair
 from geo.progress import Progress, no_progress
 from layers.export import readme
 from layers.export.fieldmap import dbf_name, mapping_csv
@@ -80,7 +81,7 @@ class Written:
     """Files a writer made (in its folder) and notes for the user."""
 
     files: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Msg] = field(default_factory=list)
 
 
 Writer = Callable[[list[LayerTable], Path, WriteOptions], Written]
@@ -122,7 +123,7 @@ class ExportResult:
     generalised: int
     exported_at: dt.datetime
     files: list[str]
-    notes: list[str]
+    notes: list[Msg]
 
     @property
     def mime(self) -> str:
@@ -143,7 +144,7 @@ def _spatial(t: LayerTable) -> pa.Table:
 class ExportError(AtlasError, OSError):
     """A writer could not write a file (GDAL refused it)."""
 
-    user_msg = "파일을 쓰지 못했습니다. / The file could not be written."
+    key = "export.write_failed"
 
 
 def _write(table: pa.Table, path: Path, t: LayerTable, *, driver: str, **kwargs) -> None:
@@ -403,18 +404,19 @@ def _write_shp(tables: list[LayerTable], folder: Path, opts: WriteOptions) -> Wr
     notes = []
     if counts["replaced"]:
         notes.append(
-            f"{opts.encoding.upper()}로 저장할 수 없는 문자가 든 값 {counts['replaced']:,}개는 "
-            "해당 문자를 '?'로 바꿨습니다. UTF-8을 선택하면 그대로 저장됩니다. / "
-            f"{counts['replaced']:,} values held characters {opts.encoding.upper()} cannot "
-            "store; those characters became '?'. Choose UTF-8 to keep them."
+            Msg(
+                "export.values_held_characters_cannot",
+                upper=opts.encoding.upper(),
+                replaced=counts["replaced"],
+            )
         )
     if counts["truncated"]:
         notes.append(
-            f"Shapefile(DBF) 글자 필드는 {DBF_MAX_BYTES}바이트까지라 "
-            f"값 {counts['truncated']:,}개를 글자 단위로 잘랐습니다. "
-            "전체 값은 GeoPackage·CSV에 있습니다. / "
-            f"Shapefile (DBF) text holds {DBF_MAX_BYTES} bytes: {counts['truncated']:,} values "
-            "were cut at a character boundary. GeoPackage and CSV hold them whole."
+            Msg(
+                "export.shapefile_dbf_text_holds",
+                max_bytes=DBF_MAX_BYTES,
+                truncated=counts["truncated"],
+            )
         )
     return Written(files, notes)
 
@@ -487,8 +489,7 @@ def export_format(code: str) -> ExportFormat:
         return FORMATS[code.lower().lstrip(".")]
     except KeyError:
         raise InvalidInput(
-            f"지원하지 않는 형식입니다 / unsupported format: {code} "
-            f"(가능 / available: {', '.join(FORMATS)})"
+            Msg("export.unsupported_format", code=code, names=", ".join(FORMATS))
         ) from None
 
 
@@ -504,19 +505,19 @@ def check_request(request: ExportRequest) -> ExportRequest:
     """Validate ``request`` (user-safe errors) and return it with its CRS as an int."""
     fmt = export_format(request.format)
     if not request.layers:
-        raise InvalidInput("내보낼 레이어를 하나 이상 고르세요. / Choose at least one layer.")
+        raise InvalidInput(Msg("export.choose_least_one_layer"))
     for name in request.layers:
         layer_spec(name)
     crs = check_crs(request.crs)
     if fmt.fixed_crs is not None and crs != fmt.fixed_crs:
-        raise InvalidInput(
-            f"{fmt.label[0]}는 항상 EPSG:{fmt.fixed_crs} 좌표계입니다. / "
-            f"{fmt.label[1]} is always in EPSG:{fmt.fixed_crs}."
-        )
+        raise InvalidInput(Msg("export.fixed_crs", format=Pair(*fmt.label), crs=fmt.fixed_crs))
     if request.encoding not in SHAPEFILE_ENCODINGS:
         raise InvalidInput(
-            f"지원하지 않는 인코딩입니다 / unsupported encoding: {request.encoding} "
-            f"(가능 / available: {', '.join(SHAPEFILE_ENCODINGS)})"
+            Msg(
+                "export.unsupported_encoding_of",
+                encoding=request.encoding,
+                names=", ".join(SHAPEFILE_ENCODINGS),
+            )
         )
     return ExportRequest(
         tuple(dict.fromkeys(request.layers)),
@@ -530,7 +531,7 @@ def check_request(request: ExportRequest) -> ExportRequest:
 def check_folder(out: Path) -> None:
     """A user-safe error unless the folder of ``out`` exists (it is never created)."""
     if not out.parent.is_dir():
-        raise InvalidInput(f"저장할 폴더가 없습니다 / the folder does not exist: {out.parent}")
+        raise InvalidInput(Msg("export.folder_does_not_exist", parent=out.parent))
 
 
 def zip_files(out: Path, files: Sequence[tuple[Path, str]], extra: dict[str, bytes]) -> None:
@@ -571,13 +572,10 @@ def export_layers(
     out = Path(out)
     suffix = output_suffix(request)
     if out.suffix.lower() != suffix:
-        raise InvalidInput(
-            f"출력 파일 확장자는 {suffix} 이어야 합니다 / the output file must end in {suffix}: "
-            f"{out.name}"
-        )
+        raise InvalidInput(Msg("export.output_file_must_end", suffix=suffix, name=out.name))
     check_folder(out)
     fmt = FORMATS[request.format]
-    progress(0.0, "데이터 읽는 중 / reading from the database")
+    progress(0.0, Msg("export.reading_from_database"))
     tables = read_layers(
         request.layers,
         viewer=viewer,
@@ -587,10 +585,10 @@ def export_layers(
         progress=lambda f, m: progress(0.5 * f, m),
     )
     exported_at = dt.datetime.now(KST).replace(microsecond=0)
-    progress(0.5, f"{fmt.label[1]} 쓰는 중 / writing")
+    progress(0.5, Msg("export.writing", format=Pair(*fmt.label)))
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as tmp:
         written = fmt.writer(tables, Path(tmp), WriteOptions(out.stem, request.encoding))
-        progress(0.9, "파일 묶는 중 / packing")
+        progress(0.9, Msg("export.packing_2"))
         if suffix == ".zip":
             text = readme.render(
                 tables,
@@ -611,7 +609,7 @@ def export_layers(
         else:
             shutil.move(written.files[0], out)
             names = [out.name]
-    progress(1.0, "완료 / done")
+    progress(1.0, Msg("common.done"))
     _logger.info(
         "export %s (%s, EPSG:%d): %s",
         out.name,
