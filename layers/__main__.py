@@ -1,33 +1,23 @@
-"""Command line for layer files: ``python -m layers export|bundle|ogcapi``.
+"""``python -m layers export|bundle|ogcapi``: the layer-file command lines in one parser.
 
-Examples::
-
-    python -m layers export --district 마포구 --layers resources,program_sites \\
-        --format gpkg --crs 5186 -o mapo.gpkg
-    python -m layers bundle --district Mapo-gu --crs 5186 --encoding cp949 -o mapo.zip
-    python -m layers ogcapi --port 5000
-
-Districts are given by Korean name, romanised name or code (``마포구``, ``Mapo-gu``, ``11440``).
-Exports follow the rights of ``--role`` (default ``public``: people generalised, no contacts).
-Errors are printed as one user-safe line, never a traceback; exit codes in ``geo.cli``.
+The commands live with what they run: ``export`` and ``bundle`` in
+:mod:`layers.export.cli`, ``ogcapi`` in :mod:`layers.ogcapi`. ``maeul`` routes the same
+commands here. Errors are printed as one user-safe line, never a traceback; exit codes in
+:mod:`geo.cli`.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import NoReturn
 
 from geo import cli
-from geo.access import ROLES, Viewer
-from geo.auth import account_viewer
-from geo.errors import InvalidInput
-from geo.messages import Msg
-from geo.progress import print_progress
-from geo.queries import ResourceFilter
-from geo.reference import resolve_districts
-from layers.export.read import BUNDLE_LAYERS, EXPORT_CRS, LAYERS, Selection
+from layers import ogcapi
+from layers.export import cli as export_cli
+
+#: Subcommand -> one line of help (``maeul --help`` lists them too).
+HELP = {**export_cli.HELP, "ogcapi": ogcapi.HELP}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,153 +28,14 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
-
-
-def _viewer(args: argparse.Namespace) -> Viewer:
-    if args.user and args.role == "public":
-        # An account's own rights (a district officer: their district only).
-        return account_viewer(args.user)
-    district = None
-    if args.role == "district_officer":
-        codes = resolve_districts([args.role_district or ""])
-        if len(codes) != 1:
-            raise InvalidInput(Msg("cli.role_district_officer_needs"))
-        district = codes[0]
-    return Viewer(args.role, args.user, district)
-
-
-def _filter(args: argparse.Namespace) -> ResourceFilter:
-    return ResourceFilter(
-        kinds=tuple(_split(args.kinds)),
-        categories=tuple(_split(args.categories)),
-        text=args.text or "",
-    )
-
-
-def _export(args: argparse.Namespace) -> None:
-    from layers.export.writers import ExportRequest, export_layers
-
-    districts = _split(args.district)
-    selection = Selection(
-        districts=resolve_districts(districts) if districts else (),
-        resources=_filter(args),
-        open_conflicts_only=args.open_conflicts_only,
-    )
-    request = ExportRequest(
-        layers=tuple(_split(args.layers)) or BUNDLE_LAYERS,
-        format=args.format,
-        crs=args.crs,
-        selection=selection,
-        encoding=args.encoding,
-    )
-    result = export_layers(request, viewer=_viewer(args), out=args.output, progress=print_progress)
-    counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
-    print(f"wrote {result.path}: {counts}")
-    for note in result.notes:
-        print(f"note: {note}")
-    if any(result.demo_counts.values()):
-        print(f"note: includes {sum(result.demo_counts.values()):,} demo records (is_demo)")
-
-
-def _bundle(args: argparse.Namespace) -> None:
-    from layers.export.bundle import export_bundle
-
-    districts = _split(args.district)
-    if len(districts) != 1:
-        raise InvalidInput(Msg("cli.bundle_made_one_district"))
-    result = export_bundle(
-        districts[0],
-        viewer=_viewer(args),
-        out=args.output,
-        crs=args.crs,
-        encoding=args.encoding,
-        resources=_filter(args),
-        progress=print_progress,
-    )
-    counts = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
-    print(f"wrote {result.path} ({result.district[1]}): {counts}")
-    for note in result.notes:
-        print(f"note: {note}")
-
-
-def _ogcapi(args: argparse.Namespace) -> None:
-    from layers.ogcapi import serve
-
-    serve(
-        host=args.host,
-        port=args.port,
-        workdir=Path(args.workdir) if args.workdir else None,
-        online_tiles=args.online_tiles,
-        workers=args.workers,
-        dev=args.dev,
-    )
-
-
-def _add_common(p: argparse.ArgumentParser, *, default_crs: int) -> None:
-    p.add_argument("--crs", type=int, default=default_crs, choices=sorted(EXPORT_CRS))
-    p.add_argument("--encoding", default="cp949", choices=("cp949", "utf-8"), help="Shapefile text")
-    p.add_argument("--kinds", action="append", help="resource kinds, e.g. human,space")
-    p.add_argument("--categories", action="append", help="resource categories")
-    p.add_argument("--text", help="resources whose name or description contains this")
-    p.add_argument("--role", default="public", choices=ROLES, help="whose rights apply")
-    p.add_argument("--role-district", help="the district of a district_officer")
-    p.add_argument(
-        "--user",
-        help="export as this account, with its rights (alone), or the name recorded for --role",
-    )
-    p.add_argument("-o", "--output", required=True, type=Path, help="file to write")
-
-
-#: Subcommand -> one line of help (``maeul --help`` lists them too).
-HELP = {
-    "export": "export layers to one file (GeoJSON, GPKG, Shapefile zip, KML, CSV)",
-    "bundle": "one district's layers as GeoPackage+Shapefile+CSV zip",
-    "ogcapi": "serve the public layers as OGC API - Features",
-}
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    from layers.export.writers import FORMATS
-
-    parser = _Parser(prog="python -m layers", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("export", help=HELP["export"])
-    p.add_argument("--district", action="append", help="district(s); default all of Seoul")
-    p.add_argument("--layers", action="append", help=f"comma-separated, of: {', '.join(LAYERS)}")
-    p.add_argument("--format", required=True, choices=sorted(FORMATS))
-    p.add_argument("--open-conflicts-only", action="store_true")
-    _add_common(p, default_crs=4326)
-    p = sub.add_parser("bundle", help=HELP["bundle"])
-    p.add_argument("--district", action="append", required=True)
-    _add_common(p, default_crs=5186)
-    p = sub.add_parser("ogcapi", help=HELP["ogcapi"])
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5000)
-    p.add_argument("--workdir", help="where the config and OpenAPI go (default: a temp dir)")
-    p.add_argument(
-        "--online-tiles",
-        action="store_true",
-        help="OpenStreetMap under the HTML pages' maps (needs the internet; default: none)",
-    )
-    p.add_argument(
-        "--workers", type=int, help="gunicorn processes (default MAEUL_OGCAPI_WORKERS: cores)"
-    )
-    p.add_argument(
-        "--dev", action="store_true", help="Flask's development server instead of gunicorn"
-    )
-    return parser
-
-
-#: Subcommand -> function.
-COMMANDS = {"export": _export, "bundle": _bundle, "ogcapi": _ogcapi}
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = _build_parser().parse_args(argv)
-    return cli.run(lambda: COMMANDS[args.command](args), f"layers {args.command}")
+    parser = _Parser(prog="python -m layers", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = export_cli.add_commands(sub)
+    commands["ogcapi"] = ogcapi.add_command(sub)
+    args = parser.parse_args(argv)
+    return cli.run(lambda: commands[args.command](args), f"layers {args.command}")
 
 
 if __name__ == "__main__":

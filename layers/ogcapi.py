@@ -13,9 +13,11 @@ docs/ogcapi.md for starting it (``make ogcapi``) and connecting from QGIS.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -433,3 +435,39 @@ def serve(
         wsgi_app().run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
     else:
         _gunicorn(host, port, workers)
+
+
+#: The command's one line of help (``maeul --help`` lists it too).
+HELP = "serve the public layers as OGC API - Features"
+
+
+def add_command(sub: argparse._SubParsersAction) -> Callable[[argparse.Namespace], None]:
+    """Add ``ogcapi`` to ``sub`` (``maeul ogcapi``, ``python -m layers ogcapi``); returns
+    the function that runs it."""
+    p = sub.add_parser("ogcapi", help=HELP)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--workdir", help="where the config and OpenAPI go (default: a temp dir)")
+    p.add_argument(
+        "--online-tiles",
+        action="store_true",
+        help="OpenStreetMap under the HTML pages' maps (needs the internet; default: none)",
+    )
+    p.add_argument(
+        "--workers", type=int, help="gunicorn processes (default MAEUL_OGCAPI_WORKERS: cores)"
+    )
+    p.add_argument(
+        "--dev", action="store_true", help="Flask's development server instead of gunicorn"
+    )
+
+    def run(args: argparse.Namespace) -> None:
+        serve(
+            host=args.host,
+            port=args.port,
+            workdir=Path(args.workdir) if args.workdir else None,
+            online_tiles=args.online_tiles,
+            workers=args.workers,
+            dev=args.dev,
+        )
+
+    return run

@@ -7,5 +7,5 @@
 - :mod:`layers.export.readme`: the README of every zip (sources, licences, demo warning).
 - :mod:`layers.export.bundle`: one district's layers as one zip.
 
-The command line is ``maeul export`` / ``maeul bundle`` (``layers/__main__.py``).
+The command line is ``maeul export`` / ``maeul bundle`` (``layers/export/cli.py``).
 """
