@@ -1,7 +1,9 @@
-"""Compact map payloads for the explorer's own Leaflet component (no folium, no streamlit).
+"""Compact map payloads for our own Leaflet component (explorer and nearby; no folium, no
+streamlit).
 
 The browser gets resources as arrays, not as GeoJSON or HTML: one row per marker
-(``[lon, lat, kind, dong, name, category, where, source, public_id]``) or per grid cell
+(``[lon, lat, kind, dong, name, category, where, source, public_id]``, a nearby result
+with its ``"rank. name · distance"`` line after them) or per grid cell
 (``[lon, lat, n, n_kind...]``), with the kind labels and colours once in the legend. The
 browser builds popups from the text itself (as text, never as HTML). :func:`payload_id`
 names a payload by its content, so a payload the browser already holds is not sent again.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -19,6 +22,7 @@ from shapely.geometry import mapping
 
 from geo import queries, vocab
 from geo.access import Viewer
+from geo.nearby import Hit, distance_text
 from geo.queries import ResourceFilter
 from layers import styles
 
@@ -36,14 +40,21 @@ def where_label(generalised: bool, precision: str, address: str | None, lang: st
     return address or ""
 
 
-def legend(lang: str, counts: dict[str, int] | None = None) -> list[dict]:
-    """The kinds in drawing order with label, colour and (optionally) count."""
+def legend(
+    lang: str, counts: dict[str, int] | None = None, *, only_counted: bool = False
+) -> list[dict]:
+    """The kinds in drawing order with label, colour and (optionally) count.
+
+    Every kind is listed (rows name their kind by position); with ``only_counted`` the
+    legend shows (``show``) just the kinds with a count above 0.
+    """
     return [
         {
             "code": k,
             "label": vocab.label(vocab.KINDS, k, lang),
             "color": styles.KIND_COLORS[k],
             "n": None if counts is None else int(counts.get(k, 0)),
+            "show": not only_counted or bool(counts and counts.get(k)),
         }
         for k in vocab.KINDS
     ]
@@ -85,6 +96,35 @@ def points(resources: gpd.GeoDataFrame, *, lang: str) -> dict:
             df["public_id"],
             strict=True,
         )
+    ]
+    return {"mode": "points", "rows": rows}
+
+
+def hit_points(hits: Sequence[Hit], *, lang: str) -> dict:
+    """Nearby results (:func:`geo.nearby.nearby`, nearest first) as marker rows: the
+    columns of :data:`POINT_COLUMNS` and ``"rank. name · distance"`` (tooltip and popup
+    title).
+
+    The location is the one the search returned for its viewer: for the public a person's
+    dong label point (``resources_public``), never more.
+    """
+    kinds = {k: i for i, k in enumerate(vocab.KINDS)}
+    cats = vocab.all_categories()
+    source_head = "출처" if lang == "ko" else "Source"
+    rows = [
+        [
+            round(h.lon, 6),
+            round(h.lat, 6),
+            kinds[h.kind],
+            int(h.location_precision == "dong"),
+            h.name,
+            vocab.label(cats, h.category, lang),
+            where_label(h.location_generalised, h.location_precision, h.address, lang),
+            f"{source_head}: {h.sources}" if h.sources else "",
+            h.public_id,
+            f"{rank}. {h.name} · {distance_text(h, lang)}",
+        ]
+        for rank, h in enumerate(hits, start=1)
     ]
     return {"mode": "points", "rows": rows}
 

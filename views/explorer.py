@@ -18,7 +18,7 @@ from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
 from layers import mapdata, mapview
-from views.common import DISPLAY_SIMPLIFY_M, csv_download, districts, show_error, viewer
+from views.common import csv_download, districts, map_outlines, show_error, viewer
 from views.i18n import lang, t
 
 MAP_KEY = "explorer_map"
@@ -99,12 +99,6 @@ def _data_credit(language: str) -> str:
     return datasets.attribution(language)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
-def _outlines_text() -> str:
-    """All district and dong outlines with label points, as one JSON text (sent once)."""
-    return queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M)
-
-
 @st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
 def _public_counts(key: str, _flt: queries.ResourceFilter) -> dict[str, int]:
     """Counts per kind for the public (the same for everyone); ``key``: ``repr`` of the filter
@@ -169,7 +163,7 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool) -> None:
     at_dong = not grouped and any(row[3] for row in data["rows"])
     mapview.explorer_map(
         key=MAP_KEY,
-        outlines=mapview.publish_outlines(_outlines_text()),
+        outlines=mapview.publish_outlines(map_outlines()),
         data=data,
         data_id=data_id,
         focus=(focus_id, focus_box),
