@@ -226,3 +226,40 @@ def view_payload(
     cell_m = (seen[2] - seen[0]) * _LON_M / max(width_px / _CELL_PX, 1)
     cells = queries.resource_grid(viewer, dataclasses.replace(flt, bbox=padded), cell_m=cell_m)
     return grid(cells) | {"bbox": list(padded)}, int(cells["n"].sum()) if len(cells) else 0
+
+
+def first_view(
+    viewer: Viewer,
+    flt: ResourceFilter,
+    extent: Box,
+    *,
+    width_px: int,
+    limit: int,
+    lang: str,
+) -> tuple[dict, int, dict[str, int]]:
+    """The map's first view of a filter (the whole ``extent``) and the counts per kind, in
+    one scan where it can: what :func:`view_payload` and
+    :func:`geo.queries.count_resources` give for ``view = extent``.
+
+    The resources are counted per cell first (over the whole filter, so the sums are its
+    counts per kind); beyond ``limit`` those cells are the payload, a single scan where a
+    count and then the cells took two. Within ``limit`` the resources are read one by one.
+
+    Returns
+    -------
+    payload : dict
+        As :func:`view_payload`'s, ``bbox`` = ``extent``.
+    n : int
+        Resources matching ``flt``.
+    counts : dict
+        Resources per kind (every kind, zeros included).
+    """
+    box: Box = (extent[0], extent[1], extent[2], extent[3])
+    cell_m = (box[2] - box[0]) * _LON_M / max(width_px / _CELL_PX, 1)
+    cells = queries.resource_grid(viewer, dataclasses.replace(flt, bbox=None), cell_m=cell_m)
+    counts = {k: int(cells[k].sum()) if len(cells) else 0 for k in vocab.KINDS}
+    n = sum(counts.values())
+    if n <= limit:
+        in_box = dataclasses.replace(flt, bbox=box)
+        return points(queries.resources(viewer, in_box), lang=lang) | {"bbox": list(box)}, n, counts
+    return grid(cells) | {"bbox": list(box)}, n, counts
