@@ -13,6 +13,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import vocab
+from geo.messages import text
 from layers import styles
 
 
@@ -59,7 +60,7 @@ def kind_legend_html(kinds: list[str], *, lang: str = "ko", title: str = "") -> 
         f"<div>{_swatch(styles.KIND_COLORS[k])}{escape(vocab.label(vocab.KINDS, k, lang))}</div>"
         for k in kinds
     ]
-    note = styles.DONG_PRECISION_NOTE[0 if lang == "ko" else 1].split(" (")[0]
+    note = text("maps.dong_precision_short", lang)
     rows.append(f"<div>{_swatch('#555555', hollow=True)}{escape(note)}</div>")
     head = f"<strong>{escape(title)}</strong>" if title else ""
     return (

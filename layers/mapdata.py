@@ -1,7 +1,9 @@
-"""Compact map payloads for the explorer's own Leaflet component (no folium, no streamlit).
+"""Compact map payloads for our own Leaflet component (explorer and nearby; no folium, no
+streamlit).
 
 The browser gets resources as arrays, not as GeoJSON or HTML: one row per marker
-(``[lon, lat, kind, dong, name, category, where, source, public_id]``) or per grid cell
+(``[lon, lat, kind, dong, name, category, where, source, public_id]``, a nearby result
+with its ``"rank. name · distance"`` line after them) or per grid cell
 (``[lon, lat, n, n_kind...]``), with the kind labels and colours once in the legend. The
 browser builds popups from the text itself (as text, never as HTML). :func:`payload_id`
 names a payload by its content, so a payload the browser already holds is not sent again.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -19,6 +22,8 @@ from shapely.geometry import mapping
 
 from geo import queries, vocab
 from geo.access import Viewer
+from geo.messages import text
+from geo.nearby import Hit, distance_text
 from geo.queries import ResourceFilter
 from layers import styles
 
@@ -29,21 +34,28 @@ POINT_COLUMNS = ("lon", "lat", "kind", "dong", "name", "category", "where", "sou
 def where_label(generalised: bool, precision: str, address: str | None, lang: str) -> str:
     """The popup's location line: generalised (people), dong-level (address only), address."""
     if generalised:
-        return "대표 위치 (일반화)" if lang == "ko" else "generalised location"
+        return text("maps.generalised", lang)
     if precision == "dong":
-        note = styles.DONG_PRECISION_NOTE[0 if lang == "ko" else 1]
+        note = text("maps.dong_precision", lang)
         return f"{note}: {address}" if address else note
     return address or ""
 
 
-def legend(lang: str, counts: dict[str, int] | None = None) -> list[dict]:
-    """The kinds in drawing order with label, colour and (optionally) count."""
+def legend(
+    lang: str, counts: dict[str, int] | None = None, *, only_counted: bool = False
+) -> list[dict]:
+    """The kinds in drawing order with label, colour and (optionally) count.
+
+    Every kind is listed (rows name their kind by position); with ``only_counted`` the
+    legend shows (``show``) just the kinds with a count above 0.
+    """
     return [
         {
             "code": k,
             "label": vocab.label(vocab.KINDS, k, lang),
             "color": styles.KIND_COLORS[k],
             "n": None if counts is None else int(counts.get(k, 0)),
+            "show": not only_counted or bool(counts and counts.get(k)),
         }
         for k in vocab.KINDS
     ]
@@ -56,7 +68,7 @@ def points(resources: gpd.GeoDataFrame, *, lang: str) -> dict:
     """
     kinds = {k: i for i, k in enumerate(vocab.KINDS)}
     cats = vocab.all_categories()
-    source_head = "출처" if lang == "ko" else "Source"
+    source_head = text("maps.source", lang)
     df = resources
     n = len(df)
     precision = df["location_precision"] if "location_precision" in df else ["exact"] * n
@@ -85,6 +97,35 @@ def points(resources: gpd.GeoDataFrame, *, lang: str) -> dict:
             df["public_id"],
             strict=True,
         )
+    ]
+    return {"mode": "points", "rows": rows}
+
+
+def hit_points(hits: Sequence[Hit], *, lang: str) -> dict:
+    """Nearby results (:func:`geo.nearby.nearby`, nearest first) as marker rows: the
+    columns of :data:`POINT_COLUMNS` and ``"rank. name · distance"`` (tooltip and popup
+    title).
+
+    The location is the one the search returned for its viewer: for the public a person's
+    dong label point (``resources_public``), never more.
+    """
+    kinds = {k: i for i, k in enumerate(vocab.KINDS)}
+    cats = vocab.all_categories()
+    source_head = text("maps.source", lang)
+    rows = [
+        [
+            round(h.lon, 6),
+            round(h.lat, 6),
+            kinds[h.kind],
+            int(h.location_precision == "dong"),
+            h.name,
+            vocab.label(cats, h.category, lang),
+            where_label(h.location_generalised, h.location_precision, h.address, lang),
+            f"{source_head}: {h.sources}" if h.sources else "",
+            h.public_id,
+            f"{rank}. {h.name} · {distance_text(h, lang)}",
+        ]
+        for rank, h in enumerate(hits, start=1)
     ]
     return {"mode": "points", "rows": rows}
 
@@ -186,3 +227,40 @@ def view_payload(
     cell_m = (seen[2] - seen[0]) * _LON_M / max(width_px / _CELL_PX, 1)
     cells = queries.resource_grid(viewer, dataclasses.replace(flt, bbox=padded), cell_m=cell_m)
     return grid(cells) | {"bbox": list(padded)}, int(cells["n"].sum()) if len(cells) else 0
+
+
+def first_view(
+    viewer: Viewer,
+    flt: ResourceFilter,
+    extent: Box,
+    *,
+    width_px: int,
+    limit: int,
+    lang: str,
+) -> tuple[dict, int, dict[str, int]]:
+    """The map's first view of a filter (the whole ``extent``) and the counts per kind, in
+    one scan where it can: what :func:`view_payload` and
+    :func:`geo.queries.count_resources` give for ``view = extent``.
+
+    The resources are counted per cell first (over the whole filter, so the sums are its
+    counts per kind); beyond ``limit`` those cells are the payload, a single scan where a
+    count and then the cells took two. Within ``limit`` the resources are read one by one.
+
+    Returns
+    -------
+    payload : dict
+        As :func:`view_payload`'s, ``bbox`` = ``extent``.
+    n : int
+        Resources matching ``flt``.
+    counts : dict
+        Resources per kind (every kind, zeros included).
+    """
+    box: Box = (extent[0], extent[1], extent[2], extent[3])
+    cell_m = (box[2] - box[0]) * _LON_M / max(width_px / _CELL_PX, 1)
+    cells = queries.resource_grid(viewer, dataclasses.replace(flt, bbox=None), cell_m=cell_m)
+    counts = {k: int(cells[k].sum()) if len(cells) else 0 for k in vocab.KINDS}
+    n = sum(counts.values())
+    if n <= limit:
+        in_box = dataclasses.replace(flt, bbox=box)
+        return points(queries.resources(viewer, in_box), lang=lang) | {"bbox": list(box)}, n, counts
+    return grid(cells) | {"bbox": list(box)}, n, counts

@@ -1,5 +1,5 @@
-"""The explorer's Leaflet map as a Streamlit component of our own (the one layers module
-that imports streamlit).
+"""The Leaflet map of the explorer and nearby pages as a Streamlit component of our own
+(the one layers module that imports streamlit).
 
 The frontend (``layers/mapview_frontend``: plain HTML and JavaScript, no build) loads the
 vendored Leaflet once per page session from the app's static files and stays in its iframe
@@ -7,7 +7,7 @@ across reruns. The outlines go to the browser once, as a content-named file besi
 component's page (cached by the browser); each rerun sends only the resources of the
 current view, and none when the browser already holds that payload (it reports which ones
 it holds). The map reports back (and so reruns the script) only when it needs data it was
-not sent, or a resource was clicked.
+not sent, or a resource was clicked (on the nearby page also: an empty spot was clicked).
 
 The component's files are served from a folder made per process (the frontend copied in,
 the vendored-asset prefix written into its page, the outline files written beside it):
@@ -25,6 +25,7 @@ from typing import Any
 
 import streamlit.components.v1 as components
 
+from geo.reference import SEOUL_BOUNDS
 from layers import styles
 from layers.assets import localize_url
 
@@ -84,11 +85,19 @@ def _styles() -> dict:
         "site_color": styles.SITE_COLOR,
         "conflict_color": styles.CONFLICT_COLOR,
         "grid_color": styles.GRID_COLOR,
+        "selected": styles.SELECTED_STYLE,
+        "search": {"circle": styles.SEARCH_CIRCLE_STYLE, "centre": styles.SEARCH_CENTRE_STYLE},
     }
 
 
 def last_report(key: str) -> dict:
-    """What the map under ``key`` last reported (view, size, held payloads, click), or {}."""
+    """What the map under ``key`` last reported (view, size, held payloads, click, spot),
+    or {}.
+
+    ``click`` is ``{"id": public_id, "seq": token}`` of the last resource clicked, ``spot``
+    ``{"lon", "lat", "seq"}`` of the last empty spot clicked (maps with ``click_spots``);
+    ``seq`` is new for every click, so a page tells a new click from one it handled.
+    """
     import streamlit as st
 
     value = st.session_state.get(key)
@@ -140,24 +149,99 @@ def explorer_map(
     online
         OpenStreetMap tiles underneath (needs internet; off by default).
     """
+    return _draw(
+        key=key,
+        outlines=outlines,
+        data=data,
+        data_id=data_id,
+        focus={"id": focus[0], "bounds": list(focus[1])},
+        extent=list(extent),
+        district=district,
+        legend=legend,
+        texts=texts,
+        sites=sites,
+        conflicts=conflicts,
+        attribution=attribution,
+        lang=lang,
+        online=bool(online),
+        height=int(height),
+    )
+
+
+def nearby_map(
+    *,
+    key: str,
+    outlines: str,
+    data: dict,
+    data_id: str,
+    search: dict,
+    selected: str | None,
+    legend: list[dict],
+    texts: dict[str, str],
+    attribution: str,
+    lang: str,
+    height: int = 460,
+) -> dict:
+    """The nearby page's map: search centre and radius, the results, the chosen one ringed.
+
+    The view fits the search circle whenever the centre or radius changes. A click on a
+    result reports its ``click``; a click on an empty spot reports a ``spot`` (the page's
+    new search centre). Returns the last report (see :func:`last_report`).
+
+    Parameters
+    ----------
+    data, data_id
+        The results (:func:`layers.mapdata.hit_points`) and their payload id.
+    search
+        ``lon``, ``lat``, ``radius`` (metres), ``label`` (the centre's tooltip) and
+        ``circle_label`` (the circle's).
+    selected
+        ``public_id`` of the result drawn ringed, its popup open when it changes.
+    legend
+        :func:`layers.mapdata.legend` with ``only_counted``: the kinds among the results.
+    texts
+        ``districts``, ``dongs``, ``dong_short``, ``grid`` and ``legend`` (the legend's title).
+    """
+    lat_pad, lon_pad = search["radius"] / 110_540, search["radius"] / 88_250
+    box = [
+        search["lon"] - lon_pad,
+        search["lat"] - lat_pad,
+        search["lon"] + lon_pad,
+        search["lat"] + lat_pad,
+    ]
+    return _draw(
+        key=key,
+        outlines=outlines,
+        data=data,
+        data_id=data_id,
+        focus={"id": f"{search['lon']:.6f},{search['lat']:.6f},{search['radius']}", "bounds": box},
+        extent=list(SEOUL_BOUNDS),
+        district=None,
+        legend=legend,
+        texts=texts,
+        sites=None,
+        conflicts=None,
+        attribution=attribution,
+        lang=lang,
+        online=False,
+        height=int(height),
+        search=search,
+        selected=selected,
+        click_spots=True,
+    )
+
+
+def _draw(*, key: str, data: dict, data_id: str, **args: Any) -> dict:
+    """Send one run's arguments to the map under ``key`` (the resources only when the
+    browser does not hold ``data_id``); return its last report."""
     held = set(last_report(key).get("have") or [])
-    args: dict[str, Any] = {
-        "outlines": outlines,
-        "data": None if data_id in held else data,
-        "data_id": data_id,
-        "focus": {"id": focus[0], "bounds": list(focus[1])},
-        "extent": list(extent),
-        "district": district,
-        "legend": legend,
-        "texts": texts,
-        "styles": _styles(),
-        "sites": sites,
-        "conflicts": conflicts,
-        "attribution": attribution,
-        "lang": lang,
-        "online": bool(online),
-        "tiles": {"url": OSM_TILES, "attribution": OSM_ATTRIBUTION},
-        "height": int(height),
-    }
-    value = _component(**args, key=key, default=None)
+    value = _component(
+        **args,
+        data=None if data_id in held else data,
+        data_id=data_id,
+        styles=_styles(),
+        tiles={"url": OSM_TILES, "attribution": OSM_ATTRIBUTION},
+        key=key,
+        default=None,
+    )
     return value if isinstance(value, dict) else {}

@@ -22,16 +22,21 @@ DISTRICT_STYLE = {
 }
 DONG_STYLE = {"color": "#9A9A9A", "weight": 0.6, "fill": False}
 HIGHLIGHT_STYLE = {"color": "#000000", "weight": 3, "fill": False}
+#: The nearby page's search: the radius as a faint disc, the centre as a white dot ringed
+#: in black, and a black ring around the result chosen in the list or on the map.
+SEARCH_CIRCLE_STYLE = {"color": "#333333", "weight": 1.5, "fill": True, "fillOpacity": 0.05}
+SEARCH_CENTRE_STYLE = {
+    "radius": 7,
+    "color": "#000000",
+    "weight": 3,
+    "fill": True,
+    "fillColor": "#FFFFFF",
+    "fillOpacity": 1.0,
+}
+SELECTED_STYLE = {"radius": 12, "color": "#000000", "weight": 3, "fill": False}
 
 #: The map's background where no polygon is drawn (no tile server by default): water-blue.
 BACKGROUND = "#DDE8F0"
-
-#: How a resource at dong precision (``location_precision = 'dong'``) is told apart: a
-#: hollow, dashed circle in its kind's colour, and this note in popups and legends.
-DONG_PRECISION_NOTE = (
-    "동 단위 위치 (주소의 법정동 대표 지점, 정확한 위치 아님)",
-    "dong-level location (the label point of the address's dong, not exact)",
-)
 
 
 def resource_marker(kind: str, precision: str = "exact") -> dict:

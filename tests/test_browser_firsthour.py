@@ -16,6 +16,7 @@ from tests.browser import (
     FOLIUM_FRAME,
     REPO_ROOT,
     inspect_map_page,
+    our_map_frame,
     pick_option,
     streamlit_server,
 )
@@ -270,9 +271,9 @@ def test_nearby_on_a_phone_has_thumb_sized_targets_and_readable_results(app_url,
             "() => { const m = document.querySelector('[data-testid=stMain]');"
             " return [document.documentElement.scrollWidth, m.scrollWidth, m.clientWidth]; }"
         )
-        frame = _map_frames(page)[0]
+        frame = our_map_frame(page)  # the nearby map is our own component (mapview)
         seen["legend"] = frame.evaluate(
-            "() => (document.querySelector('.maeul-map-legend') || {}).innerText || ''"
+            "() => (document.querySelector('.mm-legend') || {}).innerText || ''"
         )
         for preset in ("250 m", "500 m", "1,000 m"):
             assert page.get_by_role("button", name=preset, exact=True).is_visible()

@@ -121,3 +121,29 @@ def test_legend_carries_the_marker_colours():
     assert [k["code"] for k in legend] == list(vocab.KINDS)
     assert [k["color"] for k in legend] == [styles.KIND_COLORS[k] for k in vocab.KINDS]
     assert legend[0]["n"] == 3 and legend[1]["n"] == 0 and legend[0]["label"] == "Human"
+
+
+@pytest.mark.parametrize("district", [None, "11440"])
+@pytest.mark.parametrize("budget", ["all", "fewer"])
+def test_the_first_view_and_its_counts_come_from_one_reading(db_url, district, budget):
+    """The counts read with the first view are the filter's counts per kind, and its data
+    is what the map would get for that view on its own, with the budget met or not."""
+    flt = queries.ResourceFilter(district_code=district, kinds=("human", "space", "other"))
+    counts = queries.count_resources(PUBLIC, flt)
+    total = sum(counts.values())
+    extent = SEOUL_BOUNDS
+    if district:
+        extent = tuple(queries.districts().set_index("code").loc[[district]].total_bounds)
+    limit = total if budget == "all" else total - 1
+    data, n, got = mapdata.first_view(PUBLIC, flt, extent, width_px=900, limit=limit, lang="ko")
+    alone, n_alone = mapdata.view_payload(
+        PUBLIC, flt, extent, extent=extent, width_px=900, limit=limit, lang="ko", total=total
+    )
+    assert got == counts and n == n_alone == total > 0
+    assert data["mode"] == ("points" if budget == "all" else "grid")
+    assert data["bbox"] == alone["bbox"] and len(data["rows"]) == len(alone["rows"])
+    # The same rows (a cell's centre may differ in the 6th decimal: an average summed in
+    # another order), each kind's counts exact.
+    for ours, theirs in zip(sorted(data["rows"]), sorted(alone["rows"]), strict=True):
+        assert abs(ours[0] - theirs[0]) < 1e-5 and abs(ours[1] - theirs[1]) < 1e-5
+        assert ours[2:] == theirs[2:]

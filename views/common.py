@@ -87,6 +87,13 @@ def outlines(level: str, district_code: str | None = None) -> str:
     return queries.outlines_geojson(level, district_code, simplify_m=DISPLAY_SIMPLIFY_M)
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def map_outlines() -> str:
+    """All district and dong outlines with label points, as one JSON text: what our own
+    map (:mod:`layers.mapview`) fetches once, as a content-named file."""
+    return queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M)
+
+
 def district_label(code: str | None) -> str:
     """The district's name in the interface language (its code if unknown)."""
     rows = districts()

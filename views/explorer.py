@@ -18,12 +18,14 @@ from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
 from layers import mapdata, mapview
-from views.common import DISPLAY_SIMPLIFY_M, csv_download, districts, show_error, viewer
+from views.common import csv_download, districts, map_outlines, show_error, viewer
 from views.i18n import lang, name_column, t
 
 MAP_KEY = "explorer_map"
 #: The last payload computed for the map: (its inputs, when, payload, id, count).
 _MEMO = "explorer_map_memo"
+#: The map's width assumed before it has reported its size (pixels).
+_FIRST_WIDTH_PX = 900
 #: Seconds map data is reused for the same inputs: reruns that do not move the map, and
 #: public sessions opening the same view (an import shows on the map within this time).
 _PUBLIC_S = 30
@@ -99,12 +101,6 @@ def _data_credit(language: str) -> str:
     return datasets.attribution(language)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
-def _outlines_text() -> str:
-    """All district and dong outlines with label points, as one JSON text (sent once)."""
-    return queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M)
-
-
 @st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
 def _public_counts(key: str, _flt: queries.ResourceFilter) -> dict[str, int]:
     """Counts per kind for the public (the same for everyone); ``key``: ``repr`` of the filter
@@ -128,6 +124,32 @@ def _public_payload(key: str, _flt, view, extent, width_px, limit, language, tot
         total=total,
     )  # fmt: skip
     return data, mapdata.payload_id(data), n
+
+
+@st.cache_data(ttl=_PUBLIC_S, max_entries=64, show_spinner=False)
+def _public_first_view(key: str, _flt, extent, width_px, limit, language):
+    """:func:`layers.mapdata.first_view` for the public, shared by every public session
+    (``key``: ``repr`` of the filter)."""
+    data, n, counts = mapdata.first_view(
+        PUBLIC, _flt, extent, width_px=width_px, limit=limit, lang=language
+    )
+    return data, mapdata.payload_id(data), n, counts
+
+
+def _first_view(who, flt, extent) -> tuple[tuple[dict, str, int], dict[str, int]]:
+    """The map's data for the filter's whole extent and the counts per kind, from one scan
+    where it can (:func:`layers.mapdata.first_view`)."""
+    limit = load_settings().max_map_markers
+    if who == PUBLIC:
+        data, data_id, n, counts = _public_first_view(
+            repr(flt), flt, tuple(extent), _FIRST_WIDTH_PX, limit, lang()
+        )
+    else:
+        data, n, counts = mapdata.first_view(
+            who, flt, extent, width_px=_FIRST_WIDTH_PX, limit=limit, lang=lang()
+        )
+        data_id = mapdata.payload_id(data)
+    return (data, data_id, n), counts
 
 
 def _payload(who, flt, view, extent, width_px: int, total: int) -> tuple[dict, str, int]:
@@ -159,17 +181,20 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool) -> None:
     report = mapview.last_report(MAP_KEY)
     same_focus = report.get("focus") == focus_id and report.get("view")
     view = tuple(report["view"]) if same_focus else focus_box
-    width_px = int((report.get("size") or [900])[0]) if same_focus else 900
+    width_px = int((report.get("size") or [_FIRST_WIDTH_PX])[0]) if same_focus else _FIRST_WIDTH_PX
     try:
-        total = sum(base["counts"].values())
-        data, data_id, n = _payload(who, flt, view, extent, width_px, total)
+        if not same_focus and base.get("first"):  # read with the counts
+            data, data_id, n = base["first"]
+        else:
+            total = sum(base["counts"].values())
+            data, data_id, n = _payload(who, flt, view, extent, width_px, total)
     except AtlasError as exc:
         show_error(exc)
     grouped = data["mode"] == "grid"
     at_dong = not grouped and any(row[3] for row in data["rows"])
     mapview.explorer_map(
         key=MAP_KEY,
-        outlines=mapview.publish_outlines(_outlines_text()),
+        outlines=mapview.publish_outlines(map_outlines()),
         data=data,
         data_id=data_id,
         focus=(focus_id, focus_box),
@@ -208,7 +233,17 @@ def render() -> None:
     try:
         d = districts()
         flt, online = _filters(d)
-        counts = _counts(who, flt)
+        if flt.district_code:
+            box = tuple(round(float(v), 5) for v in d[d["code"] == flt.district_code].total_bounds)
+            focus = (flt.district_code, box, box)
+        else:
+            focus = ("seoul", SEOUL_BOUNDS, SEOUL_BOUNDS)
+        # A map not yet moved shows the whole filter: its data and the counts in one scan.
+        first = None
+        if mapview.last_report(MAP_KEY).get("focus") != focus[0]:
+            first, counts = _first_view(who, flt, focus[2])
+        else:
+            counts = _counts(who, flt)
         sites = mapdata.shapes(queries.program_sites(flt.district_code), "name")
         open_conflicts = mapdata.shapes(
             queries.conflicts(flt.district_code, open_only=True), "title"
@@ -216,14 +251,15 @@ def render() -> None:
     except AtlasError as exc:
         show_error(exc)
 
-    if flt.district_code:
-        box = tuple(round(float(v), 5) for v in d[d["code"] == flt.district_code].total_bounds)
-        focus = (flt.district_code, box, box)
-    else:
-        focus = ("seoul", SEOUL_BOUNDS, SEOUL_BOUNDS)
     map_col, side = st.columns([3, 1])
     with map_col:
-        base = {"focus": focus, "sites": sites, "conflicts": open_conflicts, "counts": counts}
+        base = {
+            "focus": focus,
+            "sites": sites,
+            "conflicts": open_conflicts,
+            "counts": counts,
+            "first": first,
+        }
         _map(who, flt, base, online)
     with side:  # after the map: its frame loads while the summary is read
         try:
@@ -235,9 +271,10 @@ def render() -> None:
         title = t("summary_title", name=summary[name_column()]) if summary else t("seoul_summary")
         st.subheader(title)
         table = _summary_table(counts, summary)
+        # Metrics only: the same figures as a table (st.dataframe) made the browser load
+        # about 1.6 MB more script before it drew the map beside them (benchmarks.md).
         for label, value in table.itertuples(index=False):
             st.metric(label, f"{value:,.0f}")
-        st.dataframe(table, hide_index=True, width="stretch")
         csv_download(
             table,
             label=t("download_csv"),

@@ -1,23 +1,22 @@
 """Page "Nearby": resources around a place (dong, pasted coordinates or a map click).
 
 A Streamlit page script (run by ``st.navigation`` in app.py): it defines and calls ``render``.
+The map is the component of :mod:`layers.mapview` (as on the explorer): a click on an empty
+spot searches there, a click on a result opens its card, an opened card rings its marker.
 """
 
 from __future__ import annotations
 
-import folium
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import nearby as nb
 from geo import vocab
 from geo.errors import AtlasError, InvalidInput
 from geo.queries import ResourceFilter
 from geo.reference import attribution
-from layers import maps, styles
-from layers.legend import add_kind_legend
-from views.common import csv_download, keep, outlines, show_error, viewer
+from layers import mapdata, mapview
+from views.common import csv_download, keep, map_outlines, show_error, viewer
 from views.i18n import lang, say, translator
 
 t = translator("nearby")
@@ -52,6 +51,58 @@ def _place_inputs() -> nb.Place:
 
 def _forget_click() -> None:
     st.session_state.pop("nearby_click", None)
+
+
+MAP_KEY = "nearby_map"
+#: The ``seq`` of the last map click (on a spot, on a result) this page acted on.
+_HANDLED = "nearby_map_handled"
+#: A result clicked on the map, to be opened once the search is known.
+_PICKED = "nearby_picked"
+#: The chosen result: (search centre, public_id); it counts only at that centre.
+_SELECTED = "nearby_selected"
+
+
+def _take_map_clicks() -> None:
+    """Act on what the map reported since the last run (it reruns the page only for a
+    click): an empty spot in Seoul becomes the search centre, a result is picked."""
+    report = mapview.last_report(MAP_KEY)
+    handled = st.session_state.setdefault(_HANDLED, {})
+    spot, click = report.get("spot"), report.get("click")
+    if spot and spot.get("seq") != handled.get("spot"):
+        handled["spot"] = spot.get("seq")
+        if nb.in_seoul(spot["lon"], spot["lat"]):
+            st.session_state["nearby_click"] = (spot["lon"], spot["lat"])
+    if click and click.get("seq") != handled.get("click"):
+        handled["click"] = click.get("seq")
+        st.session_state[_PICKED] = click.get("id")
+
+
+def _centre_key(place: nb.Place) -> str:
+    return f"{place.lon:.6f},{place.lat:.6f}"
+
+
+def _card_key(centre: str, public_id: str) -> str:
+    return f"nearby_card_{centre}_{public_id}"
+
+
+def _selected(place: nb.Place, hits: list[nb.Hit]) -> str | None:
+    """The chosen result at this place: one picked on the map (its card opened), or the
+    last card opened."""
+    centre = _centre_key(place)
+    picked = st.session_state.pop(_PICKED, None)
+    if picked and any(h.public_id == picked for h in hits):
+        st.session_state[_SELECTED] = (centre, picked)
+        st.session_state[_card_key(centre, picked)] = True
+    chosen = st.session_state.get(_SELECTED)
+    return chosen[1] if chosen and chosen[0] == centre else None
+
+
+def _card_toggled(centre: str, public_id: str) -> None:
+    """A card opened is the chosen result; closing the chosen one leaves none."""
+    if st.session_state.get(_card_key(centre, public_id)):
+        st.session_state[_SELECTED] = (centre, public_id)
+    elif st.session_state.get(_SELECTED) == (centre, public_id):
+        st.session_state.pop(_SELECTED, None)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -143,60 +194,54 @@ def _cards(place: nb.Place, hits: list[nb.Hit]) -> None:
     (readable on a phone without scrolling sideways); tap it for the details.
 
     A card's key holds the search centre: a new place starts with every card closed, so
-    the details shown are always those of a result the user opened at this place.
+    the details shown are always those of a result the user opened at this place. Opening
+    a card reruns the page, which rings the result on the map.
     """
-    centre = f"{place.lon:.6f},{place.lat:.6f}"
+    centre = _centre_key(place)
     for rank, hit in enumerate(hits, start=1):
         title = f"**{rank}. {hit.name}** · {nb.distance_text(hit, lang())} · " + t(
             "walk_card", m=_walk(hit)
         )
-        with st.expander(title, key=f"nearby_card_{centre}_{hit.public_id}"):
+        with st.expander(
+            title,
+            key=_card_key(centre, hit.public_id),
+            on_change=_card_toggled,
+            args=(centre, hit.public_id),
+        ):
             _details(hit)
 
 
-def _map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> folium.Map:
-    lat_pad, lon_pad = radius / 110_540, radius / 88_000
-    focus_bounds = (
-        place.lon - lon_pad,
-        place.lat - lat_pad,
-        place.lon + lon_pad,
-        place.lat + lat_pad,
-    )
-    m = maps.base_map(
-        outlines("district"),
-        outlines("dong"),
+def _show_map(place: nb.Place, radius: int, hits: list[nb.Hit], selected: str | None) -> None:
+    """The search circle and the results on our own map (:func:`layers.mapview.nearby_map`):
+    on a rerun the browser gets only what changed."""
+    data = mapdata.hit_points(hits, lang=lang())
+    counts: dict[str, int] = {}
+    for h in hits:
+        counts[h.kind] = counts.get(h.kind, 0) + 1
+    mapview.nearby_map(
+        key=MAP_KEY,
+        outlines=mapview.publish_outlines(map_outlines()),
+        data=data,
+        data_id=mapdata.payload_id(data),
+        search={
+            "lon": place.lon,
+            "lat": place.lat,
+            "radius": radius,
+            "label": place.label,
+            "circle_label": t("search_circle"),
+        },
+        selected=selected,
+        legend=mapdata.legend(lang(), counts, only_counted=True),
+        texts={
+            "districts": t("layer_districts"),
+            "dongs": t("layer_dongs"),
+            "grid": t("map_grid_legend"),
+            "dong_short": t("map_dong_short"),
+            "legend": t("legend"),
+        },
         attribution=attribution(lang()),
         lang=lang(),
-        bounds=focus_bounds,
     )
-    folium.Circle(
-        [place.lat, place.lon],
-        radius=radius,
-        color="#333333",
-        weight=1.5,
-        fill=True,
-        fill_opacity=0.05,
-        tooltip=t("search_circle"),
-    ).add_to(m)
-    folium.CircleMarker(
-        [place.lat, place.lon],
-        radius=7,
-        color="#000000",
-        weight=3,
-        fill=True,
-        fill_color="#FFFFFF",
-        tooltip=place.label,
-    ).add_to(m)
-    group = folium.FeatureGroup(name=t("results_layer"))
-    for rank, h in enumerate(hits, start=1):
-        folium.CircleMarker(
-            [h.lat, h.lon],
-            **(styles.resource_marker(h.kind, h.location_precision) | {"radius": 7}),
-            tooltip=f"{rank}. {h.name} · {nb.distance_text(h, lang())}",
-        ).add_to(group)
-    group.add_to(m)
-    add_kind_legend(m, sorted({h.kind for h in hits}, key=list(vocab.KINDS).index), lang=lang())
-    return maps.finish(m)
 
 
 def _details(hit: nb.Hit) -> None:
@@ -224,6 +269,7 @@ def render() -> None:
     """Draw the page."""
     st.title(t("title"))
     st.markdown(_TOUCH_CSS, unsafe_allow_html=True)
+    _take_map_clicks()
     try:
         place = _place_inputs()
         radius, flt, limit = _filters()
@@ -237,12 +283,7 @@ def render() -> None:
     # Map and results side by side on a wide screen; on a phone they stack.
     map_col, list_col = st.columns([3, 2])
     with map_col:
-        out = _show_map(place, radius, hits)
-    click = (out or {}).get("last_clicked")
-    spot = (click["lng"], click["lat"]) if click else None
-    if spot and spot != st.session_state.get("nearby_click") and nb.in_seoul(*spot):
-        st.session_state["nearby_click"] = spot
-        st.rerun()
+        _show_map(place, radius, hits, _selected(place, hits))
     with list_col:
         if not hits:
             st.info(t("none", r=radius))
@@ -252,16 +293,6 @@ def render() -> None:
         csv_download(
             _table(hits), label=t("download_csv"), file_name="maeul_nearby.csv", key="nearby_csv"
         )
-
-
-def _show_map(place: nb.Place, radius: int, hits: list[nb.Hit]) -> dict | None:
-    return st_folium(
-        _map(place, radius, hits),
-        height=460,
-        use_container_width=True,
-        returned_objects=["last_clicked"],
-        key="nearby_map",
-    )
 
 
 render()

@@ -138,6 +138,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hotspots.col_value": ("값", "Value"),
     "hotspots.col_titles": ("사례", "Case titles"),
     "maps.source": ("출처", "Source"),
+    "maps.generalised": ("대표 위치 (일반화)", "generalised location"),
+    # How a resource at dong precision (location_precision = 'dong') is told apart: a
+    # hollow, dashed circle in its kind's colour, and this note in popups and legends.
+    "maps.dong_precision": (
+        "동 단위 위치 (주소의 법정동 대표 지점, 정확한 위치 아님)",
+        "dong-level location (the label point of the address's dong, not exact)",
+    ),
+    "maps.dong_precision_short": ("동 단위 위치", "dong-level location"),
     "maps.grouped": ("자원 (집계)", "Resources (grouped)"),
     "maps.districts": ("자치구 경계", "Districts"),
     "maps.dongs": ("법정동 경계", "Legal dongs"),

@@ -612,5 +612,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "page.nearby.demo": ("데모 기록", "demo record"),
     "page.nearby.search_circle": ("검색 반경", "Search radius"),
-    "page.nearby.results_layer": ("검색 결과", "Results"),
+    "page.nearby.legend": ("유형", "Kinds"),
 }

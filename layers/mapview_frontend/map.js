@@ -1,11 +1,13 @@
-// Maeul Atlas explorer map: Streamlit component (protocol v1) over the vendored Leaflet.
+// Maeul Atlas map (explorer and nearby pages): Streamlit component (protocol v1) over the
+// vendored Leaflet.
 //
 // Loaded once per page session: the iframe stays while Streamlit reruns the page, and each
 // rerun only posts new arguments ("streamlit:render"). The outlines are fetched once from
 // a content-named file; resources arrive as compact rows and are swapped in without
 // touching Leaflet or the outlines. The map reports back ("streamlit:setComponentValue",
 // which reruns the script) only when it needs something the server has not sent: a view
-// outside the data it holds, a grid too coarse for the zoom, or a click on a resource.
+// outside the data it holds, a grid too coarse for the zoom, or a click on a resource (or,
+// where the page asks for it, on an empty spot: the nearby page's new search centre).
 (function () {
   "use strict";
 
@@ -22,6 +24,7 @@
     base: null, labels: null, highlight: null, resources: null, sites: null, conflicts: null,
     control: null, legend: null, tiles: null, focusId: null, data: null, dataId: null,
     cache: new Map(), lastReport: null, clickSeq: 0, lastClick: null, reports: 0,
+    search: null, searchKey: null, selectedRing: null, selectedShown: null,
   };
   S.times = { script: Date.now() };  // when each stage was reached (benchmarks read them)
   window.maeulMap = S;  // for tests and benchmarks: the live state
@@ -49,6 +52,11 @@
     }
     map.getPane("labels").style.pointerEvents = "none";
     map.on("moveend", onMoved);
+    map.on("click", onMapClick);
+    // A click that only closes an open popup is not a new search centre.
+    map.on("popupopen", () => { S.popupOpen = true; });
+    map.on("popupclose", () => { S.popupOpen = false; });
+    map.on("preclick", () => { S.closingPopup = S.popupOpen; });
     map.on("zoomend moveend", updateLabels);
     S.map = map;
     window.map = map;
@@ -154,7 +162,7 @@
 
   function popupFor(row) {
     const box = el("div", "mm-popup");
-    box.append(el("b", null, row[4]));
+    box.append(el("b", null, row[9] || row[4]));
     box.append(el("div", null, S.args.legend[row[2]].label + " · " + row[5]));
     if (row[6]) box.append(el("div", null, row[6]));
     if (row[7]) box.append(el("div", null, row[7]));
@@ -175,17 +183,20 @@
     const tip = L.tooltip({ direction: "top", offset: [0, -6] });
     if (data.mode === "points") {
       for (const row of data.rows) {
-        const m = L.circleMarker([row[1], row[0]], Object.assign({ pane: "points" }, markerStyle(row[2], row[3])));
+        const m = L.circleMarker([row[1], row[0]], Object.assign(
+          { pane: "points", bubblingMouseEvents: false }, markerStyle(row[2], row[3])));
         m.row = row;
         m.kind = S.args.legend[row[2]].code;
         group.addLayer(m);
       }
       group.on("click", (e) => {
         const row = e.layer.row;
-        L.popup({ maxWidth: 280 }).setLatLng(e.layer.getLatLng()).setContent(popupFor(row)).openOn(map);
-        report({ click: { id: row[8], seq: ++S.clickSeq } });
+        S.closingPopup = false;
+        openPopup(e.layer);
+        if (S.args.selected !== undefined) { S.selectedShown = row[8]; drawSelected(row[8]); }
+        report({ click: { id: row[8], seq: token() } });
       });
-      group.on("mouseover", (e) => { tip.setContent(e.layer.row[4]); map.openTooltip(tip, e.layer.getLatLng()); });
+      group.on("mouseover", (e) => { tip.setContent(e.layer.row[9] || e.layer.row[4]); map.openTooltip(tip, e.layer.getLatLng()); });
     } else {
       const biggest = Math.max(1, ...data.rows.map((r) => r[2]));
       for (const row of data.rows) {
@@ -204,7 +215,62 @@
     S.data = data;
     S.times.resources = Date.now();
     drawLegend();
+    drawSelected();
   }
+
+  function openPopup(layer) {
+    L.popup({ maxWidth: 280, offset: [0, -4] }).setLatLng(layer.getLatLng())
+      .setContent(popupFor(layer.row)).openOn(S.map);
+  }
+
+  // ---- the selected resource (nearby page): a ring around its marker, its popup ----
+  function drawSelected(chosen) {
+    const map = S.map, id = chosen === undefined ? S.args.selected : chosen;
+    if (S.selectedRing) { map.removeLayer(S.selectedRing); S.selectedRing = null; }
+    if (id === undefined || id === null || !S.resources || !S.data || S.data.mode !== "points") {
+      S.selectedShown = id === undefined ? S.selectedShown : null;
+      return;
+    }
+    const layer = S.resources.getLayers().find((l) => l.row[8] === id);
+    if (!layer) return;
+    layer.bringToFront();
+    S.selectedRing = L.circleMarker(layer.getLatLng(), Object.assign(
+      { pane: "points", interactive: false }, S.args.styles.selected)).addTo(map);
+    S.selectedRing.bringToBack();
+    S.selectedLayer = layer;
+    if (S.selectedShown !== id) {  // newly chosen in the list: show what it is
+      S.selectedShown = id;
+      openPopup(layer);
+    }
+  }
+
+  // ---- the search centre and radius (nearby page) ----
+  function drawSearch() {
+    const map = S.map, s = S.args.search || null;
+    const key = s ? JSON.stringify(s) : null;
+    if (key === S.searchKey) return;
+    S.searchKey = key;
+    if (S.search) { S.search.forEach((l) => map.removeLayer(l)); S.search = null; }
+    if (!s) return;
+    const st = S.args.styles.search;
+    const circle = L.circle([s.lat, s.lon], Object.assign({ pane: "lines", radius: s.radius }, st.circle))
+      .bindTooltip(s.circle_label, { sticky: true });
+    const centre = L.circleMarker([s.lat, s.lon], Object.assign({ pane: "points" }, st.centre))
+      .bindTooltip(s.label);
+    S.search = [circle, centre];
+    S.search.forEach((l) => l.addTo(map));
+  }
+
+  function onMapClick(e) {
+    const closing = S.closingPopup;
+    S.closingPopup = false;
+    if (!S.args || !S.args.click_spots || closing) return;
+    const ll = e.latlng;
+    report({ spot: { lon: Math.round(ll.lng * 1e6) / 1e6, lat: Math.round(ll.lat * 1e6) / 1e6, seq: token() } });
+  }
+
+  // A click's name, new for every click (also after the iframe was loaded again).
+  function token() { S.clickSeq += 1; return Date.now().toString(36) + "-" + S.clickSeq; }
 
   // ---- small layers: program sites and open conflicts (hidden at start) ----
   function pointsLayer(fc, color) {
@@ -221,21 +287,22 @@
     const shown = { sites: S.sites && map.hasLayer(S.sites), conflicts: S.conflicts && map.hasLayer(S.conflicts) };
     if (S.sites) map.removeLayer(S.sites);
     if (S.conflicts) map.removeLayer(S.conflicts);
-    S.sites = pointsLayer(a.sites, a.styles.site_color);
-    S.conflicts = pointsLayer(a.conflicts, a.styles.conflict_color);
+    S.sites = a.sites ? pointsLayer(a.sites, a.styles.site_color) : null;
+    S.conflicts = a.conflicts ? pointsLayer(a.conflicts, a.styles.conflict_color) : null;
+    S.overlaysDrawn = true;
     if (shown.sites) S.sites.addTo(map);
     if (shown.conflicts) S.conflicts.addTo(map);
     buildControl();
   }
 
   function buildControl() {
-    if (!S.baseLayers || !S.sites) return;
+    if (!S.baseLayers || !S.overlaysDrawn) return;
     if (S.control) S.map.removeControl(S.control);
     const t = S.args.texts, overlays = {};
     overlays[t.districts] = S.baseLayers.districts;
     overlays[t.dongs] = S.baseLayers.dongs;
-    overlays[t.sites + " (" + fmt(S.args.sites.features.length) + ")"] = S.sites;
-    overlays[t.conflicts + " (" + fmt(S.args.conflicts.features.length) + ")"] = S.conflicts;
+    if (S.sites) overlays[t.sites + " (" + fmt(S.args.sites.features.length) + ")"] = S.sites;
+    if (S.conflicts) overlays[t.conflicts + " (" + fmt(S.args.conflicts.features.length) + ")"] = S.conflicts;
     S.control = L.control.layers(null, overlays, { collapsed: true }).addTo(S.map);
   }
 
@@ -247,7 +314,9 @@
     ctl.onAdd = () => {
       const box = el("div", "mm-legend");
       box.dataset.testid = "map-legend";
+      if (a.texts.legend) box.append(el("b", null, a.texts.legend));
       a.legend.forEach((k) => {
+        if (k.show === false) return;
         const row = el("div", "row");
         const chip = el("span", "mm-chip");
         chip.style.backgroundColor = k.color;
@@ -349,6 +418,7 @@
       else drawHighlight();
     });
     drawOverlays();
+    drawSearch();
     if (!data) {  // the server thought we held it: say what we hold
       report();
       return;
@@ -358,6 +428,7 @@
       drawResources(data);
     } else {
       drawLegend();
+      drawSelected();
     }
     S.renders = (S.renders || 0) + 1;
     if (needsData()) onMoved();
