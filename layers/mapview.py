@@ -168,6 +168,10 @@ def explorer_map(
     )
 
 
+#: The nearby page's markers are larger than the explorer's (few of them, tapped on phones).
+NEARBY_MARKER_RADIUS = 7
+
+
 def nearby_map(
     *,
     key: str,
@@ -228,6 +232,7 @@ def nearby_map(
         search=search,
         selected=selected,
         click_spots=True,
+        marker_radius=NEARBY_MARKER_RADIUS,
     )
 
 

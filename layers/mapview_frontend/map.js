@@ -153,11 +153,12 @@
 
   // ---- resources: swapped in per payload ----
   function markerStyle(kind, dong) {
-    const st = S.args.styles.markers[dong ? "dong" : "exact"];
+    const st = Object.assign({}, S.args.styles.markers[dong ? "dong" : "exact"]);
+    if (S.args.marker_radius) st.radius = S.args.marker_radius;  // nearby: thumb-sized
     const color = S.args.legend[kind].color;
     return dong
-      ? Object.assign({}, st, { color: color })
-      : Object.assign({}, st, { fillColor: color });
+      ? Object.assign(st, { color: color })
+      : Object.assign(st, { fillColor: color });
   }
 
   function popupFor(row) {
