@@ -10,7 +10,7 @@ Usage::
 ``app`` starts the app twice, as ``make run`` does (one Streamlit process) and as ``make
 serve`` does (N processes behind nginx), and drives ``--users`` simulated users against each
 without a browser: each opens the Nearby page, then every 30 s chooses a dong (the search)
-and opens a result (selects the first row); every fifth user also opens the Map explorer
+and opens a result (the nearest one's card); every fifth user also opens the Map explorer
 each round. Starts are spread over the first 30 s. It prints p50/p95 per action, errors,
 the app's and the database's CPU and the app's RSS for both set-ups side by side.
 
@@ -251,6 +251,10 @@ class Session:
                 self.page_hash = fwd.new_session.page_script_hash or self.page_hash
             elif kind == "navigation":
                 self.page_hash = fwd.navigation.page_script_hash or self.page_hash
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "add_block":
+                block = fwd.delta.add_block  # a result card is an expander with an id
+                if block.WhichOneof("type") == "expandable" and block.expandable.id:
+                    self.elements.append(("expandable", block.expandable))
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 element = fwd.delta.new_element
                 which = element.WhichOneof("type")
@@ -270,6 +274,9 @@ class Session:
 
     def set_string(self, widget_id: str, value: str) -> None:
         self.widgets[widget_id] = WidgetState(id=widget_id, string_value=value)
+
+    def set_bool(self, widget_id: str, value: bool) -> None:
+        self.widgets[widget_id] = WidgetState(id=widget_id, bool_value=value)
 
 
 @dataclass
@@ -310,12 +317,11 @@ async def nearby_round(s: Session, tally: Tally, rng: random.Random, explorer: b
     s.set_string(box.id, rng.choice(list(box.options)))
     if not await tally.timed("search (dong)", s.run()):
         return
-    table = s.find("dataframe")
-    if table is not None:  # no table: nothing within the radius (a valid answer)
-        pick = {"selection": {"rows": [0], "columns": [], "cells": []}}
-        s.set_string(table.id, json.dumps(pick))
+    card = s.find("expandable")
+    if card is not None:  # no card: nothing within the radius (a valid answer)
+        s.set_bool(card.id, True)  # the nearest result's card, opened
         await tally.timed("open result", s.run())
-        s.widgets.pop(table.id, None)
+        s.widgets.pop(card.id, None)
     if explorer:
         s.widgets.clear()
         await tally.timed("open Explorer", s.run("explorer"))
