@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -60,9 +61,12 @@ def publish_outlines(text: str) -> str:
     name = f"outlines-{hashlib.blake2b(data, digest_size=8).hexdigest()}.json"
     path = _FOLDER / name
     if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        # Sessions of several users may publish the same file at once: each writes its own
+        # temporary file, and the atomic rename makes either copy the one served.
+        fd, tmp = tempfile.mkstemp(dir=_FOLDER, prefix=f"{path.stem}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
     return name
 
 

@@ -147,3 +147,43 @@ def test_the_first_view_and_its_counts_come_from_one_reading(db_url, district, b
     for ours, theirs in zip(sorted(data["rows"]), sorted(alone["rows"]), strict=True):
         assert abs(ours[0] - theirs[0]) < 1e-5 and abs(ours[1] - theirs[1]) < 1e-5
         assert ours[2:] == theirs[2:]
+
+
+def _publish_together(text: str, sessions: int) -> tuple[list[str], list[BaseException]]:
+    """``sessions`` threads publishing ``text`` at the same moment: names and failures."""
+    import threading
+
+    from layers import mapview
+
+    start = threading.Barrier(sessions)
+    names: list[str] = []
+    failures: list[BaseException] = []
+
+    def publish() -> None:
+        start.wait()
+        try:
+            names.append(mapview.publish_outlines(text))
+        except BaseException as exc:  # what a user's page would have shown
+            failures.append(exc)
+
+    threads = [threading.Thread(target=publish) for _ in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return names, failures
+
+
+def test_outlines_published_by_many_sessions_at_once_are_served_whole():
+    """Users opening map pages together publish the same outlines file at the same moment
+    (an incident of the load bench): every session gets the file's name, and the file
+    served is the whole document."""
+    from layers import mapview
+
+    for round_no in range(10):
+        text = json.dumps({"round": round_no, "pad": "동" * 20_000})  # new content each time
+        names, failures = _publish_together(text, 8)
+        assert failures == []
+        assert len(names) == 8 and len(set(names)) == 1
+        assert (mapview._FOLDER / names[0]).read_text(encoding="utf-8") == text
+    assert not list(mapview._FOLDER.glob("*.tmp"))  # no temporary file left behind
