@@ -22,7 +22,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import sqlalchemy as sa
-from geoalchemy2 import Geography
 from geoalchemy2.functions import ST_Intersects, ST_MakeEnvelope
 from pygeoapi.provider.sql import PostgreSQLProvider as _PostgreSQLProvider
 from pygeoapi.util import get_crs_from_uri
@@ -40,17 +39,23 @@ def has_geography_box(bbox: list[float], srid: int) -> bool:
     return srid == 4326 and -180 <= w < e <= 180 and -90 <= s < n <= 90 and e - w < 180
 
 
+def bbox_filter(geom: sa.ColumnElement, bbox: list[float], srid: int) -> sa.ColumnElement:
+    """Rows of ``geom`` meeting ``bbox``: the geography box test the public geography index
+    serves (``geography(pub_geom)``, the very expression of ``ix_resources_pub_geog``; a
+    cast with a type modifier would not match it), then the exact geometry test."""
+    envelope = ST_MakeEnvelope(*bbox, srid)
+    exact = ST_Intersects(envelope, geom)
+    if not has_geography_box(bbox, srid):
+        return exact  # a box of a hemisphere or more: no index helps anyway
+    return sa.and_(sa.func.geography(geom).op("&&")(sa.func.geography(envelope)), exact)
+
+
 class PostgreSQLProvider(_PostgreSQLProvider):
     """pygeoapi's provider: SRID looked up once, bbox served by the geography index."""
 
     def _get_bbox_filter(self, bbox: list[float]):
         if not bbox:
             return True  # no bbox: every row
-        srid = storage_srid(self.storage_crs)
-        envelope = ST_MakeEnvelope(*bbox, srid)
-        geom = getattr(self.table_model, self.geom)
-        exact = ST_Intersects(envelope, geom)
-        if not has_geography_box(bbox, srid):
-            return exact  # a box of a hemisphere or more: no index helps anyway
-        boxes_meet = sa.cast(geom, Geography).op("&&")(sa.cast(envelope, Geography))
-        return sa.and_(boxes_meet, exact)
+        return bbox_filter(
+            getattr(self.table_model, self.geom), bbox, storage_srid(self.storage_crs)
+        )

@@ -218,3 +218,21 @@ def test_a_world_bbox_has_every_public_resource(service, engine):
         total = conn.execute(sa.text("SELECT count(*) FROM resources_public")).scalar_one()
     assert total > 0
     assert items["numberMatched"] == total
+
+
+def test_the_bbox_filter_can_use_the_public_geography_index(engine):
+    """The provider's bbox test is the index's own expression: with sequential scans
+    priced out, PostgreSQL answers a bbox page from ``ix_resources_pub_geog``. (A cast to
+    ``geography(GEOMETRY,-1)`` looked the same and scanned the whole table.)"""
+    from geoalchemy2 import Geometry
+
+    from layers.ogcapi_provider import bbox_filter
+
+    view = sa.table("resources_public", sa.column("geom", Geometry("POINT", 4326)))
+    query = sa.select(sa.func.count()).select_from(view)
+    query = query.where(bbox_filter(view.c.geom, [126.96, 37.55, 127.00, 37.58], 4326))
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(conn.execute(sa.text(f"EXPLAIN {sql}")).scalars())
+    assert "ix_resources_pub_geog" in plan, plan
