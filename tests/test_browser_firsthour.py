@@ -427,36 +427,3 @@ def test_the_import_page_asks_in_its_own_terms_and_zooms_to_the_rows(
     assert state["zoom"] >= 14
     assert state["south"] < 37.5560 and state["north"] > 37.5571
     assert state["east"] - state["west"] < 0.1
-
-
-PAGES = ["", "nearby", "coverage", "conflicts", "hotspots", "programs", "export", "import", "about"]
-
-
-@pytest.mark.parametrize(("size", "viewport"), [("desktop", (1440, 900)), ("phone", (390, 844))])
-def test_screenshots_of_every_page(app_url, size, viewport):
-    """Every page at desktop and phone size, kept in tests/artifacts/pages_<size>_<page>.png
-    (the first screen) and ..._full.png (the whole page, the window stretched to it)."""
-    from tests.browser import ARTIFACTS, MapPageResult, offline_page
-
-    result = MapPageResult(url=app_url, screenshot=ARTIFACTS / "pages.png")
-    written = []
-    with offline_page(result, viewport) as page:
-        for path in PAGES:
-            page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-            page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
-            page.locator("h1").first.wait_for(timeout=90_000)
-            _wait_idle(page, timeout=180_000)
-            page.wait_for_timeout(2500)  # maps draw in their iframes after the script ends
-            name = f"pages_{size}_{path or 'explorer'}"
-            page.screenshot(path=ARTIFACTS / f"{name}.png")
-            height = page.evaluate(
-                "() => { const m = document.querySelector('[data-testid=stMain]');"
-                " return m ? m.scrollHeight : document.body.scrollHeight; }"
-            )
-            page.set_viewport_size({"width": viewport[0], "height": min(int(height), 8000)})
-            page.wait_for_timeout(1500)
-            page.screenshot(path=ARTIFACTS / f"{name}_full.png")
-            written += [ARTIFACTS / f"{name}.png", ARTIFACTS / f"{name}_full.png"]
-    assert result.blocked == []
-    for shot in written:
-        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
