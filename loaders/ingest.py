@@ -372,10 +372,12 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
         sa.text(
             f"""SELECT count(*) FILTER (WHERE category_how = 'name'),
                        count(*) FILTER (WHERE category = :u),
-                       count(*) FILTER (WHERE category = :u AND kind = 'other')
+                       count(*) FILTER (WHERE category = :u AND kind = 'other'),
+                       count(*) FILTER (WHERE category = :f AND category_how <> 'value'
+                                        AND category_how <> 'name')
                 FROM import_rows WHERE {valid}"""
         ),
-        {"u": vocab.UNCLASSIFIED},
+        {"u": vocab.UNCLASSIFIED, "f": plan.fallback_category or vocab.UNCLASSIFIED},
     ).one()
     report.category_from_name, report.unclassified = int(row[0]), int(row[1])
     report.unknown_categories = [
@@ -405,10 +407,18 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
             "whose name did not tell either are unclassified): map them to a category on the "
             "Administration page and import again"
         )
-    if col is None and "category" not in plan.mapping.values:
+    if col is None and "category" not in plan.mapping.values and report.unclassified:
         report.warnings.append(
             f"분류 열이 없어 {report.unclassified:,}개 행을 미분류로 가져옵니다 / no category "
             f"column: {report.unclassified:,} rows are imported as unclassified"
+        )
+    if plan.fallback_category and (given := int(row[3])):
+        ko, en = (
+            vocab.label(vocab.all_categories(), plan.fallback_category, x) for x in ["ko", "en"]
+        )
+        report.warnings.append(
+            f"분류를 스스로 정하지 못한 {given:,}개 행은 고른 분류 '{ko}'(으)로 가져옵니다 / "
+            f"{given:,} rows that did not tell their category get the chosen '{en}'"
         )
     if row[2] and "kind" not in plan.mapping.columns and "kind" not in plan.mapping.values:
         report.warnings.append(

@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from geo import crs as kcrs
+from geo import vocab
 from geo.access import Viewer, require
 from geo.errors import InvalidInput
 from loaders.columns import (
@@ -197,10 +198,13 @@ class ImportPlan:
             why = self.mapping.evidence.get(NAME_PART)
             out[f"{self.target.name_field} + ←"] = f"{part}: {why[i]}" if why else part
         if self.target.table == "resources" and "category ←" not in out:
+            rest = ("미분류", "unclassified")[i]
+            if self.fallback_category:
+                rest = vocab.label(vocab.all_categories(), self.fallback_category, lang)
             out["category ←"] = (
-                "(열 없음: 이름 끝말로 추정, 나머지는 미분류)"
+                f"(열 없음: 이름 끝말로 추정, 나머지는 {rest})"
                 if i == 0
-                else "(no column: inferred from name endings, else unclassified)"
+                else f"(no column: inferred from name endings, else {rest})"
             )
         return out
 
@@ -335,7 +339,7 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
             target.field("category").code_table(), options.fallback_category, "category"
         )
     plan.notes.extend(table.notes)
-    plan.notes.extend(_category_notes(mapping, target))
+    plan.notes.extend(_category_notes(mapping, target, plan.fallback_category))
     if not _has_geometry(table):
         plan.address_columns = address_columns(table.columns, mapping)
         addresses = [c for c in plan.address_columns if norm_key(c) not in _DONG_COLUMNS]
@@ -372,10 +376,18 @@ def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
     return replace(given, evidence=why)
 
 
-def _category_notes(mapping: Mapping, target: Target) -> list[str]:
-    """A warning when a resource file has no category column (not a refusal)."""
+def _category_notes(mapping: Mapping, target: Target, fallback: str | None = None) -> list[str]:
+    """A warning when a resource file has no category column (not a refusal); it names the
+    category chosen for the rows whose name does not tell theirs, if any."""
     if target.table != "resources" or "category" in mapping.columns | mapping.values:
         return []
+    if fallback:
+        ko, en = (vocab.label(vocab.all_categories(), fallback, lang) for lang in ("ko", "en"))
+        return [
+            f"분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 고른 분류 "
+            f"'{ko}'(으)로 가져옵니다 / no category column: rows are classified by the ending "
+            f"of their names (○○경로당, ...) where possible, the rest as the chosen '{en}'"
+        ]
     return [
         "분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 미분류로 가져옵니다 / "
         "no category column: rows are classified by the ending of their names (○○경로당, ...) "

@@ -17,6 +17,10 @@ def test_a_bilingual_message_shows_in_one_language():
     assert in_lang(message, "ko") == "X좌표 / Y좌표: 값으로 판단"
     assert in_lang(message, "en") == "X / Y: detected"
     assert in_lang("done", "ko") == "done"  # nothing to split: as it is
+    # An English half that quotes a Korean word is still the English half.
+    note = "이름 끝말(○○경로당 등)로 분류 / classified by name endings (○○경로당, ...)"
+    assert in_lang(note, "ko") == "이름 끝말(○○경로당 등)로 분류"
+    assert in_lang(note, "en") == "classified by name endings (○○경로당, ...)"
 
 
 def test_counts_become_integers_and_other_numbers_are_rounded():

@@ -132,6 +132,7 @@ def _pick(pair: tuple[str, str], fmt: dict) -> str:
 
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def in_lang(text: str, code: str | None = None) -> str:
@@ -144,8 +145,13 @@ def in_lang(text: str, code: str | None = None) -> str:
     """
     code = code or lang()
     parts = text.split(" / ")
-    for i in range(1, len(parts)):
-        left, right = " / ".join(parts[:i]), " / ".join(parts[i:])
-        if _HANGUL.search(left) and not _HANGUL.search(right):
+    splits = [(" / ".join(parts[:i]), " / ".join(parts[i:])) for i in range(1, len(parts))]
+    splits = [(left, right) for left, right in splits if _HANGUL.search(left)]
+    for left, right in splits:
+        if not _HANGUL.search(right):
+            return left if code == "ko" else right
+    # An English half may quote a Korean word ("names like ○○경로당"): mostly Latin letters.
+    for left, right in splits:
+        if len(_HANGUL.findall(right)) * 4 <= len(_LATIN.findall(right)):
             return left if code == "ko" else right
     return text

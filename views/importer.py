@@ -87,6 +87,23 @@ t = translator(
         ),
         "scope_all": ("모든 행", "every row"),
         "needs": ("가져오기 전에 정해 주세요", "Before importing, please choose"),
+        "ask_kind": (
+            "이 파일에는 자원 유형과 분류 열이 없습니다. 이 파일의 자원이 무엇인지 위의 "
+            "**자원 유형**과 **세부 분류**에서 골라 주세요. 고르지 않으면 이름 끝말(○○도서관 "
+            "등)로 분류하고, 나머지는 미분류(유형 '기타')로 가져옵니다.",
+            "This file has no kind or category column. Please choose what its resources are "
+            "under **Kind** and **Category** above. Otherwise rows are classified by the "
+            "ending of their names (○○도서관, ...) and the rest are imported as unclassified "
+            "(kind 'other').",
+        ),
+        "ask_category": (
+            "이 파일에는 분류 열이 없습니다. 위의 **세부 분류**에서 이 파일의 분류를 골라 "
+            "주세요. 고르지 않으면 이름 끝말로 분류하고, 나머지는 미분류로 가져옵니다.",
+            "This file has no category column. Please choose its category under **Category** "
+            "above. Otherwise rows are classified by the ending of their names and the rest "
+            "are imported as unclassified.",
+        ),
+        "one_value": ("파일 전체에 한 값", "one value for the whole file"),
         "rejected_row": ("행", "Row"),
         "rejected_reasons": ("모든 사유", "All reasons"),
         "rejected_detail": ("자세히", "Detail"),
@@ -239,6 +256,34 @@ def _choices(target: str, name: str) -> ImportOptions:
     )
 
 
+def _ask_kind(plan: ImportPlan) -> None:
+    """Ask, in the page's terms, for the kind and category of a resource file that tells
+    neither (the rows are then classified by their names, the rest unclassified)."""
+    if plan.target.table != "resources" or plan.fallback_category:
+        return
+    told = set(plan.mapping.columns) | set(plan.mapping.values)
+    if "category" in told:
+        return
+    st.info(t("ask_category" if "kind" in told else "ask_kind"), icon=":material/help:")
+
+
+def _detected(plan: ImportPlan) -> list[tuple[str, str]]:
+    """What was detected, as the page says it: fields by their label, a value given for
+    the whole file by its label (not ``name ←`` or ``space``)."""
+    labels = {f.name: _pair(f.label) for f in plan.target.fields}
+    codes = {"kind": vocab.KINDS, "category": vocab.all_categories()}
+    rows = []
+    for item, value in plan.describe(lang()).items():
+        field = item.removesuffix(" ←").removesuffix(" +")
+        if item.endswith(" ←") and field in labels:
+            given = plan.mapping.values.get(field)
+            if given is not None and field in codes and plan.mapping.columns.get(field) is None:
+                value = f"{_pair(codes[field].get(given, (given, given)))} ({t('one_value')})"
+            item = f"{labels[field]}{' +' if item.endswith(' + ←') else ''} ←"
+        rows.append((item, value))
+    return rows
+
+
 def _layer_and_sheet(plan: ImportPlan, options: ImportOptions) -> ImportOptions:
     table = plan.table
     if len(table.layers) > 1:
@@ -301,7 +346,7 @@ def _show_report(report: ImportReport) -> None:
     ):
         col.metric(t(key), f"{getattr(report, key):,}")
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(in_lang(warning))
     counts = pd.DataFrame(
         [(t(k), getattr(report, k)) for k in ("read", "inserted", "updated", "unchanged")]
         + [(reason_label(r, lang()), n) for r, n in report.rejected_by_reason.items()]
@@ -313,9 +358,12 @@ def _show_report(report: ImportReport) -> None:
     csv_download(counts, label=t("download_csv"), file_name="import_counts.csv", key="imp_counts")
     st.subheader(t("preview"))
     preview = report.preview
-    focus = preview if preview is not None and len(preview) else None
     m = maps.base_map(
-        outlines("district"), attribution=attribution(lang()), lang=lang(), focus=focus
+        outlines("district"),
+        outlines("dong"),
+        attribution=attribution(lang()),
+        lang=lang(),
+        bounds=_preview_bounds(preview),
     )
     add_import_preview(m, preview, lang=lang())
     st_folium(maps.finish(m), height=480, use_container_width=True, returned_objects=[])
@@ -348,6 +396,22 @@ def _show_report(report: ImportReport) -> None:
                 file_name=f"{stem}_{suffix}.csv",
                 key=f"imp_{title}",
             )
+
+
+#: The preview shows at least this many degrees (about 1.3 km) around its rows: a few rows
+#: close together would otherwise fill the map at the highest zoom with nothing around them
+#: to tell where they are (there are no tiles; the dong outlines are the context).
+_PREVIEW_MIN_SPAN = 0.012
+
+
+def _preview_bounds(preview) -> tuple[float, float, float, float] | None:
+    """The box the preview map fits: its rows, widened to :data:`_PREVIEW_MIN_SPAN`."""
+    if preview is None or not len(preview):
+        return None
+    x0, y0, x1, y1 = (float(v) for v in preview.total_bounds)
+    px = max(0.0, (_PREVIEW_MIN_SPAN - (x1 - x0)) / 2)
+    py = max(0.0, (_PREVIEW_MIN_SPAN - (y1 - y0)) / 2)
+    return (x0 - px, y0 - py, x1 + px, y1 + py)
 
 
 def _rejected_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -409,13 +473,12 @@ def render() -> None:
         options = plan.options
         options = _layer_and_sheet(plan, options)
         plan = _plan(path, options)
+        _ask_kind(plan)
         st.subheader(t("detected"))
-        detected = pd.DataFrame(
-            list(plan.describe(lang()).items()), columns=[t("item"), t("value")]
-        )
+        detected = pd.DataFrame(_detected(plan), columns=[t("item"), t("value")])
         st.dataframe(detected, hide_index=True, width="content")
         for note in plan.notes:
-            st.caption(note)
+            st.caption(in_lang(note))
         st.subheader(t("mapping"))
         edited = _mapping_editor(
             plan.mapping, plan.target, plan.table.columns, geometry=plan.mode == "geometry"
