@@ -19,7 +19,7 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import conflicts as conflict_layers
 from layers import maps
-from views.common import csv_download, districts, keep, show_error, viewer
+from views.common import csv_download, districts, keep, keep_tab, show_error, viewer
 from views.i18n import lang, translator
 
 t = translator(
@@ -480,13 +480,19 @@ def render() -> None:
         cases = conflicts.register(flt)
     except AtlasError as exc:
         show_error(exc)
-    tab_list, tab_case, tab_warning = st.tabs([t("tab_list"), t("tab_case"), t("tab_warning")])
-    with tab_list:
-        _register_tab(d, cases)
-    with tab_case:
-        _case_tab(d, cases, who)
-    with tab_warning:
-        _warning_tab(d)
+    # Only the open tab is drawn (a tab switch reruns the page): one map before the first
+    # paint instead of three (register, case, early-warning zones and their analysis).
+    labels = [t("tab_list"), t("tab_case"), t("tab_warning")]
+    tabs = st.tabs(labels, key=keep_tab("conf_tabs", labels), on_change="rerun")
+    sections = [
+        lambda: _register_tab(d, cases),
+        lambda: _case_tab(d, cases, who),
+        lambda: _warning_tab(d),
+    ]
+    for tab, draw in zip(tabs, sections, strict=True):
+        if tab.open is not False:
+            with tab:
+                draw()
 
 
 render()
