@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import esda
@@ -561,17 +561,37 @@ def sparsity(result: HotspotResult) -> tuple[float, float]:
     return per_cell, empty
 
 
-def sparse_note(result: HotspotResult) -> str | None:
+def too_sparse(result: HotspotResult) -> bool:
+    """True when the cells are too fine for the cases: fewer than
+    :data:`MIN_CASES_PER_CELL` cases per occupied cell, or more than
+    :data:`MAX_EMPTY_SHARE` of the cells empty."""
+    per_cell, empty = sparsity(result)
+    return per_cell < MIN_CASES_PER_CELL or empty > MAX_EMPTY_SHARE
+
+
+def coarser_grids(options: HotspotOptions) -> list[HotspotOptions]:
+    """The H3 grids coarser than ``options``' (all of them from dongs), finest first: what
+    to try, in order, when the data are too sparse for ``options``."""
+    finer_than = options.resolution if options.grid == "h3" else max(H3_RESOLUTIONS) + 1
+    return [
+        replace(options, grid="h3", resolution=r)
+        for r in sorted(H3_RESOLUTIONS, reverse=True)
+        if r < finer_than
+    ]
+
+
+def sparse_note(result: HotspotResult, proposal: HotspotOptions | None = None) -> str | None:
     """A warning with a proposal when the cells are too fine for the cases (else None).
 
-    Too fine: fewer than :data:`MIN_CASES_PER_CELL` cases per occupied cell, or more
-    than :data:`MAX_EMPTY_SHARE` of the cells empty. Gi* then mostly compares ones with
-    zeros and its "hot spots" are single cases. Proposed: the next coarser H3 resolution,
-    or dongs; on dongs, a longer period.
+    Gi* on too fine a grid (:func:`too_sparse`) mostly compares ones with zeros and its
+    "hot spots" are single cases. ``proposal``, when given, is a grid the caller found the
+    data support (the finest of :func:`coarser_grids` that is not too sparse) and is named;
+    without it the next coarser H3 resolution or dongs are proposed; with none coarser,
+    a longer period.
     """
-    per_cell, empty = sparsity(result)
-    if per_cell >= MIN_CASES_PER_CELL and empty <= MAX_EMPTY_SHARE:
+    if not too_sparse(result):
         return None
+    per_cell, empty = sparsity(result)
     opts = result.options
     head = (
         f"자료가 이 격자에 비해 너무 성깁니다: 사례가 있는 셀당 평균 {per_cell:.1f}건, "
@@ -582,7 +602,11 @@ def sparse_note(result: HotspotResult) -> str | None:
         f"{empty:.0%} of cells empty. "
     )
     coarser = [r for r in H3_RESOLUTIONS if r < opts.resolution]
-    if opts.grid == "h3" and coarser:
+    if proposal is not None:
+        r, edge = proposal.resolution, H3_RESOLUTIONS[proposal.resolution]
+        ko = f"자료에 맞는 가장 작은 셀은 H3 해상도 {r}(한 변 약 {edge:,} m)입니다."
+        en = f"The finest cells the data support are H3 resolution {r} (edge about {edge:,} m)."
+    elif opts.grid == "h3" and coarser:
         r = max(coarser)
         edge = H3_RESOLUTIONS[r]
         ko = f"더 큰 셀(H3 해상도 {r}, 한 변 약 {edge:,} m)이나 법정동 격자를 쓰세요."

@@ -82,7 +82,11 @@ def _open_tab(page, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "tab", "title"),
-    [("coverage", "공백 분석", "사업 현황"), ("hotspots", "Gi* 핫스팟", "갈등 집중지")],
+    [
+        ("coverage", "공백 분석", "사업 현황"),
+        ("hotspots", "Gi* 핫스팟", "갈등 집중지"),
+        ("conflicts", "조기 경보", "갈등 관리"),
+    ],
 )
 def test_a_map_in_a_second_tab_fits_seoul_when_the_tab_is_shown(app_url, path, tab, title):
     """Bug 1: the map in a hidden tab was measured at 0x0 and opened at the minimum zoom."""
@@ -171,7 +175,7 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
     body = seen["body"]
     assert "done" not in body  # the analysis may come from the process's cache: no bar
     assert "집중지 분석" not in body or "집중지 분석: 완료" in body
-    assert "너무 성깁니다" in body and "H3 해상도 7" in body
+    assert "너무 성깁니다" in body and "자료에 맞는 가장 작은 셀은 H3 해상도" in body
 
 
 def _download(page, button, path) -> str:
