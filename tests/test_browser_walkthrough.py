@@ -17,6 +17,7 @@ import zipfile
 import pytest
 
 from tests.browser import (
+    FOLIUM_FRAME,
     REPO_ROOT,
     MapPageResult,
     offline_page,
@@ -133,15 +134,61 @@ def test_an_activist_finds_resources_near_a_place_on_a_phone(app_url):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
 
 
-def test_an_officer_edits_and_exports_their_district(app_url, mapo_officer, tmp_path):  # noqa: F811
-    """Edit: one market from three published files listed as three identical lines; now
-    each names its source. Export: a district bundle is named after its CRS too."""
+#: Every marker of the import preview, in pixels from the map's edges (left, top, right,
+#: bottom), from the streamlit-folium frame's Leaflet map.
+_MARKER_MARGINS_JS = """() => {
+  const m = window.map, size = m.getSize(), out = [];
+  m.eachLayer((l) => {
+    if (l instanceof L.CircleMarker) {
+      const p = m.latLngToContainerPoint(l.getLatLng());
+      out.push([p.x, p.y, size.x - p.x, size.y - p.y]);
+    }
+  });
+  return out;
+}"""
+
+#: A published file as a district officer would upload it (all of Seoul's markets).
+MARKETS_XLSX = "/work/shared/opendata/10_서울시 전통시장 현황(2025.7.31.기준).xlsx"
+
+
+def _preview_margins(page) -> list[list[float]]:
+    """Pixel margins of the preview's markers once the preview map has drawn them."""
+    for _ in range(240):
+        for frame in page.frames:
+            if FOLIUM_FRAME not in frame.url:
+                continue
+            try:
+                margins = frame.evaluate(_MARKER_MARGINS_JS)
+            except Exception:  # not drawn yet, or detached by a rerun
+                continue
+            if margins:
+                return margins
+        page.wait_for_timeout(250)
+    raise AssertionError("the preview map drew no row")
+
+
+def test_an_officer_imports_edits_and_exports_their_district(app_url, mapo_officer, tmp_path):  # noqa: F811
+    """Import: the preview of a published file's 마포구 rows cut a row off at its corner;
+    it now shows every row whole. Edit: one market from three published files listed as
+    three identical lines; now each names its source. Export: a district bundle is named
+    after its CRS too."""
+    import shutil
+
+    upload = tmp_path / "서울시 전통시장 현황.xlsx"
+    shutil.copyfile(MARKETS_XLSX, upload)
     result = MapPageResult(url=app_url, screenshot=REPO_ROOT / "tests/artifacts/walk.png")
     seen: dict[str, object] = {}
     with offline_page(result, (1440, 900)) as page:
         page.goto(f"{app_url}/", wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(timeout=120_000)
         _sign_in(page, mapo_officer)
+        _go(page, "가져오기")
+        page.locator("input[type=file]").set_input_files(str(upload))
+        page.get_by_role("button", name="검사 (저장 안 함)").click()
+        page.get_by_text("가져올 행 미리보기").wait_for(timeout=180_000)
+        _wait_idle(page)
+        seen["added"] = _metrics(page)["추가"]
+        seen["margins"] = _preview_margins(page)
         _go(page, "편집")
         page.get_by_role("heading", name="기록 편집").wait_for(timeout=120_000)
         _wait_idle(page)
@@ -164,6 +211,9 @@ def test_an_officer_edits_and_exports_their_district(app_url, mapo_officer, tmp_
             button.click()
         caught.value.save_as(tmp_path / "bundle.zip")
     assert result.blocked == []
+    # Every row that would go in is drawn whole inside the preview (markers are 6 px).
+    assert len(seen["margins"]) == int(str(seen["added"]).replace(",", "")) > 0
+    assert min(min(m) for m in seen["margins"]) >= 6, seen["margins"]
     exact = [o for o in seen["options"] if re.match(r"#\d+ 망원시장 · 마포구", o)]
     assert len(exact) > 1 and len(set(o.split(" ", 1)[1] for o in exact)) == len(exact)
     assert seen["bundle"].endswith("maeul_11440_mapo-gu_epsg5186.zip")

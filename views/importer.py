@@ -405,12 +405,13 @@ _PREVIEW_MIN_SPAN = 0.012
 
 
 def _preview_bounds(preview) -> tuple[float, float, float, float] | None:
-    """The box the preview map fits: its rows, widened to :data:`_PREVIEW_MIN_SPAN`."""
+    """The box the preview map fits: its rows with a margin of a tenth on each side (a
+    row on the edge is drawn whole), widened to :data:`_PREVIEW_MIN_SPAN`."""
     if preview is None or not len(preview):
         return None
     x0, y0, x1, y1 = (float(v) for v in preview.total_bounds)
-    px = max(0.0, (_PREVIEW_MIN_SPAN - (x1 - x0)) / 2)
-    py = max(0.0, (_PREVIEW_MIN_SPAN - (y1 - y0)) / 2)
+    px = max((x1 - x0) / 10, (_PREVIEW_MIN_SPAN - (x1 - x0)) / 2)
+    py = max((y1 - y0) / 10, (_PREVIEW_MIN_SPAN - (y1 - y0)) / 2)
     return (x0 - px, y0 - py, x1 + px, y1 + py)
 
 
