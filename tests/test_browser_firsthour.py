@@ -161,7 +161,7 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
         seen["before"] = box.is_checked()
         seen["body"] = page.locator("[data-testid=stMain]").inner_text()
         page.get_by_text(re.compile("거짓 발견율")).click()
-        page.get_by_role("button", name="분석").click()
+        page.get_by_role("button", name="분석", exact=True).click()
         _wait_idle(page)
         seen["chosen"] = box.is_checked()
         _switch_language(page, "English")
