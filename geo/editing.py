@@ -423,7 +423,9 @@ def find_records(
     include_retired: bool = False,
     limit: int = 200,
 ) -> pd.DataFrame:
-    """Records the viewer may edit (a district officer: their district), newest first.
+    """Records the viewer may edit (a district officer: their district), newest first,
+    with the title of their source (records of one place from several sources share a
+    name: the source tells them apart).
 
     ``text`` matches the name or title anywhere (``%`` and ``_`` are taken literally).
     """
@@ -443,8 +445,11 @@ def find_records(
         return pd.read_sql(
             sa.text(
                 f"""SELECT t.id, t.{spec.title_field} AS title, d.name_ko AS district,
-                           t.retired_at IS NOT NULL AS retired, t.updated_at
+                           t.retired_at IS NOT NULL AS retired, t.updated_at,
+                           COALESCE(s.title_ko, t.source) AS source_ko,
+                           COALESCE(s.title_en, t.source) AS source_en
                     FROM {table} t LEFT JOIN districts d ON d.code = t.district_code
+                         LEFT JOIN datasets s ON s.source = t.source
                     WHERE {" AND ".join(conds)}
                     ORDER BY t.updated_at DESC, t.id DESC LIMIT :limit"""
             ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import esda
@@ -553,27 +553,50 @@ def sparsity(result: HotspotResult) -> tuple[float, float]:
     return per_cell, empty
 
 
-def sparse_note(result: HotspotResult) -> Msg | None:
+def too_sparse(result: HotspotResult) -> bool:
+    """True when the cells are too fine for the cases: fewer than
+    :data:`MIN_CASES_PER_CELL` cases per occupied cell, or more than
+    :data:`MAX_EMPTY_SHARE` of the cells empty."""
+    per_cell, empty = sparsity(result)
+    return per_cell < MIN_CASES_PER_CELL or empty > MAX_EMPTY_SHARE
+
+
+def coarser_grids(options: HotspotOptions) -> list[HotspotOptions]:
+    """The H3 grids coarser than ``options``' (all of them from dongs), finest first: what
+    to try, in order, when the data are too sparse for ``options``."""
+    finer_than = options.resolution if options.grid == "h3" else max(H3_RESOLUTIONS) + 1
+    return [
+        replace(options, grid="h3", resolution=r)
+        for r in sorted(H3_RESOLUTIONS, reverse=True)
+        if r < finer_than
+    ]
+
+
+def sparse_note(result: HotspotResult, proposal: HotspotOptions | None = None) -> Msg | None:
     """A warning with a proposal when the cells are too fine for the cases (else None).
 
-    Too fine: fewer than :data:`MIN_CASES_PER_CELL` cases per occupied cell, or more
-    than :data:`MAX_EMPTY_SHARE` of the cells empty. Gi* then mostly compares ones with
-    zeros and its "hot spots" are single cases. Proposed: the next coarser H3 resolution,
-    or dongs; on dongs, a longer period.
+    Gi* on too fine a grid (:func:`too_sparse`) mostly compares ones with zeros and its
+    "hot spots" are single cases. ``proposal``, when given, is a grid the caller found the
+    data support (the finest of :func:`coarser_grids` that is not too sparse) and is named;
+    without it the next coarser H3 resolution or dongs are proposed; with none coarser,
+    a longer period.
     """
-    per_cell, empty = sparsity(result)
-    if per_cell >= MIN_CASES_PER_CELL and empty <= MAX_EMPTY_SHARE:
+    if not too_sparse(result):
         return None
+    per_cell, empty = sparsity(result)
     opts = result.options
     coarser = [r for r in H3_RESOLUTIONS if r < opts.resolution]
-    if opts.grid == "h3" and coarser:
+    if proposal is not None:
+        r = proposal.resolution
+        advice = Msg("hotspots.finest_supported", r=r, edge=H3_RESOLUTIONS[r])
+    elif opts.grid == "h3" and coarser:
         r = max(coarser)
-        proposal = Msg("hotspots.use_larger_cells", r=r, edge=H3_RESOLUTIONS[r])
+        advice = Msg("hotspots.use_larger_cells", r=r, edge=H3_RESOLUTIONS[r])
     elif opts.grid == "h3":
-        proposal = Msg("hotspots.use_dongs")
+        advice = Msg("hotspots.use_dongs")
     else:
-        proposal = Msg("hotspots.use_longer_period")
-    return Msg("hotspots.sparse", per_cell=per_cell, empty=empty, proposal=proposal)
+        advice = Msg("hotspots.use_longer_period")
+    return Msg("hotspots.sparse", per_cell=per_cell, empty=empty, proposal=advice)
 
 
 def case_titles(result: HotspotResult, *, most: int = 5) -> pd.Series:

@@ -190,10 +190,17 @@ def nearby(
 #: point, not to the resource).
 
 
+def approximate(hit: Hit) -> bool:
+    """True when ``hit`` stands at its dong's label point, not at its own place: located
+    only by its address's dong, or a person shown to the public at a generalised place
+    (whose "0 m" would otherwise read as "right here")."""
+    return hit.location_precision == "dong" or bool(hit.location_generalised)
+
+
 def distance_text(hit: Hit, lang: str = "ko") -> str:
-    """The distance as a user should read it: ``'350 m'``, or for a resource located only
-    by its address's dong ``'약 400 m (동 단위 위치)'``, rounded to 100 m."""
-    if hit.location_precision != "dong":
+    """The distance as a user should read it: ``'350 m'``, or for a resource at its dong's
+    label point (:func:`approximate`) ``'약 400 m (동 단위 위치)'``, rounded to 100 m."""
+    if not approximate(hit):
         return f"{hit.distance_m:,} m"
     rounded = max(100, int(round(hit.distance_m, -2)))
     return text("nearby.about_dong_level", lang, m=rounded)

@@ -43,7 +43,7 @@ from geo.auth import check_account
 from geo.db import bulk, connect, get_engine
 from geo.errors import AtlasError
 from geo.logs import logger
-from geo.messages import Msg
+from geo.messages import Msg, Pair
 from geo.progress import Progress, no_progress
 from loaders.locate import AGREE_M, area_names
 from loaders.plan import LOCATED_BY_ADDRESS, ImportPlan
@@ -367,10 +367,12 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
         sa.text(
             f"""SELECT count(*) FILTER (WHERE category_how = 'name'),
                        count(*) FILTER (WHERE category = :u),
-                       count(*) FILTER (WHERE category = :u AND kind = 'other')
+                       count(*) FILTER (WHERE category = :u AND kind = 'other'),
+                       count(*) FILTER (WHERE category = :f AND category_how <> 'value'
+                                        AND category_how <> 'name')
                 FROM import_rows WHERE {valid}"""
         ),
-        {"u": vocab.UNCLASSIFIED},
+        {"u": vocab.UNCLASSIFIED, "f": plan.fallback_category or vocab.UNCLASSIFIED},
     ).one()
     report.category_from_name, report.unclassified = int(row[0]), int(row[1])
     report.unknown_categories = [
@@ -399,10 +401,14 @@ def _categories(conn: sa.Connection, plan: ImportPlan, report: ImportReport) -> 
                 n=n,
             )
         )
-    if col is None and "category" not in plan.mapping.values:
+    if col is None and "category" not in plan.mapping.values and report.unclassified:
         report.warnings.append(
             Msg("ingest.no_category_column_rows", unclassified=report.unclassified)
         )
+    if plan.fallback_category and (given := int(row[3])):
+        cats = vocab.all_categories()
+        chosen = Pair(*(vocab.label(cats, plan.fallback_category, x) for x in ("ko", "en")))
+        report.warnings.append(Msg("ingest.rows_got_the_chosen_category", n=given, category=chosen))
     if row[2] and "kind" not in plan.mapping.columns and "kind" not in plan.mapping.values:
         report.warnings.append(Msg("ingest.unclassified_rows_kind_other", int=int(row[2])))
 

@@ -18,7 +18,7 @@ import shapely
 from pyproj import CRS
 
 from geo import crs as kcrs
-from geo import messages
+from geo import messages, vocab
 from geo.access import Viewer, require
 from geo.errors import InvalidInput
 from geo.messages import Joined, Msg, Pair
@@ -200,7 +200,9 @@ class ImportPlan:
             why = self.mapping.evidence.get(NAME_PART)
             out[f"{self.target.name_field} + ←"] = f"{part}: {why.text(lang)}" if why else part
         if self.target.table == "resources" and "category ←" not in out:
-            out["category ←"] = messages.text("plan.no_category_column", lang)
+            out["category ←"] = messages.text(
+                "plan.no_category_column", lang, rest=_fallback_label(self.fallback_category)
+            )
         return out
 
 
@@ -328,7 +330,7 @@ def prepare(path: str | Path, options: ImportOptions | None = None) -> ImportPla
             target.field("category").code_table(), options.fallback_category, "category"
         )
     plan.notes.extend(table.notes)
-    plan.notes.extend(_category_notes(mapping, target))
+    plan.notes.extend(_category_notes(mapping, target, plan.fallback_category))
     if not _has_geometry(table):
         plan.address_columns = address_columns(table.columns, mapping)
         addresses = [c for c in plan.address_columns if norm_key(c) not in _DONG_COLUMNS]
@@ -361,10 +363,21 @@ def _users_mapping(detected: Mapping, options: ImportOptions) -> Mapping:
     return replace(given, evidence=why)
 
 
-def _category_notes(mapping: Mapping, target: Target) -> list[Msg]:
-    """A warning when a resource file has no category column (not a refusal)."""
+def _fallback_label(fallback: str | None) -> Pair | Msg:
+    """What rows whose name tells no category become: the chosen category, or unclassified."""
+    if not fallback:
+        return Msg("plan.unclassified")
+    cats = vocab.all_categories()
+    return Pair(vocab.label(cats, fallback, "ko"), vocab.label(cats, fallback, "en"))
+
+
+def _category_notes(mapping: Mapping, target: Target, fallback: str | None = None) -> list[Msg]:
+    """A warning when a resource file has no category column (not a refusal); it names the
+    category chosen for the rows whose name does not tell theirs, if any."""
     if target.table != "resources" or "category" in mapping.columns | mapping.values:
         return []
+    if fallback:
+        return [Msg("plan.no_category_column_rows_chosen", category=_fallback_label(fallback))]
     return [Msg("plan.no_category_column_rows")]
 
 

@@ -310,12 +310,23 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
+#: What a phone's Chrome says it is: Streamlit folds the sidebar away after a tap on a
+#: page link only for a mobile user agent, as a real phone sends.
+PHONE_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36"
+)
+
+
 @contextlib.contextmanager
-def offline_page(result: MapPageResult, viewport: tuple[int, int] = (1280, 900)) -> Iterator[Page]:
+def offline_page(
+    result: MapPageResult, viewport: tuple[int, int] = (1280, 900), *, phone: bool = False
+) -> Iterator[Page]:
     """A Chromium page that reaches only loopback, logging into ``result``.
 
     Requests to other hosts are aborted and listed in ``result.blocked``; loopback HTTP
-    errors, console errors and uncaught exceptions are listed too.
+    errors, console errors and uncaught exceptions are listed too. With ``phone``, the
+    browser is a phone's: touch, a mobile user agent (:data:`PHONE_USER_AGENT`).
 
     Raises
     ------
@@ -354,8 +365,11 @@ def offline_page(result: MapPageResult, viewport: tuple[int, int] = (1280, 900))
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
+            as_phone = {"is_mobile": True, "has_touch": True, "user_agent": PHONE_USER_AGENT}
             context = browser.new_context(
-                viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
+                viewport={"width": viewport[0], "height": viewport[1]},
+                service_workers="block",
+                **(as_phone if phone else {}),
             )
             context.route("**/*", route)
             page = context.new_page()

@@ -207,7 +207,13 @@ def test_admin_page_is_listed_for_administrators_only(officer, db_url):
     at.run()
     at.switch_page("views/admin.py").run()
     assert not at.exception
-    assert officer in set(at.dataframe[0].value["username"])
+    accounts = at.dataframe[0].value
+    assert officer in set(accounts["아이디"])
+    # Roles and districts by name, headers in the interface language (not raw codes).
+    row = accounts[accounts["아이디"] == officer].iloc[0]
+    assert row["역할"] == "자치구 담당" and row["자치구 (자치구 담당만)"] == "마포구"
+    assert "district_officer" not in set(accounts["역할"]) and "role" not in accounts.columns
+    assert "때" in at.dataframe[-1].value.columns  # the audit log's headers too
 
 
 ROLE_MAP = "maeul-admin=admin, maeul-planning=planner, mapo-gu=district_officer:11440"

@@ -8,6 +8,7 @@ say what is in them, half-translated text... The app runs on the test database w
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -83,7 +84,11 @@ def _open_tab(page, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "tab", "title"),
-    [("coverage", "공백 분석", "사업 현황"), ("hotspots", "Gi* 핫스팟", "갈등 집중지")],
+    [
+        ("coverage", "공백 분석", "사업 현황"),
+        ("hotspots", "Gi* 핫스팟", "갈등 집중지"),
+        ("conflicts", "조기 경보", "갈등 관리"),
+    ],
 )
 def test_a_map_in_a_second_tab_fits_seoul_when_the_tab_is_shown(app_url, path, tab, title):
     """Bug 1: the map in a hidden tab was measured at 0x0 and opened at the minimum zoom."""
@@ -131,6 +136,10 @@ def test_coverage_filters_survive_the_language_switch(app_url):
         seen["body"] = page.locator("[data-testid=stMain]").inner_text()
         seen["classes"] = page.locator("input[type=range][aria-label='Classes']").input_value()
         _open_tab(page, "Gap analysis")
+        # The tab is drawn by a rerun (lazy tabs): on a busy machine, after a while.
+        with contextlib.suppress(Exception):
+            page.get_by_text("Sites, but few resources").first.wait_for(timeout=60_000)
+        _wait_idle(page)
         seen["gaps"] = page.locator("[data-testid=stMain]").inner_text()
 
     inspect_map_page(
@@ -153,7 +162,7 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
         seen["before"] = box.is_checked()
         seen["body"] = page.locator("[data-testid=stMain]").inner_text()
         page.get_by_text(re.compile("거짓 발견율")).click()
-        page.get_by_role("button", name="분석").click()
+        page.get_by_role("button", name="분석", exact=True).click()
         _wait_idle(page)
         seen["chosen"] = box.is_checked()
         _switch_language(page, "English")
@@ -172,7 +181,7 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
     body = seen["body"]
     assert "done" not in body  # the analysis may come from the process's cache: no bar
     assert "집중지 분석" not in body or "집중지 분석: 완료" in body
-    assert "너무 성깁니다" in body and "H3 해상도 7" in body
+    assert "너무 성깁니다" in body and "자료에 맞는 가장 작은 셀은 H3 해상도" in body
 
 
 def _download(page, button, path) -> str:
@@ -382,82 +391,96 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  
     assert box["y"] >= 0 and box["y"] + box["height"] <= 900  # inside the 1280x900 window
 
 
-def test_the_import_page_asks_in_its_own_terms_and_zooms_to_the_rows(
+def test_the_import_page_asks_for_what_it_needs_then_imports(
     app_url,
+    engine,
     mapo_officer,  # noqa: F811
+    remove_source,
     tmp_path,
 ):
     """Bug 4: a CP949 `이름,위도,경도` file got a command-line error, the column table
-    hid until kind and category were set, and the preview showed all of Seoul.
+    hid until kind and category were set, one category had to cover every row, and the
+    preview showed all of Seoul.
 
-    Bug 8: the progress line ended in "완료 / done"; rejected rows had raw headers.
+    Now the page asks for the kind and category in its own words with the column table in
+    view; the category chosen fills only the rows whose name tells none; the preview fits
+    the rows; the import puts them in the database. Bug 8: no "완료 / done", no English
+    half of a message, rejected rows under Korean headers.
     """
+    import sqlalchemy as sa
+
     path = tmp_path / "망원_모임터.csv"
-    rows = [("망원 모임터", 37.5560, 126.9045), ("망원 쉼터", 37.5571, 126.9060)]
+    rows = [("망원 모임터", 37.5560, 126.9045), ("망원 작은도서관", 37.5571, 126.9060)]
     rows += [("강남 회의실", 37.5006, 127.0366)]  # another district: rejected for 마포구
     path.write_bytes(
         ("이름,위도,경도\n" + "".join(f"{n},{y},{x}\n" for n, y, x in rows)).encode("cp949")
     )
+    source = remove_source("망원_모임터")
     seen: dict[str, object] = {}
 
-    def upload_and_check(page) -> None:
+    def body(page) -> str:
+        return page.locator("[data-testid=stMain]").inner_text()
+
+    def upload_choose_check_import(page) -> None:
         _sign_in(page, mapo_officer)
         page.get_by_role("link", name="가져오기").click()
         page.locator("input[type=file]").set_input_files(str(path))
         page.get_by_text("열 연결 (바꿀 수 있음)").wait_for(timeout=90_000)
         _wait_idle(page)
-        seen["first"] = page.locator("[data-testid=stMain]").inner_text()
+        seen["first"] = body(page)
+        seen["table"] = page.locator("[data-testid=stDataFrame]").last.is_visible()
+        pick_option(page, page.get_by_label("자원 유형"), "공간자원")
+        _wait_idle(page)
+        pick_option(page, page.get_by_label("세부 분류"), "회의실·다목적실")
+        _wait_idle(page)
+        seen["scope"] = page.get_by_role("radio", name="분류를 스스로 정하지 못한 행에만")
+        seen["scope"] = seen["scope"].is_checked()
+        seen["chosen"] = body(page)
         page.get_by_role("button", name="검사 (저장 안 함)").click()
         page.get_by_text("가져올 행 미리보기").wait_for(timeout=90_000)
         _wait_idle(page)
-        seen["report"] = page.locator("[data-testid=stMain]").inner_text()
+        seen["report"] = body(page)
         seen["headers"] = page.evaluate(
             "() => [...document.querySelectorAll('[role=columnheader]')].map(e => e.textContent)"
         )
         page.wait_for_timeout(2000)
         seen["map"] = _shown_map(page)
+        page.get_by_role("button", name="가져오기 실행").click()
+        page.get_by_text("가져오기 완료").wait_for(timeout=120_000)
+        _wait_idle(page)
+        seen["done"] = body(page)
 
-    inspect_map_page(f"{app_url}/", "importer_asks", steps=upload_and_check, min_features=25 + 2)
+    inspect_map_page(
+        f"{app_url}/", "importer_asks", steps=upload_choose_check_import, min_features=25 + 2
+    )
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.text(
+                "SELECT name, kind, category, district_code FROM resources "
+                "WHERE source = :s ORDER BY name"
+            ),
+            {"s": source},
+        ).all()
     first = seen["first"]
     assert "--kind" not in first and "--category" not in first and "오류" not in first
+    assert "자원 유형과 분류 열이 없습니다" in first  # asked, in the page's own words
+    assert "no category column" not in first  # the note in one language
+    assert seen["table"]  # the column table is in view before anything is chosen
+    assert seen["scope"]  # the category fills only the rows that tell none
+    assert "자원 유형과 분류 열이 없습니다" not in seen["chosen"]
+    assert "나머지는 고른 분류 '회의실·다목적실'(으)로 가져옵니다" in seen["chosen"]
     report = seen["report"]
     assert "검사 중: 완료" in report and "/ done" not in report
+    assert "고른 분류 '회의실·다목적실'(으)로 가져옵니다" in report
+    assert "1개 행은 이름 끝말로 분류했습니다" in report and "rows got their" not in report
     assert "사유" in seen["headers"] and "row" not in seen["headers"]
     state = seen["map"]
     # Fitted to the two 망원 rows (about 200 m apart), not to all of Seoul.
     assert state["zoom"] >= 14
     assert state["south"] < 37.5560 and state["north"] > 37.5571
     assert state["east"] - state["west"] < 0.1
-
-
-PAGES = ["", "nearby", "coverage", "conflicts", "hotspots", "programs", "export", "import", "about"]
-
-
-@pytest.mark.parametrize(("size", "viewport"), [("desktop", (1440, 900)), ("phone", (390, 844))])
-def test_screenshots_of_every_page(app_url, size, viewport):
-    """Every page at desktop and phone size, kept in tests/artifacts/pages_<size>_<page>.png
-    (the first screen) and ..._full.png (the whole page, the window stretched to it)."""
-    from tests.browser import ARTIFACTS, MapPageResult, offline_page
-
-    result = MapPageResult(url=app_url, screenshot=ARTIFACTS / "pages.png")
-    written = []
-    with offline_page(result, viewport) as page:
-        for path in PAGES:
-            page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-            page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
-            page.locator("h1").first.wait_for(timeout=90_000)
-            _wait_idle(page, timeout=180_000)
-            page.wait_for_timeout(2500)  # maps draw in their iframes after the script ends
-            name = f"pages_{size}_{path or 'explorer'}"
-            page.screenshot(path=ARTIFACTS / f"{name}.png")
-            height = page.evaluate(
-                "() => { const m = document.querySelector('[data-testid=stMain]');"
-                " return m ? m.scrollHeight : document.body.scrollHeight; }"
-            )
-            page.set_viewport_size({"width": viewport[0], "height": min(int(height), 8000)})
-            page.wait_for_timeout(1500)
-            page.screenshot(path=ARTIFACTS / f"{name}_full.png")
-            written += [ARTIFACTS / f"{name}.png", ARTIFACTS / f"{name}_full.png"]
-    assert result.blocked == []
-    for shot in written:
-        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    assert "가져오기 완료" in seen["done"]
+    assert stored == [
+        ("망원 모임터", "space", "meeting_room", "11440"),
+        ("망원 작은도서관", "space", "small_library", "11440"),
+    ]

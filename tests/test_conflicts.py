@@ -384,13 +384,20 @@ def test_page_lists_the_register_and_hides_staff_forms_from_the_public(db_url, l
     cases_label = "사례 수" if lang == "ko" else "Cases"
     assert metrics[cases_label] == f"{len(conflicts.register()):,}"
     active_label = "진행 중 갈등" if lang == "ko" else "Active conflicts"
+    # Only the open tab (the register) is drawn before the first paint.
+    assert active_label not in metrics
+    at.session_state["conf_tabs"] = "조기 경보" if lang == "ko" else "Early warning"
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
     assert metrics[active_label] == f"{len(conflicts.early_warning(500).zones):,}"
+    at.session_state["conf_tabs"] = "사례 보기" if lang == "ko" else "Case"
+    at.run()
     assert not at.main.text_input, "the public sees no form"
     assert any("staff" in c.value or "직원" in c.value for c in at.caption)
 
 
 def test_staff_add_a_case_on_the_page(engine, cases, cleanup):
-    at = _page(viewer=STAFF)
+    at = _page(viewer=STAFF, conf_tabs="사례 보기")
     labels = {w.label: w for w in at.main.text_input}
     labels["사례명"].set_value("페이지 등록 테스트 사례")
     labels["관련 시 사업"].set_value("광장 재구조화")

@@ -295,3 +295,13 @@ def test_a_dong_level_resource_moved_by_staff_becomes_exact(clean, engine):
         ADMIN, "resources", _space(), lon=MANGWON[0] + 0.001, lat=MANGWON[1], record_id=rid
     )
     assert _row(engine, "resources", rid)["location_precision"] == "exact"
+
+
+def test_records_of_one_place_from_several_sources_are_told_apart(db_url):
+    """Walkthrough (officer): searching 망원시장 listed three "#n 망원시장 · 마포구" (one
+    place, three published sources); each now names its source."""
+    found = editing.find_records(OFFICER, "resources", text="망원시장")
+    same = found[found["title"] == "망원시장"]
+    assert len(same) > 1  # the market is in several open-data files
+    assert same["source_ko"].is_unique and same["source_en"].is_unique
+    assert "전국전통시장표준데이터" in set(same["source_ko"])  # the dataset's title

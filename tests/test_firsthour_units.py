@@ -17,6 +17,10 @@ def test_a_message_shows_in_one_language():
     assert message.text("ko") == "[X좌표 / Y좌표] X와 Y 열이 서로 바뀌어 있어 바로잡았습니다"
     assert message.text("en") == "[X좌표 / Y좌표] the X and Y columns were swapped; corrected"
     assert render("done", "ko") == "done"  # text that is no message: as it is
+    # An English message that quotes a Korean word is English all the same.
+    note = Msg("plan.no_category_column_rows")
+    assert note.text("en").startswith("no category column: rows are classified")
+    assert note.text("ko").startswith("분류 열이 없습니다")
 
 
 def test_counts_become_integers_and_other_numbers_are_rounded():

@@ -325,6 +325,25 @@ def test_sparse_data_are_called_sparse_and_a_coarser_grid_is_proposed():
     assert hotspots.sparse_note(coarse) is None
 
 
+def test_the_proposal_names_the_finest_grid_the_data_support():
+    """Walkthrough: following "use resolution 7" led to another "too sparse" warning; the
+    proposal now names the finest coarser grid at which the same cases are not too sparse
+    (from dongs, every H3 grid is a candidate)."""
+    points = _uniform(300, seed=5, resolution=8)
+    fine = hotspots.h3_hotspots(points, hotspots.HotspotOptions(resolution=8), area=_seoul())
+    grids = hotspots.coarser_grids(fine.options)
+    assert [g.resolution for g in grids] == [7, 6] and {g.grid for g in grids} == {"h3"}
+    dongs = hotspots.coarser_grids(hotspots.HotspotOptions(grid="dong"))
+    assert [g.resolution for g in dongs] == sorted(hotspots.H3_RESOLUTIONS, reverse=True)
+    results = [hotspots.h3_hotspots(points, g, area=_seoul()) for g in grids]
+    sparse = [hotspots.too_sparse(r) for r in results]
+    assert sparse[0] and not sparse[-1]  # 7 is still too fine for 300 cases, 6 is not
+    supported = grids[sparse.index(False)]
+    note = hotspots.sparse_note(fine, supported)
+    assert note is not None and f"H3 resolution {supported.resolution} " in note
+    assert "finest cells the data support" in note and "resolution 7" not in note
+
+
 def test_hovering_a_cell_lists_the_titles_of_its_cases():
     points = _with_cluster(_uniform(40, seed=8, resolution=7), 12, seed=9)
     points["title"] = [f"사례 {i}" for i in points["case_id"]]

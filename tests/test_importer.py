@@ -94,8 +94,10 @@ def test_a_file_without_a_category_is_checked_as_unclassified(db_url):
     at.run()
     assert not at.exception and not at.error
     detected = dict(at.dataframe[0].value.values.tolist())
-    assert detected["name ←"].startswith("시설명: 알려진 머리글 '시설명'")
-    assert detected["category ←"].startswith("(열 없음")
+    # Fields by their label in the interface language, not their code ("name ←").
+    assert detected["이름 ←"].startswith("시설명: 알려진 머리글 '시설명'")
+    assert detected["세부 분류 ←"].startswith("(열 없음")
+    assert any("자원 유형과 분류 열이 없습니다" in i.body for i in at.info)  # asked
     _by_label(at.button, "검사 (저장 안 함)").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]

@@ -378,11 +378,14 @@ def test_nearby_page_lists_the_dong_level_distance_as_such(dong_rows, engine):
     card = next(c for c in cards if "망원 동단위시험 쉼터" in c)
     assert "약 " in card and "(동 단위 위치)" in card
     # Exact records never read as dong-level (real address-only records, e.g. children's
-    # centres at 망원동's label point, are dong-level too).
+    # centres at 망원동's label point, are dong-level too, and so are people, whom the
+    # public sees at their dong's label point).
     with engine.connect() as conn:
         at_dong = set(
             conn.execute(
-                sa.text("SELECT name FROM resources WHERE location_precision = 'dong'")
+                sa.text(
+                    "SELECT name FROM resources WHERE location_precision = 'dong' OR kind = 'human'"
+                )
             ).scalars()
         )
     exact = [c for c in cards if not any(f" {name}**" in c for name in at_dong)]

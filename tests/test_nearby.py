@@ -128,6 +128,26 @@ def test_public_finds_people_only_at_their_dong_point(placed, engine):
     assert (staff[0].lon, staff[0].lat) == pytest.approx((exact_lon, exact_lat))
 
 
+def test_a_person_at_the_dong_point_is_never_said_to_be_zero_metres_away(placed, engine):
+    """Walkthrough (activist): searching from a dong, its people read "0 m · 도보 1분", as
+    if the person were right there; their distance is to the dong's label point."""
+    from geo.nearby import distance_text
+
+    with engine.connect() as conn:
+        lon, lat = conn.execute(
+            sa.text("""SELECT ST_X(d.label_point), ST_Y(d.label_point) FROM dongs d
+                       WHERE ST_Intersects(d.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"""),
+            dict(zip("xy", _east(300.0), strict=True)),
+        ).one()
+    at_dong = Place(lon, lat, "dong")
+    person = nearby(PUBLIC, at_dong, radius_m=500, flt=ResourceFilter(text="근처시험 사람"))
+    assert len(person) == 1 and person[0].distance_m == 0
+    assert distance_text(person[0]) == "약 100 m (동 단위 위치)"
+    assert distance_text(person[0], "en") == "about 100 m (dong-level location)"
+    staff = nearby(PLANNER, at_dong, radius_m=3000, flt=ResourceFilter(text="근처시험 사람"))
+    assert distance_text(staff[0]) == f"{staff[0].distance_m:,} m"  # staff: the exact place
+
+
 def test_stored_public_point_is_right_whatever_a_writer_puts_in_it(placed, engine):
     """The trigger (skipped only when pub_geom is already the point of a non-person) decides."""
     with engine.begin() as conn:

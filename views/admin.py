@@ -6,12 +6,14 @@ domain functions refuse anyone else as well).
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from geo import audit, auth, vocab
 from geo import categories as cats
 from geo.errors import AtlasError
-from views.common import csv_download, districts, keep, show_error, viewer
+from views.account import t as account_t
+from views.common import csv_download, district_label, districts, keep, show_error, viewer
 from views.i18n import lang, name_column, say, translator
 
 t = translator("admin")
@@ -60,6 +62,36 @@ def _categories(who) -> None:
         st.dataframe(cats.spellings_frame(), hide_index=True, width="stretch")
 
 
+def _accounts_table(users: pd.DataFrame) -> pd.DataFrame:
+    """The accounts as the page shows them: headers in the interface language, roles and
+    districts by name (not ``district_officer``, ``11440``)."""
+    shown = users.copy()
+    shown["role"] = [account_t(f"role_{r}") for r in shown["role"]]
+    shown["district_code"] = [district_label(c) if c else "" for c in shown["district_code"]]
+    return shown.rename(
+        columns={
+            "username": t("username"),
+            "role": t("role"),
+            "district_code": t("district"),
+            "active": t("col_active"),
+            "failed_logins": t("col_failed"),
+            "locked_until": t("col_locked"),
+            "created_at": t("col_created"),
+            "last_login_at": t("col_last_login"),
+        }
+    )
+
+
+_AUDIT_COLUMNS = {
+    "at": "col_at",
+    "username": "col_user",
+    "action": "col_action",
+    "target": "col_target",
+    "records": "col_records",
+    "detail": "col_detail",
+}
+
+
 def render() -> None:
     """Draw the page."""
     who = viewer()
@@ -70,7 +102,7 @@ def render() -> None:
     except AtlasError as exc:
         show_error(exc)
     st.subheader(t("users"))
-    st.dataframe(users, hide_index=True, width="stretch")
+    st.dataframe(_accounts_table(users), hide_index=True, width="stretch")
     with st.form("new_user", clear_on_submit=True):
         st.markdown(f"**{t('new_user')}**")
         c1, c2 = st.columns(2)
@@ -78,7 +110,12 @@ def render() -> None:
         password = c2.text_input(
             t("password"), type="password", max_chars=200, key=keep("adm_new_password")
         )
-        role = c1.selectbox(t("role"), auth.STAFF_ROLES, key=keep("adm_new_role"))
+        role = c1.selectbox(
+            t("role"),
+            auth.STAFF_ROLES,
+            format_func=lambda r: account_t(f"role_{r}"),
+            key=keep("adm_new_role"),
+        )
         d = districts()
         names = dict(zip(d["code"], d[name_column()], strict=True))
         district = c2.selectbox(
@@ -110,6 +147,7 @@ def render() -> None:
                 st.rerun()
     _categories(who)
     st.subheader(t("audit"))
+    log = log.rename(columns={k: t(v) for k, v in _AUDIT_COLUMNS.items()})
     st.dataframe(log, hide_index=True, width="stretch")
     csv_download(log, label=t("download_csv"), file_name="maeul_audit_log.csv", key="audit_csv")
 

@@ -19,8 +19,8 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import conflicts as conflict_layers
 from layers import maps
-from views.common import csv_download, districts, keep, show_error, viewer
-from views.i18n import lang, translator
+from views.common import csv_download, districts, keep, keep_tab, show_error, viewer
+from views.i18n import lang, name_column, pick, translator
 
 t = translator("conflicts")
 
@@ -47,7 +47,7 @@ def _labels(table: dict, codes) -> list[str]:
 
 
 def _filters(d: pd.DataFrame) -> conflicts.ConflictFilter:
-    names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+    names = dict(zip(d["code"], d[name_column()], strict=True))
     with st.expander(t("filters"), expanded=True):
         cols = st.columns(3)
         district_codes = cols[0].multiselect(
@@ -159,7 +159,7 @@ def _case_view(d, detail: conflicts.CaseDetail) -> None:
     st.subheader(f"#{c['id']} {c['title']}")
     if c["is_demo"]:
         st.warning(t("demo_case"))
-    district = c["district_name"] if lang() == "ko" else c["district_name_en"]
+    district = pick((c["district_name"], c["district_name_en"]))
     facts = {
         t("col_project"): c["city_project"],
         t("col_department"): c["department"],
@@ -312,7 +312,7 @@ def _add_case_form(who) -> None:
 
 
 def _warning_tab(d) -> None:
-    names = dict(zip(d["code"], d["name_ko" if lang() == "ko" else "name_en"], strict=True))
+    names = dict(zip(d["code"], d[name_column()], strict=True))
     cols = st.columns([2, 1])
     distance = cols[0].slider(t("distance"), 100, 3000, 500, step=50, key=keep("conf_distance"))
     district = cols[1].selectbox(
@@ -386,13 +386,19 @@ def render() -> None:
         cases = conflicts.register(flt)
     except AtlasError as exc:
         show_error(exc)
-    tab_list, tab_case, tab_warning = st.tabs([t("tab_list"), t("tab_case"), t("tab_warning")])
-    with tab_list:
-        _register_tab(d, cases)
-    with tab_case:
-        _case_tab(d, cases, who)
-    with tab_warning:
-        _warning_tab(d)
+    # Only the open tab is drawn (a tab switch reruns the page): one map before the first
+    # paint instead of three (register, case, early-warning zones and their analysis).
+    labels = [t("tab_list"), t("tab_case"), t("tab_warning")]
+    tabs = st.tabs(labels, key=keep_tab("conf_tabs", labels), on_change="rerun")
+    sections = [
+        lambda: _register_tab(d, cases),
+        lambda: _case_tab(d, cases, who),
+        lambda: _warning_tab(d),
+    ]
+    for tab, draw in zip(tabs, sections, strict=True):
+        if tab.open is not False:
+            with tab:
+                draw()
 
 
 render()

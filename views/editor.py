@@ -224,6 +224,7 @@ def render() -> None:
         return
     labels = {
         int(r.id): f"#{r.id} {r.title} · {r.district or ''}"
+        + (f" · {pick((r.source_ko, r.source_en))}" if r.source_ko else "")
         + (f" ({t('retired_mark')})" if r.retired else "")
         for r in found.itertuples()
     }

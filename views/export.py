@@ -194,7 +194,8 @@ def _bundle_section(d: pd.DataFrame) -> None:
         encoding = _encoding("bundle_encoding")
     if st.button(t("make_bundle"), key="bundle_make"):
         name_en = d.loc[d["code"] == code, "name_en"].iloc[0]
-        stem = bundle_stem(code, name_en)
+        # The zip is named after its CRS too: bundles in 5186 and 5179 differ (issue 15, 6).
+        stem = f"{bundle_stem(code, name_en)}_epsg{crs}"
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp, f"{stem}.zip")

@@ -11,6 +11,7 @@ from streamlit_folium import st_folium
 from geo import hotspots, vocab
 from geo.conflicts import ConflictFilter
 from geo.errors import AtlasError
+from geo.progress import no_progress
 from geo.reference import attribution
 from layers import hotspots as hotspot_layers
 from layers import maps
@@ -48,10 +49,10 @@ def _settings() -> tuple[ConflictFilter, hotspots.HotspotOptions, bool]:
             format_func=lambda g: vocab.label(hotspots.GRIDS, g, lang()),
             key=keep("hot_grid"),
         )
+        st.session_state.setdefault("hot_resolution", hotspots.HotspotOptions.resolution)
         resolution = cols[1].select_slider(
             t("resolution"),
             options=list(hotspots.H3_RESOLUTIONS),
-            value=8,
             format_func=lambda r: f"{r} (~{hotspots.H3_RESOLUTIONS[r]:,} m)",
             key=keep("hot_resolution"),
         )
@@ -101,12 +102,15 @@ def _shared_results() -> dict:
     return {}
 
 
-def _result(flt: ConflictFilter, options: hotspots.HotspotOptions):
-    """The analysis for these settings, computed once per process and settings a while."""
+def _result(flt: ConflictFilter, options: hotspots.HotspotOptions, *, bar: bool = True):
+    """The analysis for these settings, computed once per process and settings a while
+    (with a progress bar, unless ``bar`` is false: coarse grids take a fraction of a
+    second)."""
     kept = _shared_results()
     key = repr((flt, options))
     if key not in kept:
-        kept[key] = hotspots.find_hotspots(flt, options, progress=page_progress(t("progress")))
+        progress = page_progress(t("progress")) if bar else no_progress
+        kept[key] = hotspots.find_hotspots(flt, options, progress=progress)
     return kept[key]
 
 
@@ -172,6 +176,35 @@ def _gi_tab(d, result, options, counts, only_sig) -> None:
     _significance_note(options)
 
 
+def _use_grid(resolution: int) -> None:
+    """Set the settings form to an H3 grid of ``resolution`` (the proposal's button)."""
+    st.session_state["hot_grid"] = "h3"
+    st.session_state["hot_resolution"] = resolution
+
+
+def _sparse_warning(flt: ConflictFilter, result) -> None:
+    """Say when the grid is too fine for the cases, name the finest grid that is not (its
+    analysis is run now, and kept for the click), and offer it as one button."""
+    if not hotspots.too_sparse(result):
+        return
+    proposal = next(
+        (
+            o
+            for o in hotspots.coarser_grids(result.options)
+            if not hotspots.too_sparse(_result(flt, o, bar=False))
+        ),
+        None,
+    )
+    st.warning(say(hotspots.sparse_note(result, proposal)), icon=":material/grain:")
+    if proposal is not None:
+        st.button(
+            t("use_grid", r=proposal.resolution),
+            on_click=_use_grid,
+            args=(proposal.resolution,),
+            key="hot_use_grid",
+        )
+
+
 def render() -> None:
     """Draw the page."""
     st.title(t("title"))
@@ -190,8 +223,7 @@ def render() -> None:
     cols[3].metric(t("n_cold"), f"{int(counts.filter(like='cold_').sum()):,}")
     if result.n_outside:
         st.caption(t("outside", n=result.n_outside))
-    if sparse := hotspots.sparse_note(result):
-        st.warning(say(sparse), icon=":material/grain:")
+    _sparse_warning(flt, result)
     for note in result.notes:
         st.info(say(note))
     # Only the open tab is drawn (a tab switch reruns the page): one map before first paint.

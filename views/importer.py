@@ -143,6 +143,34 @@ def _choices(target: str, name: str) -> ImportOptions:
     )
 
 
+def _ask_kind(plan: ImportPlan) -> None:
+    """Ask, in the page's terms, for the kind and category of a resource file that tells
+    neither (the rows are then classified by their names, the rest unclassified)."""
+    if plan.target.table != "resources" or plan.fallback_category:
+        return
+    told = set(plan.mapping.columns) | set(plan.mapping.values)
+    if "category" in told:
+        return
+    st.info(t("ask_category" if "kind" in told else "ask_kind"), icon=":material/help:")
+
+
+def _detected(plan: ImportPlan) -> list[tuple[str, str]]:
+    """What was detected, as the page says it: fields by their label, a value given for
+    the whole file by its label (not ``name ←`` or ``space``)."""
+    labels = {f.name: _pair(f.label) for f in plan.target.fields}
+    codes = {"kind": vocab.KINDS, "category": vocab.all_categories()}
+    rows = []
+    for item, value in plan.describe(lang()).items():
+        field = item.removesuffix(" ←").removesuffix(" +")
+        if item.endswith(" ←") and field in labels:
+            given = plan.mapping.values.get(field)
+            if given is not None and field in codes and plan.mapping.columns.get(field) is None:
+                value = f"{_pair(codes[field].get(given, (given, given)))} ({t('one_value')})"
+            item = f"{labels[field]}{' +' if item.endswith(' + ←') else ''} ←"
+        rows.append((item, value))
+    return rows
+
+
 def _layer_and_sheet(plan: ImportPlan, options: ImportOptions) -> ImportOptions:
     table = plan.table
     if len(table.layers) > 1:
@@ -217,9 +245,12 @@ def _show_report(report: ImportReport) -> None:
     csv_download(counts, label=t("download_csv"), file_name="import_counts.csv", key="imp_counts")
     st.subheader(t("preview"))
     preview = report.preview
-    focus = preview if preview is not None and len(preview) else None
     m = maps.base_map(
-        outlines("district"), attribution=attribution(lang()), lang=lang(), focus=focus
+        outlines("district"),
+        outlines("dong"),
+        attribution=attribution(lang()),
+        lang=lang(),
+        bounds=_preview_bounds(preview),
     )
     add_import_preview(m, preview, lang=lang())
     st_folium(maps.finish(m), height=480, use_container_width=True, returned_objects=[])
@@ -252,6 +283,23 @@ def _show_report(report: ImportReport) -> None:
                 file_name=f"{stem}_{suffix}.csv",
                 key=f"imp_{title}",
             )
+
+
+#: The preview shows at least this many degrees (about 1.3 km) around its rows: a few rows
+#: close together would otherwise fill the map at the highest zoom with nothing around them
+#: to tell where they are (there are no tiles; the dong outlines are the context).
+_PREVIEW_MIN_SPAN = 0.012
+
+
+def _preview_bounds(preview) -> tuple[float, float, float, float] | None:
+    """The box the preview map fits: its rows with a margin of a tenth on each side (a
+    row on the edge is drawn whole), widened to :data:`_PREVIEW_MIN_SPAN`."""
+    if preview is None or not len(preview):
+        return None
+    x0, y0, x1, y1 = (float(v) for v in preview.total_bounds)
+    px = max((x1 - x0) / 10, (_PREVIEW_MIN_SPAN - (x1 - x0)) / 2)
+    py = max((y1 - y0) / 10, (_PREVIEW_MIN_SPAN - (y1 - y0)) / 2)
+    return (x0 - px, y0 - py, x1 + px, y1 + py)
 
 
 def _rejected_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -313,10 +361,9 @@ def render() -> None:
         options = plan.options
         options = _layer_and_sheet(plan, options)
         plan = _plan(path, options)
+        _ask_kind(plan)
         st.subheader(t("detected"))
-        detected = pd.DataFrame(
-            list(plan.describe(lang()).items()), columns=[t("item"), t("value")]
-        )
+        detected = pd.DataFrame(_detected(plan), columns=[t("item"), t("value")])
         st.dataframe(detected, hide_index=True, width="content")
         for note in plan.notes:
             st.caption(say(note))

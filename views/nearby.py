@@ -186,7 +186,7 @@ def _table(hits: list[nb.Hit]) -> pd.DataFrame:
 
 
 def _walk(hit: nb.Hit) -> str:
-    return f"~{hit.walk_min}" if hit.location_precision == "dong" else str(hit.walk_min)
+    return f"~{hit.walk_min}" if nb.approximate(hit) else str(hit.walk_min)
 
 
 def _cards(place: nb.Place, hits: list[nb.Hit]) -> None:

@@ -362,6 +362,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "자료가 이 격자에 비해 너무 성깁니다: 사례가 있는 셀당 평균 {per_cell:.1f}건, 빈 셀 {empty:.0%}. {proposal}",
         "The data are too sparse for this grid: {per_cell:.1f} cases per occupied cell, {empty:.0%} of cells empty. {proposal}",
     ),
+    "hotspots.finest_supported": (
+        "자료에 맞는 가장 작은 셀은 H3 해상도 {r}(한 변 약 {edge:,} m)입니다.",
+        "The finest cells the data support are H3 resolution {r} (edge about {edge:,} m).",
+    ),
     "hotspots.use_larger_cells": (
         "더 큰 셀(H3 해상도 {r}, 한 변 약 {edge:,} m)이나 법정동 격자를 쓰세요.",
         "Use larger cells (H3 resolution {r}, edge about {edge:,} m) or legal dongs.",

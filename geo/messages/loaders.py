@@ -84,6 +84,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "이름 -> [위도, 경도] 표; {crowded:,}개 항목이 다른 항목과 같은 좌표를 씁니다",
         "a name -> [lat, lon] table; {crowded:,} entries share their exact point with others",
     ),
+    "ingest.rows_got_the_chosen_category": (
+        "분류를 스스로 정하지 못한 {n:,}개 행은 고른 분류 '{category}'(으)로 가져옵니다",
+        "{n:,} rows that did not tell their category get the chosen '{category}'",
+    ),
+    "plan.no_category_column_rows_chosen": (
+        "분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 고른 분류 '{category}'(으)로 가져옵니다",
+        "no category column: rows are classified by the ending of their names (○○경로당, ...) where possible, the rest as the chosen '{category}'",
+    ),
     "plan.no_category_column_rows": (
         "분류 열이 없습니다: 이름 끝말(○○경로당 등)로 분류하고, 나머지는 미분류로 가져옵니다",
         "no category column: rows are classified by the ending of their names (○○경로당, ...) where possible, the rest are imported as unclassified",
@@ -348,7 +356,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "columns.given_by_mapping": ("매핑에서 지정", "given by the mapping"),
     "plan.one_value": ("{value} (파일 전체에 한 값)", "{value} (one value for the file)"),
     "plan.no_category_column": (
-        "(열 없음: 이름 끝말로 추정, 나머지는 미분류)",
-        "(no column: inferred from name endings, else unclassified)",
+        "(열 없음: 이름 끝말로 추정, 나머지는 {rest})",
+        "(no column: inferred from name endings, else {rest})",
     ),
+    "plan.unclassified": ("미분류", "unclassified"),
 }

@@ -613,4 +613,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page.nearby.demo": ("데모 기록", "demo record"),
     "page.nearby.search_circle": ("검색 반경", "Search radius"),
     "page.nearby.legend": ("유형", "Kinds"),
+    # Added by the first-hour walkthrough (importer questions, hotspot proposal, admin).
+    "page.admin.col_active": ("사용 중", "Active"),
+    "page.admin.col_failed": ("로그인 실패", "Failed sign-ins"),
+    "page.admin.col_locked": ("잠금 해제 시각", "Locked until"),
+    "page.admin.col_created": ("만든 때", "Created"),
+    "page.admin.col_last_login": ("마지막 로그인", "Last sign-in"),
+    "page.admin.col_at": ("때", "When"),
+    "page.admin.col_user": ("사용자", "User"),
+    "page.admin.col_action": ("작업", "Action"),
+    "page.admin.col_target": ("대상", "Target"),
+    "page.admin.col_records": ("기록 수", "Records"),
+    "page.admin.col_detail": ("자세히", "Detail"),
+    "page.importer.ask_kind": (
+        "이 파일에는 자원 유형과 분류 열이 없습니다. 이 파일의 자원이 무엇인지 위의 **자원 유형**과 **세부 분류**에서 골라 주세요. 고르지 않으면 이름 끝말(○○도서관 등)로 분류하고, 나머지는 미분류(유형 '기타')로 가져옵니다.",
+        "This file has no kind or category column. Please choose what its resources are under **Kind** and **Category** above. Otherwise rows are classified by the ending of their names (○○도서관, ...) and the rest are imported as unclassified (kind 'other').",
+    ),
+    "page.importer.ask_category": (
+        "이 파일에는 분류 열이 없습니다. 위의 **세부 분류**에서 이 파일의 분류를 골라 주세요. 고르지 않으면 이름 끝말로 분류하고, 나머지는 미분류로 가져옵니다.",
+        "This file has no category column. Please choose its category under **Category** above. Otherwise rows are classified by the ending of their names and the rest are imported as unclassified.",
+    ),
+    "page.importer.one_value": ("파일 전체에 한 값", "one value for the whole file"),
+    "page.hotspots.use_grid": ("H3 해상도 {r}(으)로 분석", "Analyse with H3 resolution {r}"),
 }
