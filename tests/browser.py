@@ -507,3 +507,12 @@ def pick_option(page, opener, option, *, typed: str | None = None, attempts: int
                 raise
             page.keyboard.press("Escape")
             page.wait_for_timeout(1500)
+
+
+def sign_in(page, account: tuple[str, str]) -> None:
+    """Sign in through the sidebar's form, as a person would."""
+    page.get_by_text("직원 로그인").click()
+    page.get_by_label("아이디").fill(account[0])
+    page.get_by_label("비밀번호").fill(account[1])
+    page.get_by_role("button", name="로그인").click()
+    page.get_by_text("로그아웃").wait_for(timeout=60_000)

@@ -241,6 +241,39 @@ def module_cleanup(engine: sa.Engine):
     made.run()
 
 
+#: A district officer account of Mapo-gu used by browser tests: (user name, password).
+MAPO_OFFICER = ("browser.officer", "browser password 1")
+
+
+@pytest.fixture
+def mapo_officer(engine: sa.Engine, cleanup: Cleanup) -> tuple[str, str]:
+    """A district officer account of Mapo-gu (user name, password), removed afterwards."""
+    from geo import auth
+
+    with engine.begin() as conn:
+        auth.create_user(
+            conn,
+            cleanup.users(MAPO_OFFICER[0]),
+            MAPO_OFFICER[1],
+            role="district_officer",
+            district_code="11440",
+        )
+    return MAPO_OFFICER
+
+
+@pytest.fixture
+def imported(engine: sa.Engine, cleanup: Cleanup):
+    """Run an import (``loaders.ingest.run_import``) into the test database; what it wrote
+    is removed after the test."""
+    from loaders.ingest import run_import
+
+    def run(plan, **kw):
+        cleanup.source(plan.source)
+        return run_import(plan, engine=engine, **kw)
+
+    return run
+
+
 def add_resources(conn: sa.Connection, source: str, rows: list[dict]) -> list[int]:
     """Insert resources of a test source and place them in their dong and district, as an
     import does (``geo.areas.assign_areas``); returns their ids in order.

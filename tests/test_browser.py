@@ -16,6 +16,7 @@ from tests.browser import (
     MapPageResult,
     inspect_map_page,
     our_map_frame,
+    sign_in,
     streamlit_server,
 )
 
@@ -134,34 +135,6 @@ def test_every_map_page_draws_offline(app_url, path):
     assert page.maps >= 1 and page.features >= 25  # at least the district outlines
 
 
-MAPO_OFFICER = ("browser.officer", "browser password 1")
-
-
-@pytest.fixture
-def mapo_officer(engine, cleanup):
-    """A district officer account of Mapo-gu (user name, password), removed afterwards."""
-    from geo import auth
-
-    with engine.begin() as conn:
-        auth.create_user(
-            conn,
-            cleanup.users(MAPO_OFFICER[0]),
-            MAPO_OFFICER[1],
-            role="district_officer",
-            district_code="11440",
-        )
-    return MAPO_OFFICER
-
-
-def _sign_in(page, account: tuple[str, str]) -> None:
-    """Sign in through the sidebar's form, as a person would."""
-    page.get_by_text("직원 로그인").click()
-    page.get_by_label("아이디").fill(account[0])
-    page.get_by_label("비밀번호").fill(account[1])
-    page.get_by_role("button", name="로그인").click()
-    page.get_by_text("로그아웃").wait_for(timeout=60_000)
-
-
 def _choose(page, choices: list[tuple[str, str]], *, until: str) -> None:
     """Pick each (label, option) in its select box until ``until`` shows on the page.
 
@@ -191,7 +164,7 @@ def test_an_officer_signs_in_and_places_a_new_record_by_clicking_the_map(app_url
     clicked: dict[str, str] = {}
 
     def sign_in_and_click(page) -> None:
-        _sign_in(page, mapo_officer)
+        sign_in(page, mapo_officer)
         page.get_by_role("link", name="편집").click()
         page.get_by_text("새 기록 추가").click()
         frame = page.frame_locator("iframe[src*='streamlit_folium']").first
@@ -231,7 +204,7 @@ def test_an_officer_imports_a_file_through_the_page(
     seen: dict[str, str] = {}
 
     def upload_check_and_import(page) -> None:
-        _sign_in(page, mapo_officer)
+        sign_in(page, mapo_officer)
         page.get_by_role("link", name="가져오기").click()
         page.locator("input[type=file]").set_input_files(str(path))
         # The file has no kind or category column: one for the whole file.

@@ -19,6 +19,7 @@ from tests.browser import (
     inspect_map_page,
     our_map_frame,
     pick_option,
+    sign_in,
     streamlit_server,
 )
 
@@ -325,15 +326,12 @@ def test_nearby_forgets_the_opened_result_when_the_place_changes(app_url):
     assert seen["open_after"] == 0  # no result of 역삼동 was opened by the user
 
 
-from tests.test_browser import _sign_in, mapo_officer  # noqa: E402, F401  (fixture)
-
-
-def test_an_officers_export_is_named_after_its_district_layers_and_crs(app_url, mapo_officer):  # noqa: F811
+def test_an_officers_export_is_named_after_its_district_layers_and_crs(app_url, mapo_officer):
     """Bug 6: "서울 전체" left as is gave maeul_seoul.gpkg holding only 마포구's records."""
     seen: dict[str, str] = {}
 
     def export_all(page) -> None:
-        _sign_in(page, mapo_officer)
+        sign_in(page, mapo_officer)
         page.get_by_role("link", name="내보내기").click()
         page.get_by_role("button", name="파일 만들기").click()
         button = page.get_by_role("button", name=re.compile("내려받기: "))
@@ -345,7 +343,7 @@ def test_an_officers_export_is_named_after_its_district_layers_and_crs(app_url, 
     assert name == "maeul_11440_mapo-gu_resources-program_sites_epsg5186.gpkg"
 
 
-def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  # noqa: F811
+def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):
     """Bug 5: "저장했습니다" was drawn 1,140 px above the viewport, by the page's top."""
     import sqlalchemy as sa
 
@@ -359,7 +357,7 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  
         ).one()
 
     def edit_and_save(page) -> None:
-        _sign_in(page, mapo_officer)
+        sign_in(page, mapo_officer)
         page.get_by_role("link", name="편집").click()
         page.get_by_label("이름으로 찾기").fill(old)
         page.keyboard.press("Enter")
@@ -394,7 +392,7 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):  
 def test_the_import_page_asks_for_what_it_needs_then_imports(
     app_url,
     engine,
-    mapo_officer,  # noqa: F811
+    mapo_officer,
     remove_source,
     tmp_path,
 ):
@@ -422,7 +420,7 @@ def test_the_import_page_asks_for_what_it_needs_then_imports(
         return page.locator("[data-testid=stMain]").inner_text()
 
     def upload_choose_check_import(page) -> None:
-        _sign_in(page, mapo_officer)
+        sign_in(page, mapo_officer)
         page.get_by_role("link", name="가져오기").click()
         page.locator("input[type=file]").set_input_files(str(path))
         page.get_by_text("열 연결 (바꿀 수 있음)").wait_for(timeout=90_000)

@@ -18,9 +18,9 @@ from tests.browser import (
     MapPageResult,
     map_frames,
     offline_page,
+    sign_in,
     streamlit_server,
 )
-from tests.test_browser import _sign_in, mapo_officer  # noqa: F401  (fixture)
 
 SIZES = [("desktop", (1440, 900)), ("phone", (390, 844))]
 
@@ -164,7 +164,7 @@ def _go(page, link: str) -> None:
 @pytest.mark.parametrize(("size", "viewport"), SIZES)
 def test_every_staff_page_draws_for_its_role(
     app_url,
-    mapo_officer,  # noqa: F811
+    mapo_officer,
     administrator,
     size,
     viewport,
@@ -178,7 +178,7 @@ def test_every_staff_page_draws_for_its_role(
         page.locator("h1").first.wait_for(timeout=120_000)
         _wait_idle(page)
         _sidebar(page, open_=True)
-        _sign_in(page, mapo_officer)
+        sign_in(page, mapo_officer)
         for link, title, short in OFFICER:
             _go(page, link)
             name = f"pages_{size}_{short}"
@@ -187,7 +187,7 @@ def test_every_staff_page_draws_for_its_role(
         page.locator("h1").first.wait_for(timeout=120_000)
         _wait_idle(page)
         _sidebar(page, open_=True)
-        _sign_in(page, administrator)
+        sign_in(page, administrator)
         _go(page, "관리")
         seen[f"pages_{size}_admin"] = _look(page, f"pages_{size}_admin", "관리", 0, viewport)
     assert result.blocked == []

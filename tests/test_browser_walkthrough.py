@@ -22,9 +22,9 @@ from tests.browser import (
     MapPageResult,
     offline_page,
     pick_option,
+    sign_in,
     streamlit_server,
 )
-from tests.test_browser import _sign_in, mapo_officer  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def _preview_margins(page) -> list[list[float]]:
     raise AssertionError("the preview map drew no row")
 
 
-def test_an_officer_imports_edits_and_exports_their_district(app_url, mapo_officer, tmp_path):  # noqa: F811
+def test_an_officer_imports_edits_and_exports_their_district(app_url, mapo_officer, tmp_path):
     """Import: the preview of a published file's 마포구 rows cut a row off at its corner;
     it now shows every row whole. Edit: one market from three published files listed as
     three identical lines; now each names its source. Export: a district bundle is named
@@ -181,7 +181,7 @@ def test_an_officer_imports_edits_and_exports_their_district(app_url, mapo_offic
     with offline_page(result, (1440, 900)) as page:
         page.goto(f"{app_url}/", wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(timeout=120_000)
-        _sign_in(page, mapo_officer)
+        sign_in(page, mapo_officer)
         _go(page, "가져오기")
         page.locator("input[type=file]").set_input_files(str(upload))
         page.get_by_role("button", name="검사 (저장 안 함)").click()

@@ -294,7 +294,7 @@ def test_the_users_mapping_wins_and_the_plan_says_who_chose(tmp_path, engine):
     assert plan.describe("en")["name ←"] == "별칭명: given by the mapping"
 
 
-def test_rooms_of_one_building_are_records_of_their_own(tmp_path, engine):
+def test_rooms_of_one_building_are_records_of_their_own(tmp_path, engine, cleanup):
     """전국공공시설개방정보: one row per room, the building's name repeated at one point. The
     room column completes the name; only a row repeating building, room and point is a
     duplicate."""
@@ -318,28 +318,22 @@ def test_rooms_of_one_building_are_records_of_their_own(tmp_path, engine):
     plan = prepare(tmp_path / "open.csv", ImportOptions(source="t-rooms", category="hall"))
     assert plan.mapping.columns["name_part"] == "개방장소명"
     assert "개방장소명" in plan.describe("en")["name + ←"]
-    from tests.test_ingest import _cleanup
-
-    try:
-        report = run_import(plan, engine=engine)
-        assert (report.inserted, report.rejected) == (6, 1)
-        assert report.rejected_by_reason == {"duplicate": 1}
-        with engine.connect() as conn:
-            names = set(
-                conn.execute(
-                    sa.text("SELECT name FROM resources WHERE source = 't-rooms'")
-                ).scalars()
-            )
-        assert names == {
-            "가동주민센터 회의실",
-            "가동주민센터 강의실",
-            "가동주민센터 다목적실",
-            "나구민회관 대강당",
-            "나구민회관 소강당",
-            "다문화센터",
-        }
-    finally:
-        _cleanup(engine, "t-rooms")
+    cleanup.source("t-rooms")
+    report = run_import(plan, engine=engine)
+    assert (report.inserted, report.rejected) == (6, 1)
+    assert report.rejected_by_reason == {"duplicate": 1}
+    with engine.connect() as conn:
+        names = set(
+            conn.execute(sa.text("SELECT name FROM resources WHERE source = 't-rooms'")).scalars()
+        )
+    assert names == {
+        "가동주민센터 회의실",
+        "가동주민센터 강의실",
+        "가동주민센터 다목적실",
+        "나구민회관 대강당",
+        "나구민회관 소강당",
+        "다문화센터",
+    }
 
 
 def test_headers_alone_still_map_type_and_kind_columns():

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from loaders.ingest import ImportFailed, run_import
+from loaders.ingest import ImportFailed
 from loaders.plan import ImportOptions, prepare
 from tests.import_fixtures import (
     EPSG_5174_PROJ,
@@ -166,17 +166,6 @@ CASES = [
     case_gpkg_default_first_layer,
     case_kml,
 ]
-
-
-@pytest.fixture
-def imported(engine, cleanup):
-    """Run an import and remove what it wrote afterwards."""
-
-    def run(plan, **kw):
-        cleanup.source(plan.source)
-        return run_import(plan, engine=engine, **kw)
-
-    return run
 
 
 def _stored(engine: sa.Engine, source: str, table: str = "resources") -> pd.DataFrame:

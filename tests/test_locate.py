@@ -28,23 +28,6 @@ from layers.export.read import Selection
 from layers.export.writers import ExportRequest, export_layers
 from loaders.plan import ImportOptions, prepare
 from tests.import_fixtures import distances_m, project, true_points, write_csv
-from tests.test_ingest import _cleanup
-
-
-@pytest.fixture
-def imported(engine):
-    """Run an import and remove what it wrote afterwards."""
-    from loaders.ingest import run_import
-
-    sources: list[str] = []
-
-    def run(plan, **kw):
-        sources.append(plan.source)
-        return run_import(plan, engine=engine, **kw)
-
-    yield run
-    for source in sources:
-        _cleanup(engine, source)
 
 
 def _opts(source: str, **kw) -> ImportOptions:
