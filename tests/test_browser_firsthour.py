@@ -393,7 +393,7 @@ def test_the_import_page_asks_for_what_it_needs_then_imports(
     app_url,
     engine,
     mapo_officer,
-    remove_source,
+    cleanup,
     tmp_path,
 ):
     """Bug 4: a CP949 `이름,위도,경도` file got a command-line error, the column table
@@ -413,7 +413,7 @@ def test_the_import_page_asks_for_what_it_needs_then_imports(
     path.write_bytes(
         ("이름,위도,경도\n" + "".join(f"{n},{y},{x}\n" for n, y, x in rows)).encode("cp949")
     )
-    source = remove_source("망원_모임터")
+    source = cleanup.source("망원_모임터")
     seen: dict[str, object] = {}
 
     def body(page) -> str:

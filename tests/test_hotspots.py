@@ -340,8 +340,11 @@ def test_the_proposal_names_the_finest_grid_the_data_support():
     assert sparse[0] and not sparse[-1]  # 7 is still too fine for 300 cases, 6 is not
     supported = grids[sparse.index(False)]
     note = hotspots.sparse_note(fine, supported)
-    assert note is not None and f"H3 resolution {supported.resolution} " in note
-    assert "finest cells the data support" in note and "resolution 7" not in note
+    assert note is not None
+    english = note.text("en")
+    assert f"H3 resolution {supported.resolution} " in english
+    assert "finest cells the data support" in english and "resolution 7" not in english
+    assert f"H3 해상도 {supported.resolution}" in note.text("ko")
 
 
 def test_hovering_a_cell_lists_the_titles_of_its_cases():
