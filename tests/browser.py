@@ -516,3 +516,14 @@ def sign_in(page, account: tuple[str, str]) -> None:
     page.get_by_label("비밀번호").fill(account[1])
     page.get_by_role("button", name="로그인").click()
     page.get_by_text("로그아웃").wait_for(timeout=60_000)
+
+
+def wait_idle(page, timeout: float = 180_000) -> None:
+    """Wait until Streamlit has finished running the script (no "running" indicator).
+
+    ``timeout`` is a ceiling for a loaded machine, not a speed check (speed is measured in
+    ``bench/``)."""
+    page.wait_for_timeout(600)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )

@@ -241,6 +241,15 @@ def module_cleanup(engine: sa.Engine):
     made.run()
 
 
+@pytest.fixture(scope="module")
+def app_url(db_url: str):
+    """The app served by Streamlit on a free port for a browser test module; its URL."""
+    from tests.browser import REPO_ROOT, streamlit_server
+
+    with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
+        yield base
+
+
 #: A district officer account of Mapo-gu used by browser tests: (user name, password).
 MAPO_OFFICER = ("browser.officer", "browser password 1")
 

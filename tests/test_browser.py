@@ -32,12 +32,6 @@ def _js_errors(page: MapPageResult) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app_url(db_url):
-    with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
 def explorer(db_url) -> MapPageResult:
     # A marker budget as large as what all of Seoul holds (the real data is more than the
     # default 5,000): every resource is drawn one by one.

@@ -15,33 +15,18 @@ import pytest
 
 from tests.browser import (
     FOLIUM_FRAME,
-    REPO_ROOT,
     inspect_map_page,
     our_map_frame,
     pick_option,
     sign_in,
-    streamlit_server,
+    wait_idle,
 )
-
-
-@pytest.fixture(scope="module")
-def app_url(db_url):
-    with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
-        yield base
-
-
-def _wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until Streamlit has finished running the script (no "running" indicator)."""
-    page.wait_for_timeout(600)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
 
 
 def _switch_language(page, name: str) -> None:
     """Pick the interface language in the sidebar, as a person would."""
     page.locator("[data-testid=stSidebar]").get_by_text(name, exact=True).click()
-    _wait_idle(page)
+    wait_idle(page)
 
 
 def _map_frames(page) -> list:
@@ -97,7 +82,7 @@ def test_a_map_in_a_second_tab_fits_seoul_when_the_tab_is_shown(app_url, path, t
 
     def open_second_tab(page) -> None:
         page.get_by_role("heading", name=title).wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         _shown_map(page)  # the first tab's map has drawn: the page is complete
         page.wait_for_timeout(1000)
         _open_tab(page, tab)
@@ -124,23 +109,23 @@ def test_coverage_filters_survive_the_language_switch(app_url):
 
     def choose_then_switch(page) -> None:
         page.get_by_role("heading", name="사업 현황").wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         pick_option(page, page.get_by_label("단계").first, "새싹마을")
         page.keyboard.press("Escape")
-        _wait_idle(page)
+        wait_idle(page)
         page.locator("input[type=range][aria-label='계급 수']").focus()
         page.keyboard.press("ArrowLeft")  # 5 -> 4 classes
-        _wait_idle(page)
+        wait_idle(page)
         _switch_language(page, "English")
         page.get_by_role("heading", name="Coverage").wait_for(timeout=60_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["body"] = page.locator("[data-testid=stMain]").inner_text()
         seen["classes"] = page.locator("input[type=range][aria-label='Classes']").input_value()
         _open_tab(page, "Gap analysis")
         # The tab is drawn by a rerun (lazy tabs): on a busy machine, after a while.
         with contextlib.suppress(Exception):
             page.get_by_text("Sites, but few resources").first.wait_for(timeout=60_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["gaps"] = page.locator("[data-testid=stMain]").inner_text()
 
     inspect_map_page(
@@ -158,17 +143,17 @@ def test_hotspot_settings_survive_the_language_switch(app_url):
 
     def toggle_then_switch(page) -> None:
         page.get_by_role("heading", name="갈등 집중지").wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         box = page.get_by_role("checkbox", name=re.compile("FDR"))
         seen["before"] = box.is_checked()
         seen["body"] = page.locator("[data-testid=stMain]").inner_text()
         page.get_by_text(re.compile("거짓 발견율")).click()
         page.get_by_role("button", name="분석", exact=True).click()
-        _wait_idle(page)
+        wait_idle(page)
         seen["chosen"] = box.is_checked()
         _switch_language(page, "English")
         page.get_by_role("heading", name="Hotspots").wait_for(timeout=60_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["after"] = page.get_by_role("checkbox", name=re.compile("FDR")).is_checked()
 
     inspect_map_page(
@@ -205,7 +190,7 @@ def test_coverage_tables_name_their_columns_and_round_their_numbers(app_url, tmp
 
     def download_tables(page) -> None:
         page.get_by_role("heading", name="사업 현황").wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         _shown_map(page)
         buttons = page.get_by_role("button", name="CSV 내려받기")
         seen["metrics"] = _download(page, buttons.first, tmp_path / "metrics.csv")
@@ -214,7 +199,7 @@ def test_coverage_tables_name_their_columns_and_round_their_numbers(app_url, tmp
             "() => [...document.querySelectorAll('.maeul-area-label')].map(e => e.textContent)"
         )
         _open_tab(page, "공백 분석")
-        _wait_idle(page)
+        wait_idle(page)
         visible = [b for b in buttons.all() if b.is_visible()]
         seen["gaps"] = _download(page, visible[0], tmp_path / "gaps.csv")
 
@@ -270,7 +255,7 @@ def test_nearby_on_a_phone_has_thumb_sized_targets_and_readable_results(app_url,
 
     def look(page) -> None:
         page.get_by_role("heading", name="근처 자원 찾기").wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         card = page.locator("[data-testid=stExpander] summary").filter(has_text="1. ").first
         card.scroll_into_view_if_needed()
         page.wait_for_timeout(500)
@@ -308,15 +293,15 @@ def test_nearby_forgets_the_opened_result_when_the_place_changes(app_url):
 
     def open_then_move(page) -> None:
         page.get_by_role("heading", name="근처 자원 찾기").wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         cards = page.locator("[data-testid=stExpander] summary").filter(has_text="1. ")
         cards.first.click()
         page.wait_for_timeout(800)
         seen["open_before"] = page.locator("[data-testid=stExpander] details[open]").count()
         pick_option(page, page.get_by_label("동 이름"), re.compile("역삼동"), typed="역삼동")
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_text(re.compile("검색 중심: 역삼동")).wait_for(timeout=60_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["open_after"] = page.locator("[data-testid=stExpander] details[open]").count()
         seen["first"] = cards.first.inner_text()
 
@@ -361,9 +346,9 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):
         page.get_by_role("link", name="편집").click()
         page.get_by_label("이름으로 찾기").fill(old)
         page.keyboard.press("Enter")
-        _wait_idle(page)
+        wait_idle(page)
         pick_option(page, page.get_by_role("combobox", name="기록"), re.compile(f"^#{rid} "))
-        _wait_idle(page)
+        wait_idle(page)
         name = page.get_by_role("textbox", name="이름 *")
         name.fill(old + " (고침)")
         page.get_by_role("button", name="저장").click()
@@ -371,7 +356,7 @@ def test_saving_an_edit_is_confirmed_on_screen(app_url, mapo_officer, engine):
         toast.wait_for(timeout=60_000)
         seen["box"] = toast.bounding_box()
         page.get_by_text("변경 이력").wait_for(timeout=60_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["headers"] = page.evaluate(
             "() => [...document.querySelectorAll('[role=columnheader]')].map(e => e.textContent)"
         )
@@ -424,19 +409,19 @@ def test_the_import_page_asks_for_what_it_needs_then_imports(
         page.get_by_role("link", name="가져오기").click()
         page.locator("input[type=file]").set_input_files(str(path))
         page.get_by_text("열 연결 (바꿀 수 있음)").wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["first"] = body(page)
         seen["table"] = page.locator("[data-testid=stDataFrame]").last.is_visible()
         pick_option(page, page.get_by_label("자원 유형"), "공간자원")
-        _wait_idle(page)
+        wait_idle(page)
         pick_option(page, page.get_by_label("세부 분류"), "회의실·다목적실")
-        _wait_idle(page)
+        wait_idle(page)
         seen["scope"] = page.get_by_role("radio", name="분류를 스스로 정하지 못한 행에만")
         seen["scope"] = seen["scope"].is_checked()
         seen["chosen"] = body(page)
         page.get_by_role("button", name="검사 (저장 안 함)").click()
         page.get_by_text("가져올 행 미리보기").wait_for(timeout=90_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["report"] = body(page)
         seen["headers"] = page.evaluate(
             "() => [...document.querySelectorAll('[role=columnheader]')].map(e => e.textContent)"
@@ -445,7 +430,7 @@ def test_the_import_page_asks_for_what_it_needs_then_imports(
         seen["map"] = _shown_map(page)
         page.get_by_role("button", name="가져오기 실행").click()
         page.get_by_text("가져오기 완료").wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["done"] = body(page)
 
     inspect_map_page(

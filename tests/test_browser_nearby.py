@@ -11,42 +11,26 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from tests.browser import (
     ARTIFACTS,
     OUR_FRAME,
-    REPO_ROOT,
     MapPageResult,
     offline_page,
     our_map_frame,
-    streamlit_server,
+    wait_idle,
 )
 
 DESKTOP = (1280, 900)
 MANGWON = (126.9045, 37.5563)  # the page's default search centre
 
 
-@pytest.fixture(scope="module")
-def app_url(db_url):
-    with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
-        yield base
-
-
-def _wait_idle(page, timeout: float = 90_000) -> None:
-    """Wait until Streamlit has finished running the script (no "running" indicator)."""
-    page.wait_for_timeout(600)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
-
-
 def _open(page, url: str):
     page.goto(f"{url}/nearby", wait_until="domcontentloaded")
     page.get_by_role("heading", name="근처 자원 찾기").wait_for(timeout=90_000)
     frame = our_map_frame(page, timeout=120)
-    _wait_idle(page)
+    wait_idle(page)
     return frame
 
 
@@ -91,7 +75,7 @@ def test_a_result_clicked_on_the_map_opens_its_card_and_is_ringed(app_url):
         rank = target["tip"].split(".")[0]
         card = page.locator("[data-testid=stExpander] details[open] summary")
         card.filter(has_text=target["name"]).first.wait_for(timeout=60_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["open"] = card.all_inner_texts()
         frame.wait_for_function(
             f"() => window.maeulMap.args.selected === {target['id']!r}", timeout=30_000

@@ -14,12 +14,11 @@ import pytest
 from tests.browser import (
     _COUNT_JS,
     ARTIFACTS,
-    REPO_ROOT,
     MapPageResult,
     map_frames,
     offline_page,
     sign_in,
-    streamlit_server,
+    wait_idle,
 )
 
 SIZES = [("desktop", (1440, 900)), ("phone", (390, 844))]
@@ -45,12 +44,6 @@ OFFICER = [
 ADMIN_ACCOUNT = ("browser.admin", "browser admin password 1")
 
 
-@pytest.fixture(scope="module")
-def app_url(db_url):
-    with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
-        yield base
-
-
 @pytest.fixture
 def administrator(engine):
     """An administrator account (user name, password), removed afterwards."""
@@ -67,14 +60,6 @@ def administrator(engine):
         auth.create_user(conn, *ADMIN_ACCOUNT, role="admin")
     yield ADMIN_ACCOUNT
     drop()
-
-
-def _wait_idle(page, timeout: float = 180_000) -> None:
-    """Wait until Streamlit has finished running the script (no "running" indicator)."""
-    page.wait_for_timeout(600)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
 
 
 def _sidebar(page, *, open_: bool) -> None:
@@ -101,7 +86,7 @@ def _drawn_maps(page) -> int:
 def _look(page, name: str, title: str, maps: int, viewport: tuple[int, int]) -> dict:
     """Wait for the page, keep its screenshots, return what a user would see on it."""
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=120_000)
-    _wait_idle(page)
+    wait_idle(page)
     if viewport[0] < 640:  # a phone: the sidebar folded away, as after a tap on a link
         _sidebar(page, open_=False)
     for _ in range(240):  # maps draw in their iframes after the script has ended
@@ -176,7 +161,7 @@ def test_every_staff_page_draws_for_its_role(
     with offline_page(result, viewport) as page:
         page.goto(f"{app_url}/", wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         _sidebar(page, open_=True)
         sign_in(page, mapo_officer)
         for link, title, short in OFFICER:
@@ -185,7 +170,7 @@ def test_every_staff_page_draws_for_its_role(
             seen[name] = _look(page, name, title, 0, viewport)
         page.goto(f"{app_url}/", wait_until="domcontentloaded")  # a new session: signed out
         page.locator("h1").first.wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         _sidebar(page, open_=True)
         sign_in(page, administrator)
         _go(page, "관리")

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 import zipfile
 
-import pytest
-
 from tests.browser import (
     FOLIUM_FRAME,
     REPO_ROOT,
@@ -23,22 +21,8 @@ from tests.browser import (
     offline_page,
     pick_option,
     sign_in,
-    streamlit_server,
+    wait_idle,
 )
-
-
-@pytest.fixture(scope="module")
-def app_url(db_url):
-    with streamlit_server(REPO_ROOT / "app.py", env={"DATABASE_URL": db_url}) as base:
-        yield base
-
-
-def _wait_idle(page, timeout: float = 120_000) -> None:
-    """Wait until Streamlit has finished running the script (no "running" indicator)."""
-    page.wait_for_timeout(600)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
 
 
 def _body(page) -> str:
@@ -68,20 +52,20 @@ def test_a_planner_reads_coverage_gaps_and_hotspots(app_url):
         page.locator("h1").first.wait_for(timeout=120_000)
         _go(page, "사업 현황")
         page.get_by_role("heading", name="사업 현황").wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_role("tab", name="공백 분석").click()
         page.get_by_text("법정동 공백 유형").wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["gaps"] = _body(page)
         _go(page, "갈등 집중지")
         page.get_by_role("heading", name="갈등 집중지").wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["before"] = _body(page)
         seen["cells_before"] = _metrics(page)["셀 수"]
         button = page.get_by_role("button", name=re.compile(r"H3 해상도 \d\(으\)로 분석"))
         seen["button"] = button.inner_text()
         button.click()
-        _wait_idle(page)
+        wait_idle(page)
         seen["after"] = _body(page)
         seen["cells_after"] = _metrics(page)["셀 수"]
         page.screenshot(path=REPO_ROOT / "tests/artifacts/walk_planner_hotspots.png")
@@ -104,19 +88,19 @@ def test_an_activist_finds_resources_near_a_place_on_a_phone(app_url):
     with offline_page(result, (390, 844), phone=True) as page:
         page.goto(f"{app_url}/", wait_until="domcontentloaded")
         page.locator("h1").first.wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         page.locator("[data-testid=stExpandSidebarButton]").tap()
         page.locator("[data-testid=stSidebar]").get_by_role("link", name="근처 찾기").tap()
         page.get_by_role("heading", name="근처 자원 찾기").wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["sidebar_left_open"] = page.locator(
             "[data-testid=stSidebarCollapseButton]"
         ).is_visible()
         pick_option(page, page.get_by_label("동 이름"), re.compile("서교동"), typed="서교동")
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_text(re.compile("검색 중심: 서교동")).wait_for(timeout=60_000)
         page.get_by_role("button", name="500 m", exact=True).tap()
-        _wait_idle(page)
+        wait_idle(page)
         cards = page.locator("[data-testid=stExpander] summary").filter(
             has_text=re.compile(r"\d+\. ")
         )
@@ -186,15 +170,15 @@ def test_an_officer_imports_edits_and_exports_their_district(app_url, mapo_offic
         page.locator("input[type=file]").set_input_files(str(upload))
         page.get_by_role("button", name="검사 (저장 안 함)").click()
         page.get_by_text("가져올 행 미리보기").wait_for(timeout=180_000)
-        _wait_idle(page)
+        wait_idle(page)
         seen["added"] = _metrics(page)["추가"]
         seen["margins"] = _preview_margins(page)
         _go(page, "편집")
         page.get_by_role("heading", name="기록 편집").wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_label("이름으로 찾기").fill("망원시장")
         page.keyboard.press("Enter")
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_role("combobox", name="기록").click()
         options = page.get_by_role("option").filter(has_text="망원시장 · 마포구")
         options.first.wait_for(timeout=30_000)
@@ -202,7 +186,7 @@ def test_an_officer_imports_edits_and_exports_their_district(app_url, mapo_offic
         page.keyboard.press("Escape")
         _go(page, "내보내기")
         page.get_by_role("heading", name="내보내기").wait_for(timeout=120_000)
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_role("button", name="묶음 만들기").click()
         button = page.get_by_role("button", name=re.compile(r"내려받기: .*\.zip"))
         button.wait_for(timeout=180_000)
