@@ -16,7 +16,7 @@ from geo.errors import AtlasError
 from geo.logs import log_shown_error, logger
 from geo.messages import Msg
 from geo.settings import load_settings
-from views.i18n import say
+from views.i18n import name_column, say
 
 SESSION_KEY = "signed_in"
 #: Set when a sign-in expired (a single sign-on session is then ended at the provider too).
@@ -88,10 +88,14 @@ def outlines(level: str, district_code: str | None = None) -> str:
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def map_outlines() -> str:
-    """All district and dong outlines with label points, as one JSON text: what our own
-    map (:mod:`layers.mapview`) fetches once, as a content-named file."""
-    return queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M)
+def map_outlines_file() -> str:
+    """The name of the file holding all district and dong outlines with label points (one
+    JSON text, published beside our own map's page by :func:`layers.mapview.publish_outlines`,
+    named after its content): what the map fetches once per browser. Read, hashed and
+    written once an hour per process, not on every rerun of a map page."""
+    from layers import mapview
+
+    return mapview.publish_outlines(queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M))
 
 
 def district_label(code: str | None) -> str:
@@ -100,8 +104,7 @@ def district_label(code: str | None) -> str:
     match = rows[rows["code"] == code]
     if match.empty:
         return str(code or "")
-    column = "name_ko" if st.session_state.get("lang", "ko") == "ko" else "name_en"
-    return str(match.iloc[0][column])
+    return str(match.iloc[0][name_column()])
 
 
 def show_error(exc: AtlasError) -> None:

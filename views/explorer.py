@@ -18,7 +18,7 @@ from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
 from layers import mapdata, mapview
-from views.common import csv_download, districts, map_outlines, show_error, viewer
+from views.common import csv_download, districts, map_outlines_file, show_error, viewer
 from views.i18n import lang, name_column, t
 
 MAP_KEY = "explorer_map"
@@ -194,7 +194,7 @@ def _map(who, flt: queries.ResourceFilter, base: dict, online: bool) -> None:
     at_dong = not grouped and any(row[3] for row in data["rows"])
     mapview.explorer_map(
         key=MAP_KEY,
-        outlines=mapview.publish_outlines(map_outlines()),
+        outlines=map_outlines_file(),
         data=data,
         data_id=data_id,
         focus=(focus_id, focus_box),

@@ -16,7 +16,7 @@ from geo.errors import AtlasError, InvalidInput
 from geo.queries import ResourceFilter
 from geo.reference import attribution
 from layers import mapdata, mapview
-from views.common import csv_download, keep, map_outlines, show_error, viewer
+from views.common import csv_download, keep, map_outlines_file, show_error, viewer
 from views.i18n import lang, say, translator
 
 t = translator("nearby")
@@ -220,7 +220,7 @@ def _show_map(place: nb.Place, radius: int, hits: list[nb.Hit], selected: str | 
         counts[h.kind] = counts.get(h.kind, 0) + 1
     mapview.nearby_map(
         key=MAP_KEY,
-        outlines=mapview.publish_outlines(map_outlines()),
+        outlines=map_outlines_file(),
         data=data,
         data_id=mapdata.payload_id(data),
         search={
