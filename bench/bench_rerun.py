@@ -1,4 +1,4 @@
-"""Benchmark: CPU-seconds of the app process per Explorer load and per Nearby search.
+"""Benchmark: CPU-seconds of the app process per Explorer load, Nearby search and Coverage load.
 
 Usage: python bench/bench_rerun.py [--rows 100000] [--runs 10] [--database NAME]
 
@@ -10,7 +10,9 @@ process's CPU time (``time.process_time``, every thread) around each run:
   one person opening the page costs the server; the map component sends nothing back
   here, as in a browser where the map needed nothing new;
 - *Explorer filter change*: the same session with one kind removed;
-- *Nearby search*: the nearby page rerun with a new radius (a new search).
+- *Nearby search*: the nearby page rerun with a new radius (a new search);
+- *Coverage load*: a session switching to the coverage page (its folium choropleths of
+  the districts and dongs), to see whether moving those maps to the component would pay.
 
 The first run of each kind warms caches and imports and is not counted. The figures
 include Streamlit's own work per run (the script runner, the forced garbage collection
@@ -63,6 +65,15 @@ def _nearby(at: AppTest, radius: int) -> float:
     return spent
 
 
+def _coverage_load() -> float:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/coverage.py")
+    spent = _cpu(at.run)
+    assert not at.exception, [e.message for e in at.exception]
+    return spent
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000)
@@ -87,11 +98,14 @@ def main() -> None:
     at.run()
     _nearby(at, 500)  # warm-up
     searches = [_nearby(at, 600 + 50 * (i % 8)) for i in range(args.runs)]
+    _coverage_load()  # warm-up
+    coverage = [_coverage_load() for _ in range(args.runs)]
     print("load average after: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     for name, values in [
         ("Explorer load", loads),
         ("Explorer filter change", changes),
         ("Nearby search", searches),
+        ("Coverage load", coverage),
     ]:
         print(
             f"{name:24s} median {statistics.median(values):.3f} CPU-s "
