@@ -19,7 +19,9 @@ Pages:
 - *Leaflet floor*: a plain HTML page with the vendored Leaflet and the same GeoJSON inline,
   on a loopback HTTP server; filter change = swapping the marker layer in the page;
 - *bare Streamlit*: a page with a title and a line (``bench/floors/bare_page.py``): the
-  framework's own load, which the explorer's target adds to the Leaflet floor.
+  framework's own load, which the explorer's target adds to the Leaflet floor;
+- *coverage*: the app's coverage page, whose district choropleth is still folium +
+  ``st_folium``: first map only, to tell whether moving it to our component would pay.
 
 The load average is printed beside the figures.
 """
@@ -138,6 +140,18 @@ def _time_folium(browser, url: str, features: int) -> tuple[float, float, int]:
     return t_first, t_change, n
 
 
+def _time_coverage(browser, url: str) -> float:
+    """Seconds until the coverage page's choropleth has drawn its 25 districts (filled
+    areas over the 25 outlines of the base map)."""
+    page = _page(browser)
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="domcontentloaded")
+    _poll(page, FOLIUM_FRAME, _LEAFLET, lambda v: v >= 50)
+    elapsed = time.perf_counter() - t0
+    page.close()
+    return elapsed
+
+
 def _time_bare(browser, url: str) -> float:
     page = _page(browser)
     t0 = time.perf_counter()
@@ -241,6 +255,11 @@ def main() -> None:
                 print(
                     f"  ours: map {first:.2f} s ({n:,} markers/cells), filter change "
                     f"{change:.2f} s, Leaflet kept: {same}"
+                )
+            _time_coverage(browser, f"{base}/coverage")  # warm-up
+            for _ in range(args.runs):
+                record(
+                    "coverage (folium choropleth)", _time_coverage(browser, f"{base}/coverage"), 0
                 )
         scratch = Path(tempfile.mkdtemp(prefix="bench-floor-"))
         with _server(stage_page(FLOORS / "folium_page.py", scratch), env=env) as base:
