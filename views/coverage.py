@@ -16,10 +16,18 @@ from geo.classify import SCHEMES, classify
 from geo.errors import AtlasError
 from geo.reference import attribution
 from geo.settings import load_settings
-from layers import choropleth, maps
+from layers import choropleth, maps, mapview
 from layers.fit import fit_when_shown
 from loaders import population
-from views.common import csv_download, keep, keep_tab, show_error, tidy_numbers, viewer
+from views.common import (
+    csv_download,
+    keep,
+    keep_tab,
+    map_outlines_file,
+    show_error,
+    tidy_numbers,
+    viewer,
+)
 from views.i18n import lang, name_column, pick, say, translator
 
 t = translator("coverage")
@@ -176,36 +184,15 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         st.caption(t("per_resident_dong"))
     elif not has_population:
         st.caption(t("no_population"))
-    gdf = _shapes(level)[["code", "geom"]].merge(metrics[level], on="code")
-    df = pd.DataFrame(gdf.drop(columns="geom"))
+    df = metrics[level]
     values = df[metric].astype(float)
     if metric == "grant_per_resident_krw" and values.isna().all():
         st.info(t("no_population"))
     klass = _classify(tuple(values.to_numpy().tolist()), scheme, k)
-    gdf["value"] = values.round(2)
-    m = maps.base_map(_shapes("district"), None, attribution=attribution(lang()), lang=lang())
-    choropleth.add_areas(
-        m,
-        gdf,
-        choropleth.fill_colors(klass),
-        name=t(_METRICS[metric]),
-        tooltip={
-            _name_col(): t("c_name"),
-            "district_name": t("c_district"),
-            "value": t(_METRICS[metric]),
-        },
-    )
-    _district_names(m)
     scheme_label = pick(SCHEMES[scheme])
     map_col, side = st.columns([3, 1.3])
     with map_col:
-        st_folium(
-            fit_when_shown(maps.finish(m)),
-            height=520,
-            use_container_width=True,
-            returned_objects=[],
-            key=f"cov_map_{level}",
-        )
+        _area_map(df, values, klass, level=level, metric=metric)
     with side:
         st.markdown(
             choropleth.classification_legend(
@@ -247,6 +234,27 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         st.bar_chart(stage_df.set_index(t("c_district")), stack=True, height=320)
     with table_col:
         _table_with_csv(stage_df, key="cov_stage_csv", file_name="maeul_stage_mix.csv", height=320)
+
+
+def _area_map(df: pd.DataFrame, values: pd.Series, klass, *, level: str, metric: str) -> None:
+    """The choropleth on our own map component: the outlines the browser holds, filled
+    per area code; a tooltip per area (name, district, value)."""
+    shown = [t("no_data") if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".") for v in values]
+    tips = zip(df[_name_col()], df["district_name"], shown, strict=True)
+    mapview.area_map(
+        key="cov_map",
+        outlines=map_outlines_file(),
+        level=level,
+        areas=mapview.area_payload(list(df["code"]), klass, [list(row) for row in tips]),
+        tip_labels=[t("c_name"), t("c_district"), t(_METRICS[metric])],
+        texts={
+            "districts": t("layer_districts"),
+            "dongs": t("layer_dongs"),
+            "areas": t(_METRICS[metric]),
+        },
+        attribution=attribution(lang()),
+        lang=lang(),
+    )
 
 
 def _district_names(m) -> None:
