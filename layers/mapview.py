@@ -247,10 +247,14 @@ def nearby_map(
 #: How a choropleth's areas are drawn (as the folium choropleths of :mod:`layers.choropleth`).
 AREA_STYLE = {"color": "#555555", "weight": 0.5, "fillOpacity": 0.8}
 AREA_HOVER = {"color": "#000000", "weight": 2}
+#: A shape over a choropleth (as :func:`layers.choropleth.add_outline` draws it).
+OUTLINE_STYLE = {"color": "#E69F00", "weight": 1.5, "fillColor": "#E69F00", "fillOpacity": 0.15}
 
 
 def area_payload(
-    codes: Sequence[str], classification: Classification, tips: Sequence[Sequence[str]]
+    codes: Sequence[str],
+    classes: Classification | Sequence[str],
+    tips: Sequence[Sequence[str]],
 ) -> dict:
     """What a choropleth's rerun sends: a fill colour and a tooltip row per area code.
 
@@ -258,9 +262,10 @@ def area_payload(
     ----------
     codes
         Area codes (district or dong), in the order of the classified values.
-    classification
+    classes
         The classes of the values: each area gets its class's colour, an area without a
-        value :data:`layers.choropleth.NO_DATA_COLOR` (:func:`choropleth.fill_colors`).
+        value :data:`layers.choropleth.NO_DATA_COLOR` (:func:`choropleth.fill_colors`);
+        or the colour of each area itself (e.g. of its gap class).
     tips
         One row of tooltip values per area (same order), shown beside the tooltip labels.
 
@@ -269,7 +274,10 @@ def area_payload(
     dict
         ``{"fills": {code: colour}, "tips": {code: [text, ...]}}``.
     """
-    colors = choropleth.fill_colors(classification)
+    if isinstance(classes, Classification):
+        colors = choropleth.fill_colors(classes)
+    else:
+        colors = [str(c) for c in classes]
     codes = [str(c) for c in codes]
     if not len(codes) == len(colors) == len(tips):
         raise ValueError("one colour and one tooltip row per area code")
@@ -289,6 +297,7 @@ def area_map(
     texts: dict[str, str],
     attribution: str,
     lang: str,
+    outline: dict | None = None,
     height: int = 520,
 ) -> None:
     """A choropleth: the ``level``'s areas (``"district"`` or ``"dong"``) of the outlines
@@ -302,7 +311,10 @@ def area_map(
     tip_labels
         The labels of the tooltip rows' values.
     texts
-        Layer names: ``districts``, ``dongs``, ``areas`` (the metric).
+        Layer names: ``districts``, ``dongs``, ``areas`` (the metric), ``outline``.
+    outline
+        A small GeoJSON shape drawn lightly over the areas (the gap map's walking-distance
+        reach, :data:`OUTLINE_STYLE`), or None.
     """
     _draw(
         key=key,
@@ -328,6 +340,8 @@ def area_map(
             "labels": list(tip_labels),
             "style": AREA_STYLE,
             "hover": AREA_HOVER,
+            "outline": outline,
+            "outline_style": OUTLINE_STYLE,
         },
     )
 

@@ -1,7 +1,8 @@
 """The coverage page's choropleth (our own map component, as on the explorer) in real
 Chromium with no network: areas filled with the legend's colours, a tooltip naming the area
 in the interface language, the view kept when only the measure changes, Seoul fitted when
-the level changes, and never a rerun asked by the map.
+the level changes, and never a rerun asked by the map; the gap map's dongs filled by gap
+class under the walking-distance outline.
 
 Same set-up as ``tests/test_browser.py``: ``streamlit run app.py`` on the test database,
 Debian's Chromium through Playwright with every non-loopback request aborted. Screenshots
@@ -12,19 +13,21 @@ from __future__ import annotations
 
 import re
 
+from geo.coverage import GAP_CLASSES
 from tests.browser import ARTIFACTS, OUR_FRAME, MapPageResult, offline_page, wait_idle
 
 DESKTOP = (1440, 900)
 
 #: The choropleth as drawn: level, areas, areas per fill colour, zoom (and whether a zoom
-#: is still animating), view, reports sent, when the iframe was loaded.
+#: is still animating), view, reports sent, when the iframe was loaded, outline shapes.
 _AREAS_JS = """() => { const S = window.maeulMap;
   if (!S || !S.areas) return null;
   const out = {level: S.areas.level, n: 0, colors: {}, zoom: S.map.getZoom(),
                reports: S.reports, loaded: window.maeulMapLoadedAt,
                zooming: !!S.map._animatingZoom};
-  S.areas.layer.eachLayer((l) => { out.n += 1;
-    out.colors[l.options.fillColor] = (out.colors[l.options.fillColor] || 0) + 1; });
+  S.areas.layer.eachLayer((l) => { out.n += 1; const c = l.options.fillColor.toLowerCase();
+    out.colors[c] = (out.colors[c] || 0) + 1; });
+  out.outline = S.areaOutline ? S.areaOutline.getLayers().length : 0;
   const b = S.map.getBounds();
   out.view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
   return out; }"""
@@ -80,7 +83,9 @@ def _hover(page, code: str) -> str:
     """Move the mouse onto a district's label point; the tooltip's text."""
     frame = _frame(page)
     point = frame.evaluate(_LABEL_POINT_JS, code)
-    box = page.locator(f"iframe[src*='{OUR_FRAME}']").bounding_box()
+    iframe = page.locator(f"iframe[src*='{OUR_FRAME}']")
+    iframe.scroll_into_view_if_needed()
+    box = iframe.bounding_box()
     page.mouse.move(box["x"] + point["x"] - 8, box["y"] + point["y"] - 8)
     page.mouse.move(box["x"] + point["x"], box["y"] + point["y"] + 4, steps=4)
     frame.wait_for_selector(".leaflet-tooltip", timeout=30_000)
@@ -154,3 +159,26 @@ def test_the_view_stays_when_the_classes_change_and_seoul_is_fitted_for_the_dong
     assert west < 126.77 and south < 37.44 and east > 127.18 and north > 37.69
     assert dongs["zoom"] < zoomed["zoom"]
     assert dongs["reports"] == 0
+
+
+def test_the_gap_map_fills_every_dong_by_gap_class_under_the_walking_distance_outline(app_url):
+    seen: dict = {}
+    result = MapPageResult(url=app_url, screenshot=ARTIFACTS / "coverage_gaps.png")
+    with offline_page(result, DESKTOP) as page:
+        _open(page, app_url)
+        page.get_by_role("tab", name="공백 분석").click()
+        page.get_by_text("법정동 공백 유형").first.wait_for(timeout=120_000)
+        wait_idle(page)
+        seen["gaps"] = _drawn(page, lambda s: s["level"] == "dong" and s["outline"] > 0)
+        seen["legend"] = _legend(page)
+        seen["tip"] = _hover(page, MAPO)
+        page.screenshot(path=result.screenshot)
+    assert result.blocked == []
+    gaps = seen["gaps"]
+    assert gaps["n"] == 467 and gaps["colors"] == seen["legend"]
+    assert gaps["reports"] == 0
+    assert gaps["outline"] >= 1  # the area within 500 m of a site, over the dongs
+    # The dong under 마포구's name: its gap class, resources and sites.
+    tip = seen["tip"]
+    assert "유형: " in tip and "대상지 수: " in tip and "자원 (선택 유형): " in tip
+    assert any(f"유형: {korean}" in tip for korean, _, _ in GAP_CLASSES.values())

@@ -131,6 +131,7 @@
     const map = S.map, A = S.args.areas;
     if (!A || !S.outlines) {
       if (S.areas) { map.removeLayer(S.areas.layer); S.areas = null; }
+      if (S.areaOutline) { map.removeLayer(S.areaOutline); S.areaOutline = null; S.areaOutlineKey = null; }
       return;
     }
     if (rebuild || !S.areas || S.areas.level !== A.level) {
@@ -149,7 +150,24 @@
       S.areas.layer.setStyle(areaStyle);
     }
     S.areas.fills = A.fills;
+    drawAreaOutline(rebuild);
     S.times.areas = S.times.areas || Date.now();
+  }
+
+  // A small shape over the areas (the gap map's walking-distance reach), redrawn only
+  // when it changes.
+  function drawAreaOutline(rebuild) {
+    const map = S.map, A = S.args.areas, shape = A && A.outline ? A.outline : null;
+    const key = shape ? JSON.stringify(shape) : null;
+    if (!rebuild && key === S.areaOutlineKey) return;
+    if (S.areaOutline) { map.removeLayer(S.areaOutline); S.areaOutline = null; }
+    S.areaOutlineKey = key;
+    if (shape) {
+      S.areaOutline = L.geoJSON(shape, {
+        pane: "lines", interactive: false, style: Object.assign({}, A.outline_style),
+      }).addTo(map);
+    }
+    buildControl();
   }
 
   function drawHighlight() {
@@ -354,6 +372,7 @@
     if (S.sites) overlays[t.sites + " (" + fmt(S.args.sites.features.length) + ")"] = S.sites;
     if (S.conflicts) overlays[t.conflicts + " (" + fmt(S.args.conflicts.features.length) + ")"] = S.conflicts;
     if (S.areas && t.areas) overlays[t.areas] = S.areas.layer;
+    if (S.areaOutline && t.outline) overlays[t.outline] = S.areaOutline;
     S.control = L.control.layers(null, overlays, { collapsed: true }).addTo(S.map);
   }
 
