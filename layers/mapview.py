@@ -244,10 +244,10 @@ def nearby_map(
     )
 
 
-#: How a choropleth's areas are drawn (as the folium choropleths of :mod:`layers.choropleth`).
+#: How a choropleth's areas are drawn (their borders, the fills' opacity, on hover).
 AREA_STYLE = {"color": "#555555", "weight": 0.5, "fillOpacity": 0.8}
 AREA_HOVER = {"color": "#000000", "weight": 2}
-#: A shape over a choropleth (as :func:`layers.choropleth.add_outline` draws it).
+#: A shape over a choropleth: the walking-distance reach of the coverage page's gap map.
 OUTLINE_STYLE = {"color": "#E69F00", "weight": 1.5, "fillColor": "#E69F00", "fillOpacity": 0.15}
 
 
