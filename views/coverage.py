@@ -193,7 +193,7 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
     scheme_label = pick(SCHEMES[scheme])
     map_col, side = st.columns([3, 1.3])
     with map_col:
-        _area_map(df, values, klass, level=level, metric=metric)
+        _area_map(df, values, klass, level=level, metric=metric, districts=metrics["district"])
     with side:
         st.markdown(
             choropleth.classification_legend(
@@ -237,11 +237,23 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         _table_with_csv(stage_df, key="cov_stage_csv", file_name="maeul_stage_mix.csv", height=320)
 
 
-def _area_map(df: pd.DataFrame, values: pd.Series, klass, *, level: str, metric: str) -> None:
+def _area_map(
+    df: pd.DataFrame,
+    values: pd.Series,
+    klass,
+    *,
+    level: str,
+    metric: str,
+    districts: pd.DataFrame,
+) -> None:
     """The choropleth on our own map component: the outlines the browser holds, filled
-    per area code; a tooltip per area (name, district, value)."""
+    per area code; a tooltip per area (name, district in the interface language, value)."""
     shown = [t("no_data") if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".") for v in values]
-    tips = zip(df[_name_col()], df["district_name"], shown, strict=True)
+    names = dict(zip(districts["code"], districts[_name_col()], strict=True))
+    district = [
+        names.get(c, n) for c, n in zip(df["district_code"], df["district_name"], strict=True)
+    ]
+    tips = zip(df[_name_col()], district, shown, strict=True)
     mapview.area_map(
         key="cov_map",
         outlines=map_outlines_file(),
