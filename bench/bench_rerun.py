@@ -11,8 +11,8 @@ process's CPU time (``time.process_time``, every thread) around each run:
   here, as in a browser where the map needed nothing new;
 - *Explorer filter change*: the same session with one kind removed;
 - *Nearby search*: the nearby page rerun with a new radius (a new search);
-- *Coverage load*: a session switching to the coverage page (its folium choropleths of
-  the districts and dongs), to see whether moving those maps to the component would pay.
+- *Coverage load*: a session switching to the coverage page (its first tab's district
+  choropleth, on the map component since issue 16: colours per area code, no outlines).
 
 The first run of each kind warms caches and imports and is not counted. The figures
 include Streamlit's own work per run (the script runner, the forced garbage collection

@@ -1,13 +1,15 @@
-"""The Leaflet map of the explorer and nearby pages as a Streamlit component of our own
-(the one layers module that imports streamlit).
+"""The Leaflet map of the explorer, nearby and coverage pages as a Streamlit component of
+our own (the one layers module that imports streamlit).
 
 The frontend (``layers/mapview_frontend``: plain HTML and JavaScript, no build) loads the
 vendored Leaflet once per page session from the app's static files and stays in its iframe
 across reruns. The outlines go to the browser once, as a content-named file beside the
 component's page (cached by the browser); each rerun sends only the resources of the
 current view, and none when the browser already holds that payload (it reports which ones
-it holds). The map reports back (and so reruns the script) only when it needs data it was
-not sent, or a resource was clicked (on the nearby page also: an empty spot was clicked).
+it holds). A choropleth (the coverage page) is sent only a colour and a tooltip row per
+area code: it fills the outlines the browser already holds. The map reports back (and so
+reruns the script) only when it needs data it was not sent, or a resource was clicked (on
+the nearby page also: an empty spot was clicked); a choropleth never reports back.
 
 The component's files are served from a folder made per process (the frontend copied in,
 the vendored-asset prefix written into its page, the outline files written beside it):
@@ -21,13 +23,15 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import streamlit.components.v1 as components
 
+from geo.classify import Classification
 from geo.reference import SEOUL_BOUNDS
-from layers import styles
+from layers import choropleth, styles
 from layers.assets import localize_url
 
 _FRONTEND = Path(__file__).resolve().parent / "mapview_frontend"
@@ -240,7 +244,109 @@ def nearby_map(
     )
 
 
-def _draw(*, key: str, data: dict, data_id: str, **args: Any) -> dict:
+#: How a choropleth's areas are drawn (their borders, the fills' opacity, on hover).
+AREA_STYLE = {"color": "#555555", "weight": 0.5, "fillOpacity": 0.8}
+AREA_HOVER = {"color": "#000000", "weight": 2}
+#: A shape over a choropleth: the walking-distance reach of the coverage page's gap map.
+OUTLINE_STYLE = {"color": "#E69F00", "weight": 1.5, "fillColor": "#E69F00", "fillOpacity": 0.15}
+
+
+def area_payload(
+    codes: Sequence[str],
+    classes: Classification | Sequence[str],
+    tips: Sequence[Sequence[str]],
+) -> dict:
+    """What a choropleth's rerun sends: a fill colour and a tooltip row per area code.
+
+    Parameters
+    ----------
+    codes
+        Area codes (district or dong), in the order of the classified values.
+    classes
+        The classes of the values: each area gets its class's colour, an area without a
+        value :data:`layers.choropleth.NO_DATA_COLOR` (:func:`choropleth.fill_colors`);
+        or the colour of each area itself (e.g. of its gap class).
+    tips
+        One row of tooltip values per area (same order), shown beside the tooltip labels.
+
+    Returns
+    -------
+    dict
+        ``{"fills": {code: colour}, "tips": {code: [text, ...]}}``.
+    """
+    if isinstance(classes, Classification):
+        colors = choropleth.fill_colors(classes)
+    else:
+        colors = [str(c) for c in classes]
+    codes = [str(c) for c in codes]
+    if not len(codes) == len(colors) == len(tips):
+        raise ValueError("one colour and one tooltip row per area code")
+    return {
+        "fills": dict(zip(codes, colors, strict=True)),
+        "tips": {c: [str(v) for v in row] for c, row in zip(codes, tips, strict=True)},
+    }
+
+
+def area_map(
+    *,
+    key: str,
+    outlines: str,
+    level: str,
+    areas: dict,
+    tip_labels: Sequence[str],
+    texts: dict[str, str],
+    attribution: str,
+    lang: str,
+    outline: dict | None = None,
+    height: int = 520,
+) -> None:
+    """A choropleth: the ``level``'s areas (``"district"`` or ``"dong"``) of the outlines
+    file filled with :func:`area_payload`'s colours, a tooltip per area, district names.
+
+    The view fits Seoul when the level changes (the first draw included) and is kept when
+    only the colours change. The map never reports back (it reruns nothing).
+
+    Parameters
+    ----------
+    tip_labels
+        The labels of the tooltip rows' values.
+    texts
+        Layer names: ``districts``, ``dongs``, ``areas`` (the metric), ``outline``.
+    outline
+        A small GeoJSON shape drawn lightly over the areas (the gap map's walking-distance
+        reach, :data:`OUTLINE_STYLE`), or None.
+    """
+    _draw(
+        key=key,
+        outlines=outlines,
+        data=None,
+        data_id="",
+        focus={"id": f"areas-{level}", "bounds": list(SEOUL_BOUNDS)},
+        extent=list(SEOUL_BOUNDS),
+        district=None,
+        legend=[],
+        texts=texts,
+        sites=None,
+        conflicts=None,
+        attribution=attribution,
+        lang=lang,
+        online=False,
+        height=int(height),
+        areas={
+            "level": level,
+            "fills": areas["fills"],
+            "tips": areas["tips"],
+            "no_data": choropleth.NO_DATA_COLOR,
+            "labels": list(tip_labels),
+            "style": AREA_STYLE,
+            "hover": AREA_HOVER,
+            "outline": outline,
+            "outline_style": OUTLINE_STYLE,
+        },
+    )
+
+
+def _draw(*, key: str, data: dict | None, data_id: str, **args: Any) -> dict:
     """Send one run's arguments to the map under ``key`` (the resources only when the
     browser does not hold ``data_id``); return its last report."""
     held = set(last_report(key).get("have") or [])

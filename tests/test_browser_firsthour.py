@@ -14,8 +14,8 @@ import re
 import pytest
 
 from tests.browser import (
-    FOLIUM_FRAME,
     inspect_map_page,
+    map_frames,
     our_map_frame,
     pick_option,
     sign_in,
@@ -29,12 +29,9 @@ def _switch_language(page, name: str) -> None:
     wait_idle(page)
 
 
-def _map_frames(page) -> list:
-    return [f for f in page.frames if FOLIUM_FRAME in f.url]
-
-
 def _map_state(frame) -> dict:
-    """Size, zoom and view of the Leaflet map in a streamlit-folium iframe."""
+    """Size, zoom and view of the Leaflet map in a map iframe (streamlit-folium's or ours:
+    both keep it as ``window.map``)."""
     return frame.evaluate(
         """() => {
           const m = window.map, s = m.getSize(), b = m.getBounds();
@@ -49,7 +46,7 @@ def _shown_map(page, timeout_ms: int = 90_000) -> dict:
     """The state of the one map iframe that is on screen (width > 0) once it has drawn."""
     deadline = timeout_ms / 250
     for _ in range(int(deadline)):
-        for frame in _map_frames(page):
+        for frame in map_frames(page):
             try:
                 if not frame.evaluate("() => !!(window.map && window.map.getSize)"):
                     continue
@@ -194,9 +191,9 @@ def test_coverage_tables_name_their_columns_and_round_their_numbers(app_url, tmp
         _shown_map(page)
         buttons = page.get_by_role("button", name="CSV 내려받기")
         seen["metrics"] = _download(page, buttons.first, tmp_path / "metrics.csv")
-        frame = next(f for f in _map_frames(page) if f.frame_element().bounding_box()["width"])
-        seen["labels"] = frame.evaluate(
-            "() => [...document.querySelectorAll('.maeul-area-label')].map(e => e.textContent)"
+        frame = next(f for f in map_frames(page) if f.frame_element().bounding_box()["width"])
+        seen["labels"] = frame.evaluate(  # the district names our map writes
+            "() => [...document.querySelectorAll('.mm-district')].map(e => e.textContent)"
         )
         _open_tab(page, "공백 분석")
         wait_idle(page)

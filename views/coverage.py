@@ -6,9 +6,11 @@ Filter-independent results (outlines, options, resource counts, population) are 
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
+import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import coverage, vocab
 from geo.access import allowed
@@ -16,10 +18,17 @@ from geo.classify import SCHEMES, classify
 from geo.errors import AtlasError
 from geo.reference import attribution
 from geo.settings import load_settings
-from layers import choropleth, maps
-from layers.fit import fit_when_shown
+from layers import choropleth, mapview
 from loaders import population
-from views.common import csv_download, keep, keep_tab, show_error, tidy_numbers, viewer
+from views.common import (
+    csv_download,
+    keep,
+    keep_tab,
+    map_outlines_file,
+    show_error,
+    tidy_numbers,
+    viewer,
+)
 from views.i18n import lang, name_column, pick, say, translator
 
 t = translator("coverage")
@@ -176,36 +185,15 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         st.caption(t("per_resident_dong"))
     elif not has_population:
         st.caption(t("no_population"))
-    gdf = _shapes(level)[["code", "geom"]].merge(metrics[level], on="code")
-    df = pd.DataFrame(gdf.drop(columns="geom"))
+    df = metrics[level]
     values = df[metric].astype(float)
     if metric == "grant_per_resident_krw" and values.isna().all():
         st.info(t("no_population"))
     klass = _classify(tuple(values.to_numpy().tolist()), scheme, k)
-    gdf["value"] = values.round(2)
-    m = maps.base_map(_shapes("district"), None, attribution=attribution(lang()), lang=lang())
-    choropleth.add_areas(
-        m,
-        gdf,
-        choropleth.fill_colors(klass),
-        name=t(_METRICS[metric]),
-        tooltip={
-            _name_col(): t("c_name"),
-            "district_name": t("c_district"),
-            "value": t(_METRICS[metric]),
-        },
-    )
-    _district_names(m)
     scheme_label = pick(SCHEMES[scheme])
     map_col, side = st.columns([3, 1.3])
     with map_col:
-        st_folium(
-            fit_when_shown(maps.finish(m)),
-            height=520,
-            use_container_width=True,
-            returned_objects=[],
-            key=f"cov_map_{level}",
-        )
+        _area_map(df, values, klass, level=level, metric=metric, districts=metrics["district"])
     with side:
         st.markdown(
             choropleth.classification_legend(
@@ -249,9 +237,73 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
         _table_with_csv(stage_df, key="cov_stage_csv", file_name="maeul_stage_mix.csv", height=320)
 
 
-def _district_names(m) -> None:
-    """District names on the choropleth: which areas a colour means, without a table."""
-    choropleth.add_labels(m, _shapes("district"), _name_col(), name=t("names_layer"))
+def _area_map(
+    df: pd.DataFrame,
+    values: pd.Series,
+    klass,
+    *,
+    level: str,
+    metric: str,
+    districts: pd.DataFrame,
+) -> None:
+    """The choropleth on our own map component: the outlines the browser holds, filled
+    per area code; a tooltip per area (name, district in the interface language, value)."""
+    shown = [t("no_data") if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".") for v in values]
+    names = dict(zip(districts["code"], districts[_name_col()], strict=True))
+    district = [
+        names.get(c, n) for c, n in zip(df["district_code"], df["district_name"], strict=True)
+    ]
+    tips = zip(df[_name_col()], district, shown, strict=True)
+    mapview.area_map(
+        key="cov_map",
+        outlines=map_outlines_file(),
+        level=level,
+        areas=mapview.area_payload(list(df["code"]), klass, [list(row) for row in tips]),
+        tip_labels=[t("c_name"), t("c_district"), t(_METRICS[metric])],
+        texts={
+            "districts": t("layer_districts"),
+            "dongs": t("layer_dongs"),
+            "areas": t(_METRICS[metric]),
+        },
+        attribution=attribution(lang()),
+        lang=lang(),
+    )
+
+
+def _gap_map(gaps: pd.DataFrame, reach_area, distance: float) -> None:
+    """The dongs filled by gap class on our own map component, the area within walking
+    distance of a site drawn lightly over them (a small GeoJSON layer)."""
+    tips = zip(
+        gaps["name_ko"],
+        [pick(coverage.GAP_CLASSES[g]) for g in gaps["gap"]],
+        [f"{int(n):,}" for n in gaps["resources"]],
+        [f"{int(n):,}" for n in gaps["sites"]],
+        strict=True,
+    )
+    colors = [coverage.GAP_CLASSES[g][2] for g in gaps["gap"]]
+    mapview.area_map(
+        key="cov_gap_map",
+        outlines=map_outlines_file(),
+        level="dong",
+        areas=mapview.area_payload(list(gaps["code"]), colors, [list(row) for row in tips]),
+        tip_labels=[t("c_name"), t("c_gap"), t("c_resources"), t("m_sites")],
+        texts={
+            "districts": t("layer_districts"),
+            "dongs": t("layer_dongs"),
+            "areas": t("gap_map"),
+            "outline": t("reach_layer", d=distance),
+        },
+        attribution=attribution(lang()),
+        lang=lang(),
+        outline=_shape_json(reach_area),
+    )
+
+
+def _shape_json(geom) -> dict | None:
+    """A shape as GeoJSON for the map, coordinates to 5 decimals (about 1 m)."""
+    if geom is None or geom.is_empty:
+        return None
+    return json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-5)))
 
 
 def _columns() -> dict[str, str]:
@@ -376,32 +428,9 @@ def _gap_tab(flt, counts: pd.DataFrame, dong_metrics: pd.DataFrame) -> None:
             d=distance,
         )
     )
-    shapes = _shapes("dong")[["code", "geom"]].merge(gaps, on="code")
-    shapes["gap_label"] = [pick(coverage.GAP_CLASSES[g]) for g in shapes["gap"]]
-    m = maps.base_map(_shapes("district"), None, attribution=attribution(lang()), lang=lang())
-    choropleth.add_areas(
-        m,
-        shapes,
-        [coverage.GAP_CLASSES[g][2] for g in shapes["gap"]],
-        name=t("gap_map"),
-        tooltip={
-            "name_ko": t("c_name"),
-            "gap_label": t("c_gap"),
-            "resources": t("c_resources"),
-            "sites": t("m_sites"),
-        },
-    )
-    choropleth.add_outline(m, reach.area, name=t("reach_layer", d=distance))
-    _district_names(m)
     map_col, side = st.columns([3, 1.3])
     with map_col:
-        st_folium(
-            fit_when_shown(maps.finish(m)),
-            height=520,
-            use_container_width=True,
-            returned_objects=[],
-            key="cov_gap_map",
-        )
+        _gap_map(gaps, reach.area, distance)
     with side:
         present = gaps["gap"].value_counts()
         codes = list(coverage.GAP_CLASSES)

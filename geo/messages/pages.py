@@ -191,7 +191,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page.coverage.scheme": ("분류 방법", "Classification"),
     "page.coverage.classes": ("계급 수", "Classes"),
     "page.coverage.c_class": ("계급 (범위)", "Class (range)"),
-    "page.coverage.names_layer": ("자치구 이름", "District names"),
     "page.coverage.m_sites": ("대상지 수", "Program sites"),
     "page.coverage.m_grant": ("지원금 (백만원)", "Grants (million KRW)"),
     "page.coverage.m_grant_km2": ("㎢당 지원금 (백만원)", "Grants per km² (million KRW)"),

@@ -1,5 +1,5 @@
-// Maeul Atlas map (explorer and nearby pages): Streamlit component (protocol v1) over the
-// vendored Leaflet.
+// Maeul Atlas map (explorer, nearby and coverage pages): Streamlit component (protocol v1)
+// over the vendored Leaflet.
 //
 // Loaded once per page session: the iframe stays while Streamlit reruns the page, and each
 // rerun only posts new arguments ("streamlit:render"). The outlines are fetched once from
@@ -8,6 +8,8 @@
 // which reruns the script) only when it needs something the server has not sent: a view
 // outside the data it holds, a grid too coarse for the zoom, or a click on a resource (or,
 // where the page asks for it, on an empty spot: the nearby page's new search centre).
+// A choropleth (args.areas: a colour and a tooltip row per area code) fills the outlines
+// it already holds and never reports back.
 (function () {
   "use strict";
 
@@ -24,7 +26,7 @@
     base: null, labels: null, highlight: null, resources: null, sites: null, conflicts: null,
     control: null, legend: null, tiles: null, focusId: null, data: null, dataId: null,
     cache: new Map(), lastReport: null, clickSeq: 0, lastClick: null, reports: 0,
-    search: null, searchKey: null, selectedRing: null, selectedShown: null,
+    search: null, searchKey: null, selectedRing: null, selectedShown: null, areas: null,
   };
   S.times = { script: Date.now() };  // when each stage was reached (benchmarks read them)
   window.maeulMap = S;  // for tests and benchmarks: the live state
@@ -100,6 +102,71 @@
     S.baseLayers = { districts: borders, dongs: dongs };
     buildLabels();
     drawHighlight();
+    drawAreas(true);
+    buildControl();
+  }
+
+  // ---- choropleth (coverage page): the level's outlines filled per area code ----
+  function areaStyle(f) {
+    const A = S.args.areas;
+    return Object.assign({ stroke: true, fill: true }, A.style, {
+      fillColor: A.fills[f.properties.code] || A.no_data,
+    });
+  }
+
+  function areaTip(layer) {
+    const A = S.args.areas, row = A.tips[layer.feature.properties.code];
+    const box = el("div", "mm-tip");
+    A.labels.forEach((label, i) => {
+      const line = el("div");
+      line.append(el("b", null, label + ": "), document.createTextNode(row ? row[i] : ""));
+      box.append(line);
+    });
+    return box;
+  }
+
+  // Built when the level (or the outlines) change, restyled otherwise: the geometry is
+  // never sent again, only colours and tooltip rows.
+  function drawAreas(rebuild) {
+    const map = S.map, A = S.args.areas;
+    if (!A || !S.outlines) {
+      if (S.areas) { map.removeLayer(S.areas.layer); S.areas = null; }
+      if (S.areaOutline) { map.removeLayer(S.areaOutline); S.areaOutline = null; S.areaOutlineKey = null; }
+      return;
+    }
+    if (rebuild || !S.areas || S.areas.level !== A.level) {
+      if (S.areas) map.removeLayer(S.areas.layer);
+      const fc = A.level === "dong" ? S.outlines.dongs : S.outlines.districts;
+      const layer = L.geoJSON(fc, {
+        pane: "fills", style: areaStyle,
+        onEachFeature: (f, l) => l.bindTooltip(areaTip, { sticky: true }),
+      });
+      layer.on("mouseover", (e) => { e.layer.setStyle(S.args.areas.hover); e.layer.bringToFront(); });
+      layer.on("mouseout", (e) => layer.resetStyle(e.layer));
+      S.areas = { level: A.level, layer: layer };
+      layer.addTo(map);
+      buildControl();
+    } else {
+      S.areas.layer.setStyle(areaStyle);
+    }
+    S.areas.fills = A.fills;
+    drawAreaOutline(rebuild);
+    S.times.areas = S.times.areas || Date.now();
+  }
+
+  // A small shape over the areas (the gap map's walking-distance reach), redrawn only
+  // when it changes.
+  function drawAreaOutline(rebuild) {
+    const map = S.map, A = S.args.areas, shape = A && A.outline ? A.outline : null;
+    const key = shape ? JSON.stringify(shape) : null;
+    if (!rebuild && key === S.areaOutlineKey) return;
+    if (S.areaOutline) { map.removeLayer(S.areaOutline); S.areaOutline = null; }
+    S.areaOutlineKey = key;
+    if (shape) {
+      S.areaOutline = L.geoJSON(shape, {
+        pane: "lines", interactive: false, style: Object.assign({}, A.outline_style),
+      }).addTo(map);
+    }
     buildControl();
   }
 
@@ -304,6 +371,8 @@
     overlays[t.dongs] = S.baseLayers.dongs;
     if (S.sites) overlays[t.sites + " (" + fmt(S.args.sites.features.length) + ")"] = S.sites;
     if (S.conflicts) overlays[t.conflicts + " (" + fmt(S.args.conflicts.features.length) + ")"] = S.conflicts;
+    if (S.areas && t.areas) overlays[t.areas] = S.areas.layer;
+    if (S.areaOutline && t.outline) overlays[t.outline] = S.areaOutline;
     S.control = L.control.layers(null, overlays, { collapsed: true }).addTo(S.map);
   }
 
@@ -416,10 +485,15 @@
     outlinesReady.then(() => {
       if (!S.outlines || S.args !== a) return;  // a later render takes over
       if (S.drawnOnline !== a.online || S.drawnLang !== a.lang) drawOutlines();
-      else drawHighlight();
+      else { drawHighlight(); drawAreas(false); }
     });
     drawOverlays();
     drawSearch();
+    if (a.areas) {  // a choropleth: drawn with the outlines, nothing to ask the server for
+      map.getPane("lines").style.pointerEvents = "none";  // the areas' tooltips beneath
+      S.renders = (S.renders || 0) + 1;
+      return;
+    }
     if (!data) {  // the server thought we held it: say what we hold
       report();
       return;
