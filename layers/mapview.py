@@ -227,15 +227,10 @@ def nearby_map(
         data=data,
         data_id=data_id,
         focus={"id": f"{search['lon']:.6f},{search['lat']:.6f},{search['radius']}", "bounds": box},
-        extent=list(SEOUL_BOUNDS),
-        district=None,
         legend=legend,
         texts=texts,
-        sites=None,
-        conflicts=None,
         attribution=attribution,
         lang=lang,
-        online=False,
         height=int(height),
         search=search,
         selected=selected,
@@ -322,15 +317,10 @@ def area_map(
         data=None,
         data_id="",
         focus={"id": f"areas-{level}", "bounds": list(SEOUL_BOUNDS)},
-        extent=list(SEOUL_BOUNDS),
-        district=None,
         legend=[],
         texts=texts,
-        sites=None,
-        conflicts=None,
         attribution=attribution,
         lang=lang,
-        online=False,
         height=int(height),
         areas={
             "level": level,
@@ -346,12 +336,23 @@ def area_map(
     )
 
 
+#: What a map leaves out unless it says otherwise: all of Seoul, no district highlighted, no
+#: program sites or conflicts, no online basemap (the nearby and coverage maps).
+_PLAIN = {
+    "extent": list(SEOUL_BOUNDS),
+    "district": None,
+    "sites": None,
+    "conflicts": None,
+    "online": False,
+}
+
+
 def _draw(*, key: str, data: dict | None, data_id: str, **args: Any) -> dict:
-    """Send one run's arguments to the map under ``key`` (the resources only when the
-    browser does not hold ``data_id``); return its last report."""
+    """Send one run's arguments (over :data:`_PLAIN`) to the map under ``key`` (the
+    resources only when the browser does not hold ``data_id``); return its last report."""
     held = set(last_report(key).get("have") or [])
     value = _component(
-        **args,
+        **(_PLAIN | args),
         data=None if data_id in held else data,
         data_id=data_id,
         styles=_styles(),
