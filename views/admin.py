@@ -13,8 +13,15 @@ from geo import audit, auth, vocab
 from geo import categories as cats
 from geo.errors import AtlasError
 from views.account import t as account_t
-from views.common import csv_download, district_label, districts, keep, show_error, viewer
-from views.i18n import lang, name_column, say, translator
+from views.common import (
+    csv_download,
+    district_label,
+    district_names,
+    keep,
+    show_error,
+    viewer,
+)
+from views.i18n import lang, say, translator
 
 t = translator("admin")
 
@@ -116,8 +123,7 @@ def render() -> None:
             format_func=lambda r: account_t(f"role_{r}"),
             key=keep("adm_new_role"),
         )
-        d = districts()
-        names = dict(zip(d["code"], d[name_column()], strict=True))
+        names = district_names()
         district = c2.selectbox(
             t("district"),
             [None, *names],

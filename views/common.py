@@ -98,13 +98,15 @@ def map_outlines_file() -> str:
     return mapview.publish_outlines(queries.display_outlines_json(simplify_m=DISPLAY_SIMPLIFY_M))
 
 
+def district_names() -> dict[str, str]:
+    """District code -> name in the interface language, in the districts' order."""
+    d = districts()
+    return dict(zip(d["code"], d[name_column()], strict=True))
+
+
 def district_label(code: str | None) -> str:
     """The district's name in the interface language (its code if unknown)."""
-    rows = districts()
-    match = rows[rows["code"] == code]
-    if match.empty:
-        return str(code or "")
-    return str(match.iloc[0][name_column()])
+    return district_names().get(code, str(code or ""))
 
 
 def show_error(exc: AtlasError) -> None:

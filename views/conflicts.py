@@ -19,8 +19,8 @@ from geo.errors import AtlasError
 from geo.reference import attribution
 from layers import conflicts as conflict_layers
 from layers import maps
-from views.common import csv_download, districts, keep, keep_tab, show_error, viewer
-from views.i18n import lang, name_column, pick, translator
+from views.common import csv_download, district_names, districts, keep, keep_tab, show_error, viewer
+from views.i18n import lang, pick, translator
 
 t = translator("conflicts")
 
@@ -47,7 +47,7 @@ def _labels(table: dict, codes) -> list[str]:
 
 
 def _filters(d: pd.DataFrame) -> conflicts.ConflictFilter:
-    names = dict(zip(d["code"], d[name_column()], strict=True))
+    names = district_names()
     with st.expander(t("filters"), expanded=True):
         cols = st.columns(3)
         district_codes = cols[0].multiselect(
@@ -312,7 +312,7 @@ def _add_case_form(who) -> None:
 
 
 def _warning_tab(d) -> None:
-    names = dict(zip(d["code"], d[name_column()], strict=True))
+    names = district_names()
     cols = st.columns([2, 1])
     distance = cols[0].slider(t("distance"), 100, 3000, 500, step=50, key=keep("conf_distance"))
     district = cols[1].selectbox(

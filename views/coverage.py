@@ -22,6 +22,7 @@ from layers import choropleth, mapview
 from loaders import population
 from views.common import (
     csv_download,
+    district_names,
     keep,
     keep_tab,
     map_outlines_file,
@@ -193,7 +194,7 @@ def _maps_tab(metrics: dict[str, pd.DataFrame], has_population: bool) -> None:
     scheme_label = pick(SCHEMES[scheme])
     map_col, side = st.columns([3, 1.3])
     with map_col:
-        _area_map(df, values, klass, level=level, metric=metric, districts=metrics["district"])
+        _area_map(df, values, klass, level=level, metric=metric)
     with side:
         st.markdown(
             choropleth.classification_legend(
@@ -244,12 +245,11 @@ def _area_map(
     *,
     level: str,
     metric: str,
-    districts: pd.DataFrame,
 ) -> None:
     """The choropleth on our own map component: the outlines the browser holds, filled
     per area code; a tooltip per area (name, district in the interface language, value)."""
     shown = [t("no_data") if pd.isna(v) else f"{v:,.2f}".rstrip("0").rstrip(".") for v in values]
-    names = dict(zip(districts["code"], districts[_name_col()], strict=True))
+    names = district_names()
     district = [
         names.get(c, n) for c, n in zip(df["district_code"], df["district_name"], strict=True)
     ]
@@ -331,7 +331,7 @@ def _matrix_tab(flt: coverage.CoverageFilter) -> None:
         key=keep("cov_matrix_value"),
     )
     mx = _matrix(flt, value)
-    names = dict(zip(_shapes("district")["code"], _shapes("district")[_name_col()], strict=True))
+    names = district_names()
     cols = {code: names.get(code, t("c_unassigned")) for code in mx.district_columns}
     rename = {
         "no": t("c_no"),

@@ -18,7 +18,14 @@ from geo.errors import AtlasError
 from geo.reference import SEOUL_BOUNDS, attribution
 from geo.settings import load_settings
 from layers import mapdata, mapview
-from views.common import csv_download, districts, map_outlines_file, show_error, viewer
+from views.common import (
+    csv_download,
+    district_names,
+    districts,
+    map_outlines_file,
+    show_error,
+    viewer,
+)
 from views.i18n import lang, name_column, t
 
 MAP_KEY = "explorer_map"
@@ -56,7 +63,7 @@ def _filters(d: pd.DataFrame) -> tuple[queries.ResourceFilter, bool]:
     switch."""
     _relabel_on_language_change()
     cols = st.columns([1.1, 1.8, 1.8, 1.3, 0.9], vertical_alignment="bottom")
-    names = dict(zip(d["code"], d[name_column()], strict=True))
+    names = district_names()
     district = cols[0].selectbox(
         t("district"),
         [None, *d["code"]],

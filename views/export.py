@@ -21,13 +21,14 @@ from layers.export.writers import FORMATS, ExportRequest, export_layers, output_
 from views.common import (
     csv_download,
     district_label,
+    district_names,
     districts,
     keep,
     page_progress,
     show_error,
     viewer,
 )
-from views.i18n import lang, name_column, pick, say, translator
+from views.i18n import lang, pick, say, translator
 
 t = translator("export")
 
@@ -120,7 +121,7 @@ def _remember(slot: str, result, data: bytes, stem: str) -> None:
 def _files_section(d: pd.DataFrame) -> None:
     who = viewer()
     st.subheader(t("files_header"))
-    names = dict(zip(d["code"], d[name_column()], strict=True))
+    names = district_names()
     cols = st.columns(2)
     chosen = cols[0].multiselect(
         t("districts"),
@@ -183,7 +184,7 @@ def _files_section(d: pd.DataFrame) -> None:
 def _bundle_section(d: pd.DataFrame) -> None:
     st.subheader(t("bundle_header"))
     st.caption(t("bundle_intro"))
-    names = dict(zip(d["code"], d[name_column()], strict=True))
+    names = district_names()
     cols = st.columns(3)
     code = cols[0].selectbox(
         t("bundle_district"), list(d["code"]), format_func=names.get, key=keep("bundle_district")
